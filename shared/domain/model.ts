@@ -1,0 +1,327 @@
+/**
+ * The domain vocabulary as zod schemas; every type is inferred from its schema so validation and
+ * types cannot drift. Pure: no AWS, no I/O.
+ */
+import * as z from 'zod';
+
+export const dutyKinds = ['basic', 'cooperative', 'retracted'] as const;
+export const slaClasses = ['urgent', 'fast', 'general', 'complex'] as const;
+export const stages = ['acknowledge', 'arrive', 'resolve', 'feedback'] as const;
+export const channels = ['grid', 'hotline', 'market_day', 'night_patrol', 'walk_in', 'online'] as const;
+export const roles = ['reporter', 'unit', 'supervisor', 'admin'] as const;
+export const ticketStatuses = [
+  'received',
+  'dispatched',
+  'acknowledged',
+  'in_progress',
+  'resolved',
+  'closed',
+  'reopened',
+  'returned',
+  'cancelled',
+] as const;
+export const ratings = ['satisfied', 'basically_satisfied', 'unsatisfied'] as const;
+export const notificationKinds = [
+  'dispatch',
+  'warning',
+  'escalation',
+  'urge',
+  'feedback_request',
+  'reopen',
+] as const;
+
+export type DutyKind = (typeof dutyKinds)[number];
+export type SlaClass = (typeof slaClasses)[number];
+export type Stage = (typeof stages)[number];
+export type Channel = (typeof channels)[number];
+export type Role = (typeof roles)[number];
+export type TicketStatus = (typeof ticketStatuses)[number];
+export type Rating = (typeof ratings)[number];
+export type NotificationKind = (typeof notificationKinds)[number];
+
+/** Ids are short, URL-safe slugs: they appear in paths, SMS links and DynamoDB keys. */
+export const idSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and dashes');
+/** A calendar date, `YYYY-MM-DD`, always meant in Asia/Shanghai. */
+export const dateSchema = z.iso.date();
+/** An instant, ISO 8601 with an offset. */
+export const instantSchema = z.iso.datetime({ offset: true });
+
+// ---------------------------------------------------------------------------------------------
+// Configuration (versioned as a whole: see shared/config)
+// ---------------------------------------------------------------------------------------------
+
+export const streetSchema = z.strictObject({
+  id: idSchema,
+  name: z.string().min(1).max(60),
+});
+export type Street = z.infer<typeof streetSchema>;
+
+export const communitySchema = z.strictObject({
+  id: idSchema,
+  name: z.string().min(1).max(60),
+  streetId: idSchema,
+  /** The community office that asks residents for their verdict (falls back to the street office). */
+  contacts: z.strictObject({ dutyPhone: z.string().regex(/^\+\d{8,15}$/), email: z.email() }).optional(),
+});
+export type Community = z.infer<typeof communitySchema>;
+
+export const gridSchema = z.strictObject({
+  id: idSchema,
+  name: z.string().min(1).max(60),
+  communityId: idSchema,
+});
+export type Grid = z.infer<typeof gridSchema>;
+
+export const contactsSchema = z.strictObject({
+  /** Duty phone that receives dispatch SMS (E.164). */
+  dutyPhone: z.string().regex(/^\+\d{8,15}$/, 'E.164 phone number'),
+  email: z.email(),
+  leaderName: z.string().min(1).max(30),
+  /** The unit leader, urged by SMS at escalation level 1. */
+  leaderPhone: z.string().regex(/^\+\d{8,15}$/, 'E.164 phone number'),
+});
+export type Contacts = z.infer<typeof contactsSchema>;
+
+export const unitSchema = z.strictObject({
+  id: idSchema,
+  name: z.string().min(1).max(60),
+  /** `street` units are street offices (街道办事处); everything else is a department or company. */
+  kind: z.enum(['department', 'street']),
+  /** Street offices and per-street units (e.g. a 派出所) belong to one street. */
+  streetId: idSchema.optional(),
+  /**
+   * Function code shared by per-street units (e.g. `police-station`): a duty item that names the
+   * function is routed to the unit of the ticket's street that carries it.
+   */
+  function: idSchema.optional(),
+  contacts: contactsSchema,
+});
+export type Unit = z.infer<typeof unitSchema>;
+
+export const dutyItemSchema = z.strictObject({
+  id: idSchema,
+  name: z.string().min(1).max(80),
+  category: z.string().min(1).max(40),
+  kind: z.enum(dutyKinds),
+  slaClass: z.enum(slaClasses),
+  /** Lead department for `retracted` items; absent for basic/cooperative (the street leads). */
+  leadUnitId: idSchema.optional(),
+  /** Lead by function code resolved per street (retracted items owned by per-street units). */
+  leadFunction: idSchema.optional(),
+  /** Co-handling departments for cooperative items (joint dispatch). */
+  coUnitIds: z.array(idSchema).max(10).default([]),
+  /** Co-handlers by function code, resolved to the unit of the ticket's street. */
+  coFunctions: z.array(idSchema).max(10).default([]),
+});
+export type DutyItem = z.infer<typeof dutyItemSchema>;
+
+/** A span of time on one of the two clocks. */
+export const durationSchema = z.union([
+  z.strictObject({
+    minutes: z
+      .number()
+      .int()
+      .positive()
+      .max(60 * 24 * 60),
+  }),
+  z.strictObject({ workingDays: z.number().int().positive().max(60) }),
+]);
+export type Duration = z.infer<typeof durationSchema>;
+
+export const slaPolicySchema = z.strictObject({
+  slaClass: z.enum(slaClasses),
+  /** `24x7` counts wall-clock time; `workday` counts Chinese working days, ending at 17:30. */
+  clock: z.enum(['24x7', 'workday']),
+  acknowledge: durationSchema,
+  /** On-site arrival (报到), urgent whistles only. */
+  arrive: durationSchema.optional(),
+  resolve: durationSchema,
+  /** How long after dispatch a unit may still return (退单) the ticket. */
+  returnWindow: durationSchema.optional(),
+  feedback: durationSchema,
+  /** Fraction of a stage's time after which the blue warning goes out. */
+  warnAt: z.number().gt(0).lt(1).default(0.75),
+  /** Still overdue this long after the deadline → level 2 (street 大工委 督办). */
+  level2After: durationSchema,
+  /** Still overdue this long after the deadline → level 3 (city 通报). */
+  level3After: durationSchema,
+  extension: z.strictObject({
+    allowed: z.boolean(),
+    maxWorkingDays: z.number().int().min(0).max(30),
+  }),
+  /** Reopens allowed after unsatisfied verdicts before a supervisor must rule. */
+  maxReopens: z.number().int().min(0).max(5).default(2),
+});
+export type SlaPolicy = z.infer<typeof slaPolicySchema>;
+
+/** One year of the State Council's holiday notice: days off and make-up working days. */
+export const calendarYearSchema = z
+  .strictObject({
+    year: z.number().int().min(2000).max(2100),
+    holidays: z.array(dateSchema).max(60),
+    workdays: z.array(dateSchema).max(30),
+    source: z.string().max(300).optional(),
+  })
+  .superRefine((y, ctx) => {
+    for (const [field, days] of [
+      ['holidays', y.holidays],
+      ['workdays', y.workdays],
+    ] as const) {
+      days.forEach((d, i) => {
+        if (!d.startsWith(`${y.year}-`)) {
+          ctx.addIssue({ code: 'custom', path: [field, i], message: `date ${d} is not in ${y.year}` });
+        }
+      });
+    }
+    const off = new Set(y.holidays);
+    y.workdays.forEach((d, i) => {
+      if (off.has(d))
+        ctx.addIssue({ code: 'custom', path: ['workdays', i], message: `${d} is also a holiday` });
+    });
+  });
+export type CalendarYear = z.infer<typeof calendarYearSchema>;
+
+/** Everything the rules read, as one immutable, numbered version. */
+export const configSnapshotSchema = z.strictObject({
+  version: z.number().int().positive(),
+  createdAt: instantSchema,
+  createdBy: z.string(),
+  note: z.string().max(200).optional(),
+  streets: z.array(streetSchema),
+  communities: z.array(communitySchema),
+  grids: z.array(gridSchema),
+  units: z.array(unitSchema),
+  dutyItems: z.array(dutyItemSchema),
+  slaPolicies: z.array(slaPolicySchema),
+  calendars: z.array(calendarYearSchema),
+});
+export type ConfigSnapshot = z.infer<typeof configSnapshotSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Tickets
+// ---------------------------------------------------------------------------------------------
+
+export const assignmentSchema = z.object({
+  unitId: idSchema,
+  role: z.enum(['lead', 'co']),
+  status: z.enum(['dispatched', 'acknowledged', 'arrived', 'in_progress', 'resolved', 'returned']),
+  acknowledgedAt: instantSchema.optional(),
+  arrivedAt: instantSchema.optional(),
+  resolvedAt: instantSchema.optional(),
+  returnedAt: instantSchema.optional(),
+  /** When this unit's acknowledge clock started (dispatch, or re-dispatch after a return). */
+  dispatchedAt: instantSchema.optional(),
+  acknowledgeBy: instantSchema.optional(),
+});
+export type Assignment = z.infer<typeof assignmentSchema>;
+
+/** The instants a stage's clock acts at, computed once by the rules and stored on the ticket. */
+export const stageClockSchema = z.object({
+  stage: z.enum(stages),
+  unitId: idSchema.optional(),
+  startedAt: instantSchema,
+  warnAt: instantSchema,
+  dueAt: instantSchema,
+  level2At: instantSchema,
+  level3At: instantSchema,
+  /** Bookkeeping the workflow's timer handler keeps, so every notice goes out once. */
+  warnedAt: instantSchema.optional(),
+  level: z.number().int().min(0).max(3).optional(),
+  notifiedAt: instantSchema.optional(),
+  doneAt: instantSchema.optional(),
+});
+export type StageClock = z.infer<typeof stageClockSchema>;
+
+export const breachSchema = z.object({
+  stage: z.enum(stages),
+  unitId: idSchema,
+  dueAt: instantSchema,
+  breachedAt: instantSchema,
+  level: z.number().int().min(1).max(3),
+});
+export type Breach = z.infer<typeof breachSchema>;
+
+export const timelineEventSchema = z.object({
+  at: instantSchema,
+  type: z.string(),
+  actor: z.string().optional(),
+  unitId: idSchema.optional(),
+  detail: z.string().optional(),
+});
+export type TimelineEvent = z.infer<typeof timelineEventSchema>;
+
+export const locationSchema = z.strictObject({
+  gridId: idSchema.optional(),
+  address: z.string().min(1).max(200).optional(),
+  lat: z.number().min(-90).max(90).optional(),
+  lng: z.number().min(-180).max(180).optional(),
+});
+
+export const reporterSchema = z.strictObject({
+  name: z.string().min(1).max(40).optional(),
+  phone: z
+    .string()
+    .regex(/^\+?\d{5,15}$/, 'digits, optionally with a leading +')
+    .optional(),
+});
+
+export const ticketSchema = z.object({
+  id: z.string(),
+  code: z.string(),
+  status: z.enum(ticketStatuses),
+  dutyItemId: idSchema,
+  dutyItemName: z.string().optional(),
+  dutyKind: z.enum(dutyKinds),
+  slaClass: z.enum(slaClasses),
+  priority: z.enum(['urgent', 'normal']),
+  channel: z.enum(channels),
+  communityId: idSchema,
+  streetId: idSchema,
+  title: z.string(),
+  description: z.string(),
+  location: locationSchema.optional(),
+  reporter: reporterSchema.optional(),
+  attachments: z.array(z.string()).optional(),
+  createdAt: instantSchema,
+  updatedAt: instantSchema,
+  createdBy: z.string(),
+  version: z.number().int().nonnegative(),
+  configVersion: z.number().int().positive(),
+  assignments: z.array(assignmentSchema),
+  deadlines: z.object({
+    acknowledgeBy: instantSchema.optional(),
+    arriveBy: instantSchema.optional(),
+    resolveBy: instantSchema.optional(),
+    feedbackBy: instantSchema.optional(),
+  }),
+  /** Open clocks, one per (stage, unit): what the workflow waits on. */
+  clocks: z.array(stageClockSchema),
+  escalationLevel: z.number().int().min(0).max(3),
+  breaches: z.array(breachSchema),
+  timeline: z.array(timelineEventSchema),
+  feedback: z
+    .object({ rating: z.enum(ratings), comment: z.string().optional(), at: instantSchema })
+    .optional(),
+  reopenCount: z.number().int().nonnegative(),
+  resolution: z
+    .object({ summary: z.string(), evidence: z.array(z.string()).optional(), at: instantSchema })
+    .optional(),
+  extension: z
+    .object({
+      workingDays: z.number().int(),
+      reason: z.string(),
+      requestedAt: instantSchema,
+      status: z.enum(['pending', 'approved', 'rejected']),
+      decidedAt: instantSchema.optional(),
+    })
+    .optional(),
+  closedAt: instantSchema.optional(),
+  closeReason: z.enum(['verdict', 'no_verdict', 'cancelled', 'ruling']).optional(),
+  /** Units that returned the ticket: never routed to again. */
+  excludedUnitIds: z.array(idSchema),
+  /** Set when a dispatch could not be delivered: supervisors must look. */
+  flags: z.array(z.string()),
+  /** Urges (催办/督办) by supervisors and admins. */
+  urgeCount: z.number().int().nonnegative(),
+});
+export type Ticket = z.infer<typeof ticketSchema>;

@@ -1,0 +1,102 @@
+/**
+ * Who is calling, as the authorizer verified it, and what they may see. Handlers never read raw
+ * claims: they get a Principal parsed from the verified claims (local JWT or Cognito).
+ */
+import * as z from 'zod';
+import { ForbiddenError, NotFoundError, UnauthorizedError } from './errors';
+import { idSchema, roles, type Ticket } from './model';
+
+export const principalSchema = z
+  .object({
+    sub: z.string().min(1).max(128),
+    role: z.enum(roles),
+    unitId: idSchema.optional(),
+    communityId: idSchema.optional(),
+    streetId: idSchema.optional(),
+    /** Set for principals acting through a signed link in a message (no login). */
+    via: z.enum(['token', 'link']).default('token'),
+  })
+  .superRefine((p, ctx) => {
+    if (p.role === 'unit' && !p.unitId)
+      ctx.addIssue({ code: 'custom', path: ['unitId'], message: 'unit role needs unitId' });
+    if (p.role === 'reporter' && !p.communityId)
+      ctx.addIssue({ code: 'custom', path: ['communityId'], message: 'reporter role needs communityId' });
+  });
+export type Principal = z.infer<typeof principalSchema>;
+
+const cognitoGroupRole = (groups: unknown): string | undefined => {
+  const list = Array.isArray(groups)
+    ? groups
+    : typeof groups === 'string'
+      ? groups.replace(/[[\]]/g, '').split(/[ ,]+/)
+      : [];
+  for (const r of ['admin', 'supervisor', 'unit', 'reporter']) if (list.includes(r)) return r;
+  return undefined;
+};
+
+/**
+ * Map verified JWT claims to a Principal. Local tokens carry `role` and the scope ids directly;
+ * Cognito ID tokens carry groups and `custom:` attributes.
+ */
+export function principalFromClaims(claims: Record<string, unknown> | undefined): Principal {
+  if (!claims) throw new UnauthorizedError();
+  const pick = (k: string) => (claims[k] ?? claims[`custom:${k}`]) as unknown;
+  const candidate = {
+    sub: claims.sub,
+    role: claims.role ?? cognitoGroupRole(claims['cognito:groups']),
+    unitId: pick('unitId'),
+    communityId: pick('communityId'),
+    streetId: pick('streetId'),
+    via: claims.via ?? 'token',
+  };
+  for (const k of ['unitId', 'communityId', 'streetId'] as const) {
+    if (candidate[k] === undefined || candidate[k] === '') delete (candidate as Record<string, unknown>)[k];
+  }
+  const parsed = principalSchema.safeParse(candidate);
+  if (!parsed.success) throw new UnauthorizedError('the token does not carry a usable role and scope');
+  return parsed.data;
+}
+
+export function requireRole(p: Principal, allowed: readonly Principal['role'][], action: string): void {
+  if (!allowed.includes(p.role)) throw new ForbiddenError(`${p.role} may not ${action}`);
+}
+
+/** May this principal see the ticket at all? Out-of-scope tickets read as absent (404). */
+export function canSee(p: Principal, t: Ticket): boolean {
+  switch (p.role) {
+    case 'admin':
+      return true;
+    case 'supervisor':
+      return !p.streetId || p.streetId === t.streetId;
+    case 'reporter':
+      return p.communityId === t.communityId;
+    case 'unit':
+      return t.assignments.some((a) => a.unitId === p.unitId);
+  }
+}
+
+export function requireVisible(p: Principal, t: Ticket | undefined, id: string): Ticket {
+  if (!t || !canSee(p, t)) throw new NotFoundError(`ticket ${id} not found`);
+  return t;
+}
+
+/** Supervisors act within their street scope; admins everywhere. */
+export function requireOversight(p: Principal, t: Ticket, action: string): void {
+  requireRole(p, ['supervisor', 'admin'], action);
+  if (p.role === 'supervisor' && p.streetId && p.streetId !== t.streetId) {
+    throw new ForbiddenError(`supervisor of ${p.streetId} may not ${action} in ${t.streetId}`);
+  }
+}
+
+/** Reporters give verdicts for their own community only. */
+export function requireReporterOf(p: Principal, t: Ticket, action: string): void {
+  requireRole(p, ['reporter'], action);
+  if (p.communityId !== t.communityId)
+    throw new ForbiddenError(`reporter of ${p.communityId} may not ${action} here`);
+}
+
+/** Masks a phone number for roles that do not need it: +8613812345678 → +86138****5678. */
+export function maskPhone(phone: string): string {
+  if (phone.length <= 7) return '****';
+  return `${phone.slice(0, phone.length - 8)}****${phone.slice(-4)}`;
+}
