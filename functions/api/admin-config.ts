@@ -1,0 +1,78 @@
+/** Admin writes to the configuration: each creates a new version; open tickets keep theirs. */
+import * as z from 'zod';
+import { ValidationError } from '../../shared/domain/errors';
+import { calendarYearSchema, idSchema, slaClasses } from '../../shared/domain/model';
+import { requireRole } from '../../shared/domain/principal';
+import { getDeps } from '../lib/deps';
+import { httpHandler, json, parse, type Request } from '../lib/http';
+import { calendarBody, dutyItemBody, slaPolicyBody, unitBody } from './schemas';
+
+function upsert<T extends { id: string }>(list: T[], item: T): T[] {
+  const i = list.findIndex((x) => x.id === item.id);
+  if (i === -1) return [...list, item];
+  const out = [...list];
+  out[i] = item;
+  return out;
+}
+
+function sameId(pathId: string, bodyId: string | undefined, field: string) {
+  if (bodyId !== undefined && bodyId !== pathId) {
+    throw new ValidationError('id mismatch', [{ path: field, message: `must equal the path id ${pathId}` }]);
+  }
+}
+
+async function write(
+  req: Request,
+  note: string,
+  mutate: Parameters<ReturnType<typeof getDeps>['configs']['update']>[0],
+) {
+  const p = req.principal();
+  requireRole(p, ['admin'], 'change the configuration');
+  const snap = await getDeps().configs.update(mutate, `${p.role}:${p.sub}`, note);
+  return snap;
+}
+
+export const handler = httpHandler({
+  'PUT /v1/units/{id}': async (req) => {
+    const id = parse(idSchema, req.params.id, 'unit id');
+    const body = parse(unitBody, req.json(), 'unit');
+    sameId(id, body.id, 'id');
+    const unit = { ...body, id };
+    const snap = await write(req, `unit ${id}`, (c) => ({ ...c, units: upsert(c.units, unit) }));
+    return json(200, { ...unit, configVersion: snap.version });
+  },
+  'PUT /v1/duty-items/{id}': async (req) => {
+    const id = parse(idSchema, req.params.id, 'duty item id');
+    const body = parse(dutyItemBody, req.json(), 'duty item');
+    sameId(id, body.id, 'id');
+    const item = { ...body, id };
+    const snap = await write(req, `duty item ${id}`, (c) => ({ ...c, dutyItems: upsert(c.dutyItems, item) }));
+    return json(200, { ...item, configVersion: snap.version });
+  },
+  'PUT /v1/sla-policies/{slaClass}': async (req) => {
+    const slaClass = parse(z.enum(slaClasses), req.params.slaClass, 'SLA class');
+    const body = parse(slaPolicyBody, req.json(), 'SLA policy');
+    if (body.slaClass !== undefined && body.slaClass !== slaClass) {
+      throw new ValidationError('class mismatch', [{ path: 'slaClass', message: `must equal ${slaClass}` }]);
+    }
+    const policy = { ...body, slaClass };
+    const snap = await write(req, `SLA policy ${slaClass}`, (c) => ({
+      ...c,
+      slaPolicies: [...c.slaPolicies.filter((p) => p.slaClass !== slaClass), policy],
+    }));
+    return json(200, { ...policy, configVersion: snap.version });
+  },
+  'PUT /v1/calendar/{year}': async (req) => {
+    const year = parse(z.coerce.number().int().min(2000).max(2100), req.params.year, 'year');
+    const body = parse(calendarBody, req.json(), 'calendar year');
+    if (body.year !== undefined && body.year !== year) {
+      throw new ValidationError('year mismatch', [{ path: 'year', message: `must equal ${year}` }]);
+    }
+    const calendar = parse(calendarYearSchema, { ...body, year }, 'calendar year');
+    const snap = await write(req, `calendar ${year}`, (c) => ({
+      ...c,
+      calendars: [...c.calendars.filter((y) => y.year !== year), calendar],
+    }));
+    return json(200, { ...calendar, configVersion: snap.version });
+  },
+});

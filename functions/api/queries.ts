@@ -1,0 +1,244 @@
+/** Read-only routes: tickets, reference data, oversight lists, metrics, the live board. */
+import * as z from 'zod';
+import { shanghaiInstant } from '../../shared/domain/calendar';
+import { toShanghaiIso } from '../../shared/domain/deadlines';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../shared/domain/errors';
+import { type Principal, requireRole } from '../../shared/domain/principal';
+import { openStatuses } from '../../shared/domain/ticket-rules';
+import type { TicketFilter } from '../../shared/ports';
+import { UnitMetricsAccumulator } from '../../shared/use-cases/metrics';
+import { getTicket } from '../../shared/use-cases/ticket-service';
+import { viewTicket } from '../../shared/views/ticket-view';
+import { getDeps } from '../lib/deps';
+import { httpHandler, json, parse, type Request } from '../lib/http';
+import { breachesQuery, listTicketsQuery, metricsQuery, notificationsQuery } from './schemas';
+
+/** Dates (`2026-10-01`) bound whole Asia/Shanghai days; instants are taken as given. */
+function bound(value: string | undefined, end: boolean): string | undefined {
+  if (!value) return undefined;
+  if (value.length === 10) return toShanghaiIso(shanghaiInstant(value, end ? 23 : 0, end ? 59 : 0));
+  return toShanghaiIso(new Date(value));
+}
+
+/** Narrow a list filter to what the caller may see; asking outside one's scope is a 403. */
+function scopeFilter(p: Principal, f: TicketFilter): TicketFilter {
+  switch (p.role) {
+    case 'unit':
+      if (f.unitId && f.unitId !== p.unitId) throw new ForbiddenError('a unit lists only its own tickets');
+      return { ...f, unitId: p.unitId as string };
+    case 'reporter':
+      if (f.communityId && f.communityId !== p.communityId)
+        throw new ForbiddenError('a reporter lists only its community');
+      return { ...f, communityId: p.communityId as string };
+    case 'supervisor':
+      if (p.streetId && f.streetId && f.streetId !== p.streetId)
+        throw new ForbiddenError('outside your street');
+      return p.streetId ? { ...f, streetId: p.streetId } : f;
+    case 'admin':
+      return f;
+  }
+}
+
+async function listTickets(req: Request) {
+  const p = req.principal();
+  const q = parse(listTicketsQuery, req.query, 'query');
+  const filter = scopeFilter(p, {
+    ...(q.status ? { status: q.status } : {}),
+    ...(q.unitId ? { unitId: q.unitId } : {}),
+    ...(q.communityId ? { communityId: q.communityId } : {}),
+    ...(q.streetId ? { streetId: q.streetId } : {}),
+    ...(q.breached ? { breached: q.breached === 'true' } : {}),
+  });
+  const page = await getDeps().store.listTickets(filter, q.limit, q.cursor);
+  return json(200, { items: page.items.map((t) => viewTicket(t, p)), nextCursor: page.nextCursor ?? null });
+}
+
+async function oneTicket(req: Request) {
+  const p = req.principal();
+  const id = req.params.id ?? '';
+  if (!/^t[a-z0-9]{20}$/.test(id)) throw new NotFoundError(`ticket ${id} not found`);
+  return json(200, viewTicket(await getTicket(getDeps(), p, id), p));
+}
+
+async function reference<K extends 'units' | 'communities' | 'dutyItems' | 'slaPolicies'>(
+  req: Request,
+  key: K,
+) {
+  req.principal();
+  const config = await getDeps().configs.current();
+  const items = config[key].map((x) => {
+    // Contacts are for dispatch, not for every reader.
+    if (key === 'units' && req.principal().role !== 'admin') {
+      const { contacts: _contacts, ...rest } = x as (typeof config.units)[number];
+      return rest;
+    }
+    return x;
+  });
+  return json(200, { items, configVersion: config.version });
+}
+
+async function calendarYear(req: Request) {
+  req.principal();
+  const year = parse(z.coerce.number().int().min(2000).max(2100), req.params.year, 'year');
+  const deps = getDeps();
+  const config = await deps.configs.current();
+  const cal = await deps.configs.calendar();
+  const loaded = config.calendars.find((c) => c.year === year);
+  const offDays: string[] = [];
+  const workingWeekends: string[] = [];
+  for (let d = Date.UTC(year, 0, 1); d < Date.UTC(year + 1, 0, 1); d += 86_400_000) {
+    const date = new Date(d).toISOString().slice(0, 10);
+    const weekend = [0, 6].includes(new Date(d).getUTCDay());
+    const working = cal.isWorkingDay(date);
+    if (!weekend && !working) offDays.push(date);
+    if (weekend && working) workingWeekends.push(date);
+  }
+  return json(200, {
+    year,
+    source: loaded ? 'admin' : cal.knowsYear(year) ? 'chinese-days' : 'weekdays-only',
+    known: cal.knowsYear(year),
+    holidays: offDays,
+    workdays: workingWeekends,
+    ...(loaded?.source ? { reference: loaded.source } : {}),
+  });
+}
+
+async function breaches(req: Request) {
+  const p = req.principal();
+  requireRole(p, ['supervisor', 'admin'], 'review breaches');
+  const q = parse(breachesQuery, req.query, 'query');
+  if (p.role === 'supervisor' && p.streetId && q.streetId && q.streetId !== p.streetId) {
+    throw new ForbiddenError('outside your street');
+  }
+  const deps = getDeps();
+  const from = bound(q.from, false);
+  const to = bound(q.to, true);
+  const streetId = p.role === 'supervisor' && p.streetId ? p.streetId : q.streetId;
+  const page = await deps.store.listBreaches(
+    {
+      ...(q.unitId ? { unitId: q.unitId } : {}),
+      ...(q.stage ? { stage: q.stage } : {}),
+      ...(q.level ? { level: q.level } : {}),
+      ...(streetId ? { streetId } : {}),
+      ...(from ? { from } : {}),
+      ...(to ? { to } : {}),
+    },
+    q.limit,
+    q.cursor,
+  );
+  // closedAt: when the breached stage was finally done (from the ticket record).
+  const ids = [...new Set(page.items.map((b) => b.ticketId))];
+  const tickets = new Map(
+    (await Promise.all(ids.map((id) => deps.store.getTicket(id)))).flatMap((r) =>
+      r ? [[r.ticket.id, r.ticket]] : [],
+    ),
+  );
+  const items = page.items.map((b) => {
+    const t = tickets.get(b.ticketId);
+    const clock = t?.clocks.find(
+      (c) => c.stage === b.stage && (c.unitId ?? '') === b.unitId && c.dueAt === b.dueAt,
+    );
+    return {
+      ...b,
+      ...(clock?.doneAt ? { closedAt: clock.doneAt } : {}),
+      ...(t ? { ticketStatus: t.status, title: t.title } : {}),
+    };
+  });
+  return json(200, { items, nextCursor: page.nextCursor ?? null });
+}
+
+async function notifications(req: Request) {
+  const p = req.principal();
+  requireRole(p, ['supervisor', 'admin'], 'review notifications');
+  const q = parse(notificationsQuery, req.query, 'query');
+  const page = await getDeps().store.listNotifications(
+    { ...(q.ticketId ? { ticketId: q.ticketId } : {}), ...(q.unitId ? { unitId: q.unitId } : {}) },
+    q.limit,
+    q.cursor,
+  );
+  // One row per message (the contract's shape); the record groups a notice's SMS and email.
+  const items = page.items.flatMap((n) =>
+    n.messages.map((m, i) => ({
+      id: `${n.id}#${i}`,
+      ticketId: n.ticketId,
+      ...(n.unitId ? { unitId: n.unitId } : {}),
+      ...(n.communityId ? { communityId: n.communityId } : {}),
+      channel: m.channel,
+      to: m.to,
+      ...(m.subject ? { subject: m.subject } : {}),
+      text: m.text,
+      kind: n.kind,
+      ...(n.stage ? { stage: n.stage } : {}),
+      ...(n.level ? { level: n.level } : {}),
+      status: m.status,
+      attempts: m.attempts,
+      at: n.at,
+    })),
+  );
+  return json(200, { items, nextCursor: page.nextCursor ?? null });
+}
+
+async function unitMetrics(req: Request) {
+  const p = req.principal();
+  requireRole(p, ['supervisor', 'admin'], 'read unit metrics');
+  const q = parse(metricsQuery, req.query, 'query');
+  const deps = getDeps();
+  const now = deps.clock.now();
+  const to = bound(q.to, true) ?? toShanghaiIso(now);
+  const from = bound(q.from, false) ?? toShanghaiIso(new Date(now.getTime() - 30 * 86_400_000));
+  if (from > to)
+    throw new ValidationError('empty period', [{ path: 'from', message: 'must not be after to' }]);
+  const acc = new UnitMetricsAccumulator(now);
+  const streetId = p.role === 'supervisor' && p.streetId ? p.streetId : q.streetId;
+  for await (const page of deps.store.scanPeriod(from, to)) {
+    for (const t of page) if (!streetId || t.streetId === streetId) acc.add(t);
+  }
+  return json(200, { from, to, items: acc.result() });
+}
+
+async function board(req: Request) {
+  const p = req.principal();
+  requireRole(p, ['supervisor', 'admin'], 'watch the board');
+  const deps = getDeps();
+  const byStatus: Record<string, number> = {};
+  const byLevel: Record<string, number> = { '0': 0, '1': 0, '2': 0, '3': 0 };
+  const flagged: { id: string; code: string; flags: string[] }[] = [];
+  let open = 0;
+  for await (const page of deps.store.openTickets()) {
+    for (const t of page) {
+      if (p.role === 'supervisor' && p.streetId && t.streetId !== p.streetId) continue;
+      open += 1;
+      byStatus[t.status] = (byStatus[t.status] ?? 0) + 1;
+      byLevel[String(t.escalationLevel)] = (byLevel[String(t.escalationLevel)] ?? 0) + 1;
+      if (t.flags.some((f) => f !== 'fallback_owner'))
+        flagged.push({ id: t.id, code: t.code, flags: t.flags });
+    }
+  }
+  return json(200, {
+    at: toShanghaiIso(deps.clock.now()),
+    open,
+    byStatus: Object.fromEntries(openStatuses.map((s) => [s, byStatus[s] ?? 0])),
+    byLevel,
+    flagged: flagged.slice(0, 50),
+  });
+}
+
+async function configVersions(req: Request) {
+  requireRole(req.principal(), ['supervisor', 'admin'], 'read config history');
+  return json(200, { items: await getDeps().configStore.listVersions(50) });
+}
+
+export const handler = httpHandler({
+  'GET /v1/tickets': listTickets,
+  'GET /v1/tickets/{id}': oneTicket,
+  'GET /v1/units': (req) => reference(req, 'units'),
+  'GET /v1/communities': (req) => reference(req, 'communities'),
+  'GET /v1/duty-items': (req) => reference(req, 'dutyItems'),
+  'GET /v1/sla-policies': (req) => reference(req, 'slaPolicies'),
+  'GET /v1/calendar/{year}': calendarYear,
+  'GET /v1/config/versions': configVersions,
+  'GET /v1/breaches': breaches,
+  'GET /v1/notifications': notifications,
+  'GET /v1/metrics/units': unitMetrics,
+  'GET /v1/board': board,
+});

@@ -1,0 +1,73 @@
+/**
+ * Every HTTP route of API v1 and which Lambda serves it. The single source for the HTTP API's
+ * routes in CDK, for the embedded runtime's HTTP server and for the OpenAPI document.
+ */
+export const apiFunctions = {
+  ticketIntake: 'functions/api/ticket-intake.ts',
+  ticketActions: 'functions/api/ticket-actions.ts',
+  queries: 'functions/api/queries.ts',
+  adminConfig: 'functions/api/admin-config.ts',
+  open311: 'functions/api/open311.ts',
+  service: 'functions/api/service.ts',
+} as const;
+export type ApiFunction = keyof typeof apiFunctions;
+
+export const taskFunctions = {
+  startStage: 'functions/tasks/start-stage.ts',
+  onTimer: 'functions/tasks/on-timer.ts',
+  finish: 'functions/tasks/finish.ts',
+} as const;
+export type TaskFunction = keyof typeof taskFunctions;
+
+export interface RouteSpec {
+  method: 'GET' | 'POST' | 'PUT';
+  /** API Gateway route path syntax: `{param}`. */
+  path: string;
+  fn: ApiFunction;
+  /** Public routes carry no authorizer (health, docs, Open311 which authenticates by api_key). */
+  public?: boolean;
+}
+
+const action = (name: string): RouteSpec => ({
+  method: 'POST',
+  path: `/v1/tickets/{id}/${name}`,
+  fn: 'ticketActions',
+});
+
+export const routes: readonly RouteSpec[] = [
+  { method: 'POST', path: '/v1/tickets', fn: 'ticketIntake' },
+  { method: 'GET', path: '/v1/tickets', fn: 'queries' },
+  { method: 'GET', path: '/v1/tickets/{id}', fn: 'queries' },
+  action('acknowledge'),
+  action('arrive'),
+  action('progress'),
+  action('resolve'),
+  action('return'),
+  action('extension'),
+  action('extension/decision'),
+  action('urge'),
+  action('feedback'),
+  action('cancel'),
+  action('ruling'),
+  { method: 'GET', path: '/v1/units', fn: 'queries' },
+  { method: 'GET', path: '/v1/communities', fn: 'queries' },
+  { method: 'GET', path: '/v1/duty-items', fn: 'queries' },
+  { method: 'GET', path: '/v1/sla-policies', fn: 'queries' },
+  { method: 'GET', path: '/v1/calendar/{year}', fn: 'queries' },
+  { method: 'GET', path: '/v1/config/versions', fn: 'queries' },
+  { method: 'GET', path: '/v1/breaches', fn: 'queries' },
+  { method: 'GET', path: '/v1/notifications', fn: 'queries' },
+  { method: 'GET', path: '/v1/metrics/units', fn: 'queries' },
+  { method: 'GET', path: '/v1/board', fn: 'queries' },
+  { method: 'PUT', path: '/v1/units/{id}', fn: 'adminConfig' },
+  { method: 'PUT', path: '/v1/duty-items/{id}', fn: 'adminConfig' },
+  { method: 'PUT', path: '/v1/sla-policies/{slaClass}', fn: 'adminConfig' },
+  { method: 'PUT', path: '/v1/calendar/{year}', fn: 'adminConfig' },
+  { method: 'GET', path: '/open311/v2/services.json', fn: 'open311', public: true },
+  { method: 'GET', path: '/open311/v2/requests.json', fn: 'open311', public: true },
+  { method: 'POST', path: '/open311/v2/requests.json', fn: 'open311', public: true },
+  { method: 'GET', path: '/open311/v2/requests/{file}', fn: 'open311', public: true },
+  { method: 'GET', path: '/healthz', fn: 'service', public: true },
+  { method: 'GET', path: '/openapi.json', fn: 'service', public: true },
+  { method: 'GET', path: '/docs', fn: 'service', public: true },
+];

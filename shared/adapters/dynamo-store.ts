@@ -1,0 +1,595 @@
+/**
+ * TicketStore and ConfigStore on DynamoDB: the same code against AWS and against dynalite (only
+ * the client's endpoint differs). Every ticket state change is one conditional PutItem guarded by
+ * `version`; no transactions (dynalite has none). See table-design.ts for keys and indexes.
+ */
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { StoreBusyError, ValidationError, VersionConflictError } from '../domain/errors';
+import type { Breach, ConfigSnapshot, Ticket } from '../domain/model';
+import type {
+  BreachFilter,
+  BreachRecord,
+  ConfigStore,
+  NotificationFilter,
+  NotificationRecord,
+  Page,
+  StoredTicket,
+  TicketFilter,
+  TicketStore,
+} from '../ports';
+import { gsiNames } from './table-design';
+
+const TICKET_SK = 'T';
+const ticketPk = (id: string) => `T#${id}`;
+const sortKey = (at: string, id: string) => `${at}#${id}`;
+
+function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
+  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
+}
+
+function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
+  if (!cursor) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      const entries = Object.entries(parsed);
+      if (entries.length > 0 && entries.length <= 6 && entries.every(([, v]) => typeof v === 'string')) {
+        return parsed as Record<string, unknown>;
+      }
+    }
+  } catch {
+    // fall through to the validation error
+  }
+  throw new ValidationError('invalid cursor', [
+    { path: 'cursor', message: 'not a cursor this API returned' },
+  ]);
+}
+
+/** Throttling and 5xx from the store become StoreBusyError: the caller (or the ASL) retries. */
+function isTransient(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
+  return (
+    e?.name === 'ProvisionedThroughputExceededException' ||
+    e?.name === 'ThrottlingException' ||
+    e?.name === 'RequestLimitExceeded' ||
+    e?.name === 'InternalServerError' ||
+    e?.name === 'ServiceUnavailable' ||
+    (e?.$metadata?.httpStatusCode ?? 0) >= 500 ||
+    e?.$retryable !== undefined ||
+    (err instanceof Error && /ECONNRESET|ECONNREFUSED|socket hang up|EPIPE|ETIMEDOUT/.test(err.message))
+  );
+}
+
+async function guard<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    if (isTransient(err)) throw new StoreBusyError(`store unavailable: ${(err as Error).message}`);
+    throw err;
+  }
+}
+
+export class DynamoStore implements TicketStore, ConfigStore {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {
+    this.doc = DynamoDBDocumentClient.from(client, {
+      marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Tickets
+  // ------------------------------------------------------------------------------------------
+
+  private ticketItem(r: StoredTicket): Record<string, unknown> {
+    const t = r.ticket;
+    const key = sortKey(t.createdAt, t.id);
+    const lead = t.assignments.find((a) => a.role === 'lead' && a.status !== 'returned');
+    return {
+      pk: ticketPk(t.id),
+      sk: TICKET_SK,
+      version: t.version,
+      t,
+      tokens: r.tokens,
+      ...(r.requestHash ? { requestHash: r.requestHash } : {}),
+      gk1: 'TICKET',
+      gs1: key,
+      ...(lead ? { gk2: `U#${lead.unitId}`, gs2: key } : {}),
+      gk3: `C#${t.communityId}`,
+      gs3: key,
+      gk4: `S#${t.status}`,
+      gs4: key,
+    };
+  }
+
+  private fromItem(item: Record<string, unknown>): StoredTicket {
+    return {
+      ticket: item.t as Ticket,
+      tokens: (item.tokens as StoredTicket['tokens']) ?? {},
+      ...(item.requestHash ? { requestHash: item.requestHash as string } : {}),
+    };
+  }
+
+  async createTicket(record: StoredTicket): Promise<boolean> {
+    try {
+      await guard(() =>
+        this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: this.ticketItem(record),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+    await this.indexCoUnits(record.ticket, []);
+    return true;
+  }
+
+  /** Co-handling units find their tickets through small index items (byOwner). */
+  private async indexCoUnits(t: Ticket, before: readonly string[]): Promise<void> {
+    const co = t.assignments
+      .filter((a) => a.role === 'co' && !before.includes(a.unitId))
+      .map((a) => a.unitId);
+    const key = sortKey(t.createdAt, t.id);
+    await Promise.all(
+      co.map((unitId) =>
+        guard(() =>
+          this.doc.send(
+            new PutCommand({
+              TableName: this.tableName,
+              Item: { pk: ticketPk(t.id), sk: `CO#${unitId}`, ticketId: t.id, gk2: `U#${unitId}`, gs2: key },
+            }),
+          ),
+        ),
+      ),
+    );
+  }
+
+  async getTicket(id: string): Promise<StoredTicket | undefined> {
+    const out = await guard(() =>
+      this.doc.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: ticketPk(id), sk: TICKET_SK },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return out.Item ? this.fromItem(out.Item) : undefined;
+  }
+
+  async saveTicket(record: StoredTicket, expectedVersion: number): Promise<StoredTicket> {
+    const next: StoredTicket = { ...record, ticket: { ...record.ticket, version: expectedVersion + 1 } };
+    try {
+      await guard(() =>
+        this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: this.ticketItem(next),
+            ConditionExpression: 'version = :v',
+            ExpressionAttributeValues: { ':v': expectedVersion },
+          }),
+        ),
+      );
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) {
+        throw new VersionConflictError(`ticket ${record.ticket.id} moved past version ${expectedVersion}`);
+      }
+      throw err;
+    }
+    return next;
+  }
+
+  private async query(input: Omit<QueryCommandInput, 'TableName'>) {
+    return guard(() => this.doc.send(new QueryCommand({ TableName: this.tableName, ...input })));
+  }
+
+  async listTickets(filter: TicketFilter, limit: number, cursor?: string): Promise<Page<Ticket>> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const filters: string[] = [];
+    let index: string;
+    let pkName: string;
+    let skName: string;
+    let pkValue: string;
+    if (filter.unitId) {
+      [index, pkName, skName, pkValue] = [gsiNames.byOwner, 'gk2', 'gs2', `U#${filter.unitId}`];
+    } else if (filter.communityId) {
+      [index, pkName, skName, pkValue] = [gsiNames.byCommunity, 'gk3', 'gs3', `C#${filter.communityId}`];
+    } else if (filter.status) {
+      [index, pkName, skName, pkValue] = [gsiNames.byStatus, 'gk4', 'gs4', `S#${filter.status}`];
+    } else {
+      [index, pkName, skName, pkValue] = [gsiNames.byKind, 'gk1', 'gs1', 'TICKET'];
+    }
+    let keyCondition = `${pkName} = :pk`;
+    values[':pk'] = pkValue;
+    if (filter.from && filter.to) {
+      keyCondition += ` AND ${skName} BETWEEN :from AND :to`;
+      values[':from'] = filter.from;
+      values[':to'] = `${filter.to}~`;
+    } else if (filter.from) {
+      keyCondition += ` AND ${skName} >= :from`;
+      values[':from'] = filter.from;
+    } else if (filter.to) {
+      keyCondition += ` AND ${skName} <= :to`;
+      values[':to'] = `${filter.to}~`;
+    }
+    // Co-unit index items carry no ticket; they are resolved below, filters apply to tickets only.
+    const coIndex = Boolean(filter.unitId);
+    if (filter.status && index !== gsiNames.byStatus) {
+      filters.push(coIndex ? '(#t.#status = :status OR begins_with(sk, :co))' : '#t.#status = :status');
+      names['#t'] = 't';
+      names['#status'] = 'status';
+      values[':status'] = filter.status;
+    }
+    if (filter.communityId && index !== gsiNames.byCommunity) {
+      filters.push(
+        coIndex ? '(#t.communityId = :community OR begins_with(sk, :co))' : '#t.communityId = :community',
+      );
+      names['#t'] = 't';
+      values[':community'] = filter.communityId;
+    }
+    if (filter.streetId) {
+      filters.push(coIndex ? '(#t.streetId = :street OR begins_with(sk, :co))' : '#t.streetId = :street');
+      names['#t'] = 't';
+      values[':street'] = filter.streetId;
+    }
+    if (filter.breached !== undefined) {
+      filters.push(filter.breached ? 'size(#t.breaches) > :zero' : 'size(#t.breaches) = :zero');
+      names['#t'] = 't';
+      values[':zero'] = 0;
+    }
+    if (coIndex && filters.length > 0) values[':co'] = 'CO#';
+    const startKey = decodeCursor(cursor);
+    const out = await this.query({
+      IndexName: index,
+      KeyConditionExpression: keyCondition,
+      ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
+      ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: values,
+      ScanIndexForward: false,
+      Limit: limit,
+      ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+    });
+    const items = out.Items ?? [];
+    const missing = items.filter((i) => !i.t).map((i) => i.ticketId as string);
+    const fetched = new Map<string, Ticket>();
+    if (missing.length > 0) for (const t of await this.batchGetTickets(missing)) fetched.set(t.id, t);
+    let tickets = items
+      .map((i) => (i.t as Ticket | undefined) ?? fetched.get(i.ticketId as string))
+      .filter((t): t is Ticket => t !== undefined);
+    // Fetched co-unit tickets still need the filters the index could not apply.
+    if (missing.length > 0) {
+      tickets = tickets.filter(
+        (t) =>
+          (!filter.status || t.status === filter.status) &&
+          (!filter.communityId || t.communityId === filter.communityId) &&
+          (!filter.streetId || t.streetId === filter.streetId) &&
+          (filter.breached === undefined || t.breaches.length > 0 === filter.breached),
+      );
+    }
+    const nextCursor = encodeCursor(out.LastEvaluatedKey);
+    return { items: tickets, ...(nextCursor ? { nextCursor } : {}) };
+  }
+
+  private async batchGetTickets(ids: string[]): Promise<Ticket[]> {
+    const out: Ticket[] = [];
+    for (let i = 0; i < ids.length; i += 100) {
+      let keys: Record<string, unknown>[] = ids
+        .slice(i, i + 100)
+        .map((id) => ({ pk: ticketPk(id), sk: TICKET_SK }));
+      for (let attempt = 0; keys.length > 0 && attempt < 5; attempt += 1) {
+        const res = await guard(() =>
+          this.doc.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } })),
+        );
+        for (const item of res.Responses?.[this.tableName] ?? []) out.push(item.t as Ticket);
+        keys = (res.UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+      }
+    }
+    return out;
+  }
+
+  async *scanPeriod(from: string, to: string): AsyncIterable<Ticket[]> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.listTickets({ from, to }, 500, cursor);
+      yield page.items;
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+
+  async *openTickets(): AsyncIterable<Ticket[]> {
+    for (const status of [
+      'received',
+      'dispatched',
+      'acknowledged',
+      'in_progress',
+      'resolved',
+      'reopened',
+      'returned',
+    ] as const) {
+      let cursor: string | undefined;
+      do {
+        const page = await this.listTickets({ status }, 500, cursor);
+        if (page.items.length) yield page.items;
+        cursor = page.nextCursor;
+      } while (cursor);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Breaches
+  // ------------------------------------------------------------------------------------------
+
+  async putBreaches(ticket: Ticket, breaches: Breach[]): Promise<void> {
+    await Promise.all(
+      breaches.map((b) => {
+        const record: BreachRecord = {
+          ...b,
+          ticketId: ticket.id,
+          code: ticket.code,
+          streetId: ticket.streetId,
+        };
+        const key = sortKey(b.breachedAt, `${ticket.id}#${b.stage}#${b.level}`);
+        return guard(() =>
+          this.doc.send(
+            new PutCommand({
+              TableName: this.tableName,
+              // Idempotent: a retried timer task rewrites the same item.
+              Item: {
+                pk: ticketPk(ticket.id),
+                sk: `B#${b.stage}#${b.unitId}#${b.level}#${b.dueAt}`,
+                b: record,
+                gk1: 'BREACH',
+                gs1: key,
+                gk2: `BU#${b.unitId}`,
+                gs2: key,
+              },
+            }),
+          ),
+        );
+      }),
+    );
+  }
+
+  async listBreaches(filter: BreachFilter, limit: number, cursor?: string): Promise<Page<BreachRecord>> {
+    const values: Record<string, unknown> = {};
+    const names: Record<string, string> = {};
+    const filters: string[] = [];
+    const byUnit = Boolean(filter.unitId);
+    const [index, pkName, skName] = byUnit
+      ? [gsiNames.byOwner, 'gk2', 'gs2']
+      : [gsiNames.byKind, 'gk1', 'gs1'];
+    values[':pk'] = byUnit ? `BU#${filter.unitId}` : 'BREACH';
+    let keyCondition = `${pkName} = :pk`;
+    if (filter.from && filter.to) {
+      keyCondition += ` AND ${skName} BETWEEN :from AND :to`;
+      values[':from'] = filter.from;
+      values[':to'] = `${filter.to}~`;
+    } else if (filter.from) {
+      keyCondition += ` AND ${skName} >= :from`;
+      values[':from'] = filter.from;
+    } else if (filter.to) {
+      keyCondition += ` AND ${skName} <= :to`;
+      values[':to'] = `${filter.to}~`;
+    }
+    if (filter.stage) {
+      filters.push('#b.stage = :stage');
+      values[':stage'] = filter.stage;
+    }
+    if (filter.level) {
+      filters.push('#b.#level = :level');
+      names['#level'] = 'level';
+      values[':level'] = filter.level;
+    }
+    if (filter.streetId) {
+      filters.push('#b.streetId = :street');
+      values[':street'] = filter.streetId;
+    }
+    if (filters.length) names['#b'] = 'b';
+    const startKey = decodeCursor(cursor);
+    const out = await this.query({
+      IndexName: index,
+      KeyConditionExpression: keyCondition,
+      ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
+      ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: values,
+      ScanIndexForward: false,
+      Limit: limit,
+      ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+    });
+    const nextCursor = encodeCursor(out.LastEvaluatedKey);
+    return {
+      items: (out.Items ?? []).map((i) => i.b as BreachRecord),
+      ...(nextCursor ? { nextCursor } : {}),
+    };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Notifications
+  // ------------------------------------------------------------------------------------------
+
+  private notificationItem(record: NotificationRecord, recipient: string) {
+    const key = sortKey(record.at, record.id);
+    return {
+      pk: ticketPk(record.ticketId),
+      sk: `N#${record.id}`,
+      n: record,
+      gk1: 'NOTIF',
+      gs1: key,
+      gk2: `NU#${recipient}`,
+      gs2: key,
+    };
+  }
+
+  async putNotification(record: NotificationRecord, recipient: string): Promise<boolean> {
+    try {
+      await guard(() =>
+        this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: this.notificationItem(record, recipient),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  async replaceNotification(record: NotificationRecord, recipient: string): Promise<void> {
+    await guard(() =>
+      this.doc.send(
+        new PutCommand({ TableName: this.tableName, Item: this.notificationItem(record, recipient) }),
+      ),
+    );
+  }
+
+  async hasNotification(ticketId: string, id: string): Promise<boolean> {
+    const out = await guard(() =>
+      this.doc.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: ticketPk(ticketId), sk: `N#${id}` },
+          ProjectionExpression: 'pk',
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return Boolean(out.Item);
+  }
+
+  async listNotifications(
+    filter: NotificationFilter,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<NotificationRecord>> {
+    const startKey = decodeCursor(cursor);
+    const input: Omit<QueryCommandInput, 'TableName'> = filter.ticketId
+      ? {
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :n)',
+          ExpressionAttributeValues: {
+            ':pk': ticketPk(filter.ticketId),
+            ':n': 'N#',
+            ...(filter.unitId ? { ':unit': filter.unitId } : {}),
+          },
+          ...(filter.unitId ? { FilterExpression: 'n.unitId = :unit' } : {}),
+        }
+      : filter.unitId
+        ? {
+            IndexName: gsiNames.byOwner,
+            KeyConditionExpression: 'gk2 = :pk',
+            ExpressionAttributeValues: { ':pk': `NU#${filter.unitId}` },
+          }
+        : {
+            IndexName: gsiNames.byKind,
+            KeyConditionExpression: 'gk1 = :pk',
+            ExpressionAttributeValues: { ':pk': 'NOTIF' },
+          };
+    const out = await this.query({
+      ...input,
+      ScanIndexForward: Boolean(filter.ticketId),
+      Limit: limit,
+      ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+    });
+    const nextCursor = encodeCursor(out.LastEvaluatedKey);
+    return {
+      items: (out.Items ?? []).map((i) => i.n as NotificationRecord),
+      ...(nextCursor ? { nextCursor } : {}),
+    };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Config versions: one immutable item per version, the whole snapshot gzipped.
+  // ------------------------------------------------------------------------------------------
+
+  async latestVersion(): Promise<number> {
+    const out = await this.query({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
+      ExpressionAttributeValues: { ':pk': 'CONFIG', ':v': 'V#' },
+      ProjectionExpression: 'version',
+      ScanIndexForward: false,
+      Limit: 1,
+      ConsistentRead: true,
+    });
+    return (out.Items?.[0]?.version as number | undefined) ?? 0;
+  }
+
+  async get(version: number): Promise<ConfigSnapshot> {
+    const out = await guard(() =>
+      this.doc.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: 'CONFIG', sk: versionKey(version) },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    if (!out.Item) throw new Error(`config version ${version} does not exist`);
+    return JSON.parse(gunzipSync(out.Item.doc as Uint8Array).toString('utf8')) as ConfigSnapshot;
+  }
+
+  async put(snapshot: ConfigSnapshot): Promise<boolean> {
+    try {
+      await guard(() =>
+        this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: {
+              pk: 'CONFIG',
+              sk: versionKey(snapshot.version),
+              version: snapshot.version,
+              createdAt: snapshot.createdAt,
+              createdBy: snapshot.createdBy,
+              ...(snapshot.note ? { note: snapshot.note } : {}),
+              doc: gzipSync(JSON.stringify(snapshot)),
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  async listVersions(limit: number) {
+    const out = await this.query({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
+      ExpressionAttributeValues: { ':pk': 'CONFIG', ':v': 'V#' },
+      ProjectionExpression: 'version, createdAt, createdBy, note',
+      ScanIndexForward: false,
+      Limit: limit,
+    });
+    return (out.Items ?? []).map((i) => ({
+      version: i.version as number,
+      createdAt: i.createdAt as string,
+      createdBy: i.createdBy as string,
+      ...(i.note ? { note: i.note as string } : {}),
+    }));
+  }
+}
+
+const versionKey = (v: number) => `V#${String(v).padStart(9, '0')}`;

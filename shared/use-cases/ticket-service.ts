@@ -1,0 +1,472 @@
+/**
+ * Use cases over tickets: the API actions, and the three workflow tasks (arm a wait, handle a
+ * timer, advance). The ticket record is the truth: each use case reads it, applies a pure rule,
+ * writes it back with one conditional write, then tells the workflow what changed.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { toShanghaiIso } from '../domain/deadlines';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  TicketGoneError,
+  VersionConflictError,
+} from '../domain/errors';
+import type { Breach, Ticket } from '../domain/model';
+import type { Principal } from '../domain/principal';
+import { requireOversight, requireReporterOf, requireRole, requireVisible } from '../domain/principal';
+import * as rules from '../domain/ticket-rules';
+import type { Clock, Notifier, Step, StoredTicket, TicketStore, Wait, WorkflowPort } from '../ports';
+import type { ConfigService } from './config-service';
+import { buildNotice, CITY_SOCIAL_WORK_UNIT, deliver, type NoticeSpec } from './notify';
+
+export interface Metrics {
+  count(name: string, value?: number, dimensions?: Record<string, string>): void;
+}
+
+export interface TicketDeps {
+  store: TicketStore;
+  configs: ConfigService;
+  clock: Clock;
+  workflow: WorkflowPort;
+  notifier: Notifier;
+  publicBaseUrl: string;
+  metrics?: Metrics;
+  /** Delivery backoff (ms); tests and simulations pass zeros. */
+  backoffMs?: readonly number[];
+}
+
+/** Longest a single engine wait lasts before the timer task re-checks (and re-arms). */
+export const MAX_WAIT_MS = 14 * 24 * 3600 * 1000;
+const TICKET_PARTY = 'ticket';
+const CONFLICT_RETRIES = 8;
+
+// ---------------------------------------------------------------------------------------------
+// Steps: what the workflow does next, derived from the ticket record alone
+// ---------------------------------------------------------------------------------------------
+
+function waitFor(t: Ticket, unitId: string | undefined, stage: Wait['stage'], clock: Clock): Wait {
+  const now = clock.now().getTime();
+  const next = rules.nextTimerAt(t, unitId)?.getTime() ?? now + MAX_WAIT_MS;
+  const at = new Date(Math.min(next, now + MAX_WAIT_MS));
+  return {
+    ticketId: t.id,
+    unitId: unitId ?? '',
+    stage,
+    timerAt: toShanghaiIso(at),
+    timerSeconds: clock.engineSecondsUntil(at),
+  };
+}
+
+/** One unit's branch: wait for its next action, or end. */
+export function trackStep(t: Ticket, unitId: string, clock: Clock): Step {
+  const stage = rules.unitStage(t, unitId);
+  if (stage === 'done') return { ticketId: t.id, next: 'done' };
+  return { ticketId: t.id, next: 'wait', Payload: waitFor(t, unitId, stage as Wait['stage'], clock) };
+}
+
+/** The ticket as a whole: run the units' branches, wait for a verdict or ruling, or finish. */
+export function ticketStep(t: Ticket, clock: Clock): Step {
+  const units = rules.activeUnits(t);
+  if (units.length > 0)
+    return { ticketId: t.id, next: 'tracks', tracks: units.map((u) => trackStep(t, u, clock)) };
+  const stage = rules.ticketStage(t);
+  if (stage === 'done') return { ticketId: t.id, next: 'done' };
+  return { ticketId: t.id, next: 'wait', Payload: waitFor(t, undefined, stage as Wait['stage'], clock) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+async function ruleContext(deps: TicketDeps, t: Pick<Ticket, 'configVersion'>): Promise<rules.RuleContext> {
+  const [config, cal] = await Promise.all([deps.configs.version(t.configVersion), deps.configs.calendar()]);
+  return { now: deps.clock.now(), config, cal };
+}
+
+async function load(deps: TicketDeps, id: string): Promise<StoredTicket> {
+  const rec = await deps.store.getTicket(id);
+  if (!rec) throw new NotFoundError(`ticket ${id} not found`);
+  return rec;
+}
+
+/**
+ * Read-modify-write with optimistic locking: on a lost race, re-read and re-apply the rule (which
+ * may now refuse, e.g. a second acknowledge gets its 409 from the rule, not from the lock).
+ */
+async function mutate(
+  deps: TicketDeps,
+  id: string,
+  apply: (rec: StoredTicket, ctx: rules.RuleContext) => StoredTicket | null | Promise<StoredTicket | null>,
+  onMissing: () => Error = () => new NotFoundError(`ticket ${id} not found`),
+): Promise<{ before: StoredTicket; after: StoredTicket }> {
+  for (let attempt = 0; ; attempt += 1) {
+    const before = await deps.store.getTicket(id);
+    if (!before) throw onMissing();
+    const ctx = await ruleContext(deps, before.ticket);
+    const next = await apply(before, ctx);
+    if (next === null) return { before, after: before };
+    try {
+      const after = await deps.store.saveTicket(next, before.ticket.version);
+      return { before, after };
+    } catch (err) {
+      if (!(err instanceof VersionConflictError) || attempt >= CONFLICT_RETRIES) throw err;
+      await new Promise((r) => setTimeout(r, Math.random() * 5 * (attempt + 1)));
+    }
+  }
+}
+
+/** Tell the workflow about every party whose expected stage changed; the write already cleared their tokens. */
+async function signal(
+  deps: TicketDeps,
+  tokens: StoredTicket['tokens'],
+  steps: Map<string, Step>,
+): Promise<void> {
+  await Promise.all(
+    [...steps].map(async ([party, step]) => {
+      const held = tokens[party];
+      if (held) await deps.workflow.sendTaskSuccess(held.token, step);
+    }),
+  );
+}
+
+/**
+ * For each party holding a token: the step it should take now. Parties whose wait is unchanged
+ * are left alone; when a new unit joined (re-route), every branch ends so the ticket re-plans.
+ */
+function stepsAfter(rec: StoredTicket, clock: Clock): Map<string, Step> {
+  const t = rec.ticket;
+  const steps = new Map<string, Step>();
+  const active = rules.activeUnits(t);
+  const waiting = Object.keys(rec.tokens).filter((p) => p !== TICKET_PARTY);
+  const newcomer = active.some((u) => !waiting.includes(u));
+  for (const [party, held] of Object.entries(rec.tokens)) {
+    if (party === TICKET_PARTY) {
+      const step = ticketStep(t, clock);
+      if (step.next !== 'wait' || step.Payload?.stage !== held.stage) steps.set(party, step);
+      continue;
+    }
+    const step = trackStep(t, party, clock);
+    if (newcomer && waiting.length > 0) steps.set(party, { ticketId: t.id, next: 'done' });
+    else if (step.next !== 'wait' || step.Payload?.stage !== held.stage) steps.set(party, step);
+  }
+  return steps;
+}
+
+function withoutTokens(rec: StoredTicket, parties: Iterable<string>): StoredTicket {
+  const tokens = { ...rec.tokens };
+  for (const p of parties) delete tokens[p];
+  return { ...rec, tokens };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Intake
+// ---------------------------------------------------------------------------------------------
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+function base32(bytes: Uint8Array, length: number): string {
+  let out = '';
+  for (let i = 0; i < length; i += 1) out += CROCKFORD[(bytes[i] ?? 0) % 32];
+  return out;
+}
+
+export function ticketIds(seed?: string): { id: string; code: string } {
+  const bytes = seed ? createHash('sha256').update(seed).digest() : randomBytes(32);
+  return { id: `t${base32(bytes, 20).toLowerCase()}`, code: `WD${base32(bytes.subarray(20), 8)}` };
+}
+
+export function requestHash(body: unknown): string {
+  return createHash('sha256').update(JSON.stringify(body)).digest('base64url');
+}
+
+export async function createTicket(
+  deps: TicketDeps,
+  actor: Principal,
+  input: rules.NewTicketInput,
+  idempotencyKey?: string,
+): Promise<{ ticket: Ticket; replayed: boolean }> {
+  requireRole(actor, ['reporter', 'admin'], 'raise tickets');
+  if (actor.role === 'reporter' && actor.communityId !== input.communityId) {
+    throw new ForbiddenError(`reporter of ${actor.communityId} may only raise tickets for that community`);
+  }
+  const hash = requestHash(input);
+  const ids = ticketIds(idempotencyKey ? `${actor.sub}\u0000${idempotencyKey}` : undefined);
+  const config = await deps.configs.current();
+  const cal = await deps.configs.calendar();
+  const ticket = rules.createTicket(input, ids, actor, { now: deps.clock.now(), config, cal });
+  const created = await deps.store.createTicket({ ticket, tokens: {}, requestHash: hash });
+  if (!created) {
+    const existing = await load(deps, ids.id);
+    if (existing.requestHash !== hash) {
+      throw new ConflictError('this Idempotency-Key was already used with a different request', {
+        ticketId: existing.ticket.id,
+      });
+    }
+    // A replay also restarts the workflow if the first attempt died before starting it.
+    await deps.workflow.start(existing.ticket.id, ticketStep(existing.ticket, deps.clock));
+    return { ticket: existing.ticket, replayed: true };
+  }
+  deps.metrics?.count('TicketsReceived', 1, { slaClass: ticket.slaClass });
+  await deps.workflow.start(ticket.id, ticketStep(ticket, deps.clock));
+  return { ticket, replayed: false };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Actions
+// ---------------------------------------------------------------------------------------------
+
+export type ActionName =
+  | 'acknowledge'
+  | 'arrive'
+  | 'progress'
+  | 'resolve'
+  | 'return'
+  | 'extension'
+  | 'extension/decision'
+  | 'urge'
+  | 'feedback'
+  | 'cancel'
+  | 'ruling';
+
+export type ActionBody = Record<string, unknown>;
+
+function applyAction(
+  t: Ticket,
+  actor: Principal,
+  action: ActionName,
+  body: ActionBody,
+  ctx: rules.RuleContext,
+): Ticket {
+  switch (action) {
+    case 'acknowledge':
+      return rules.acknowledge(t, actor, ctx);
+    case 'arrive':
+      return rules.arrive(t, actor, ctx);
+    case 'progress':
+      return rules.progress(t, actor, body.note as string, ctx);
+    case 'resolve':
+      return rules.resolve(
+        t,
+        actor,
+        { summary: body.summary as string, evidence: body.evidence as string[] | undefined },
+        ctx,
+      );
+    case 'return':
+      return rules.returnTicket(t, actor, body.reason as string, ctx);
+    case 'extension':
+      return rules.requestExtension(
+        t,
+        actor,
+        { workingDays: body.workingDays as number, reason: body.reason as string },
+        ctx,
+      );
+    case 'extension/decision':
+      requireOversight(actor, t, 'decide extensions');
+      return rules.decideExtension(t, actor, body.approve as boolean, ctx);
+    case 'urge':
+      requireOversight(actor, t, 'urge');
+      return rules.urge(t, actor, body.note as string, ctx);
+    case 'feedback':
+      requireReporterOf(actor, t, 'give the verdict');
+      return rules.giveFeedback(
+        t,
+        actor,
+        { rating: body.rating as 'satisfied', comment: body.comment as string | undefined },
+        ctx,
+      );
+    case 'cancel':
+      requireRole(actor, ['admin'], 'cancel tickets');
+      return rules.cancel(t, actor, body.reason as string, ctx);
+    case 'ruling':
+      requireOversight(actor, t, 'rule on tickets');
+      return rules.rule(
+        t,
+        actor,
+        {
+          decision: body.decision as 'close',
+          unitId: body.unitId as string | undefined,
+          note: body.note as string | undefined,
+        },
+        ctx,
+      );
+  }
+}
+
+export async function act(
+  deps: TicketDeps,
+  actor: Principal,
+  id: string,
+  action: ActionName,
+  body: ActionBody,
+): Promise<Ticket> {
+  let steps = new Map<string, Step>();
+  const { before, after } = await mutate(deps, id, (rec, ctx) => {
+    requireVisible(actor, rec.ticket, id);
+    const ticket = applyAction(rec.ticket, actor, action, body, ctx);
+    const next = { ...rec, ticket };
+    steps = stepsAfter(next, deps.clock);
+    return withoutTokens(next, steps.keys());
+  });
+  const t = after.ticket;
+  if (action === 'urge') await notifyUrge(deps, t, body.note as string);
+  if (action === 'cancel') {
+    await deps.workflow.stop(t.id, 'cancelled');
+  } else {
+    await signal(deps, before.tokens, steps);
+  }
+  if (action === 'feedback' || action === 'resolve')
+    deps.metrics?.count(action === 'resolve' ? 'TicketsResolved' : 'Verdicts');
+  return t;
+}
+
+async function notifyUrge(deps: TicketDeps, t: Ticket, note: string): Promise<void> {
+  const lead = t.assignments.find((a) => a.role === 'lead' && a.status !== 'returned');
+  if (!lead) return;
+  const config = await deps.configs.version(t.configVersion);
+  const spec: NoticeSpec = { kind: 'urge', unitId: lead.unitId, note, key: `v${t.version}` };
+  const record = buildNotice(t, spec, { config, publicBaseUrl: deps.publicBaseUrl, now: deps.clock.now() });
+  await deliver({ ...deps, ...(deps.backoffMs ? { backoffMs: deps.backoffMs } : {}) }, record);
+}
+
+export async function getTicket(deps: TicketDeps, actor: Principal, id: string): Promise<Ticket> {
+  const rec = await deps.store.getTicket(id);
+  return requireVisible(actor, rec?.ticket, id);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workflow tasks
+// ---------------------------------------------------------------------------------------------
+
+function noticeKindFor(t: Ticket, unitId: string | undefined): NoticeSpec['kind'] {
+  if (!unitId) return 'feedback_request';
+  const reopened =
+    t.status === 'reopened' &&
+    t.clocks.some((c) => c.unitId === unitId && c.stage === 'resolve' && !c.notifiedAt && !c.doneAt);
+  return reopened ? 'reopen' : 'dispatch';
+}
+
+/**
+ * Arm a wait (the callback task): if the party already moved on, complete at once with the step
+ * it should take; otherwise announce the stage if nobody told the party yet, and store the token.
+ */
+export async function armWait(deps: TicketDeps, wait: Wait, taskToken: string): Promise<void> {
+  const party = wait.unitId || TICKET_PARTY;
+  const unitId = wait.unitId || undefined;
+  let complete: Step | undefined;
+  await mutate(
+    deps,
+    wait.ticketId,
+    async (rec, ctx) => {
+      complete = undefined;
+      const t = rec.ticket;
+      const step = unitId ? trackStep(t, unitId, deps.clock) : ticketStep(t, deps.clock);
+      if (step.next !== 'wait' || step.Payload?.stage !== wait.stage || !rules.isOpen(t)) {
+        complete = step;
+        return null;
+      }
+      let ticket = t;
+      if (rules.needsNotice(t, unitId)) {
+        const kind = noticeKindFor(t, unitId);
+        const clock = t.clocks.find((c) => c.unitId === unitId && !c.doneAt && !c.notifiedAt);
+        const spec: NoticeSpec = {
+          kind,
+          ...(unitId ? { unitId } : {}),
+          stage: step.Payload.stage === 'ruling' ? 'feedback' : step.Payload.stage,
+          ...(clock ? { dueAt: clock.dueAt } : {}),
+          key: clock?.startedAt ?? toShanghaiIso(ctx.now),
+        };
+        const record = buildNotice(t, spec, {
+          config: ctx.config,
+          publicBaseUrl: deps.publicBaseUrl,
+          now: ctx.now,
+        });
+        const { delivered } = await deliver(
+          { ...deps, ...(deps.backoffMs ? { backoffMs: deps.backoffMs } : {}) },
+          record,
+        );
+        ticket = rules.markNotified(t, unitId, kind, ctx);
+        if (!delivered && !ticket.flags.includes('notification_failed')) {
+          ticket.flags.push('notification_failed');
+          deps.metrics?.count('NotificationFailures', 1, { kind });
+        }
+      }
+      return { ...rec, ticket, tokens: { ...rec.tokens, [party]: { token: taskToken, stage: wait.stage } } };
+    },
+    () => new TicketGoneError(`ticket ${wait.ticketId} is gone`),
+  );
+  if (complete) await deps.workflow.sendTaskSuccess(taskToken, complete);
+}
+
+function escalationSpecs(t: Ticket, breach: Breach, config: rules.RuleContext['config']): NoticeSpec[] {
+  const base = {
+    kind: 'escalation' as const,
+    stage: breach.stage,
+    dueAt: breach.dueAt,
+    level: breach.level as 1 | 2 | 3,
+  };
+  const key = `${breach.stage}.${breach.unitId}.${breach.level}.${breach.dueAt}`;
+  if (breach.level === 1) return [{ ...base, unitId: breach.unitId, key }];
+  if (breach.level === 2) {
+    const office = config.units.find((u) => u.kind === 'street' && u.streetId === t.streetId);
+    return office ? [{ ...base, unitId: office.id, aboutUnitId: breach.unitId, key }] : [];
+  }
+  const city = config.units.find((u) => u.id === CITY_SOCIAL_WORK_UNIT);
+  return city ? [{ ...base, unitId: city.id, aboutUnitId: breach.unitId, key }] : [];
+}
+
+/** The wait timed out: record warnings and breaches due by now, notify, and take the next step. */
+export async function onTimer(deps: TicketDeps, wait: Wait): Promise<Step> {
+  const party = wait.unitId || TICKET_PARTY;
+  const unitId = wait.unitId || undefined;
+  let events: rules.TimerEvent[] = [];
+  const { after } = await mutate(
+    deps,
+    wait.ticketId,
+    (current, ctx) => {
+      const applied = rules.applyTimers(current.ticket, unitId, ctx);
+      events = applied.events;
+      return withoutTokens({ ...current, ticket: applied.ticket }, [party]);
+    },
+    () => new TicketGoneError(`ticket ${wait.ticketId} is gone`),
+  );
+  const t = after.ticket;
+  if (events.length > 0) {
+    const config = await deps.configs.version(t.configVersion);
+    const breaches = events.flatMap((e) => (e.kind === 'breach' ? [e.breach] : []));
+    if (breaches.length) await deps.store.putBreaches(t, breaches);
+    const specs: NoticeSpec[] = [];
+    for (const e of events) {
+      if (e.kind === 'warning') {
+        specs.push({
+          kind: e.clock.stage === 'feedback' ? 'feedback_request' : 'warning',
+          ...(e.clock.unitId ? { unitId: e.clock.unitId } : {}),
+          stage: e.clock.stage,
+          dueAt: e.clock.dueAt,
+          key: `warn.${e.clock.stage}.${e.clock.dueAt}`,
+        });
+      }
+      if (e.kind === 'breach') {
+        specs.push(...escalationSpecs(t, e.breach, config));
+        deps.metrics?.count('SlaBreaches', 1, { Stage: e.breach.stage, Level: String(e.breach.level) });
+        if (e.breach.level > 1) deps.metrics?.count('Escalations', 1, { Level: String(e.breach.level) });
+      }
+    }
+    const now = deps.clock.now();
+    for (const spec of specs) {
+      const record = buildNotice(t, spec, { config, publicBaseUrl: deps.publicBaseUrl, now });
+      const { delivered } = await deliver(
+        { ...deps, ...(deps.backoffMs ? { backoffMs: deps.backoffMs } : {}) },
+        record,
+      );
+      if (!delivered) deps.metrics?.count('NotificationFailures', 1, { kind: spec.kind });
+    }
+  }
+  return unitId ? trackStep(t, unitId, deps.clock) : ticketStep(t, deps.clock);
+}
+
+/** After every unit's branch ended: what the ticket does next (re-plan, wait for verdict, end). */
+export async function advance(deps: TicketDeps, ticketId: string): Promise<Step> {
+  const rec = await deps.store.getTicket(ticketId);
+  if (!rec) throw new TicketGoneError(`ticket ${ticketId} is gone`);
+  return ticketStep(rec.ticket, deps.clock);
+}
