@@ -1,0 +1,212 @@
+/**
+ * Boots the whole product on one machine: dynalite on disk, the seed configuration, the lifecycle
+ * ASL on the local engine bound to the Lambda handlers, the HTTP API with its authorizer, the
+ * console, and the simulated clock. Open tickets are re-attached to fresh executions at start-up.
+ */
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { extname, join, normalize } from 'node:path';
+import type { Context } from 'aws-lambda';
+import { handler as adminConfig } from '../../functions/api/admin-config';
+import { handler as open311 } from '../../functions/api/open311';
+import { handler as queries } from '../../functions/api/queries';
+import type { RouteSpec } from '../../functions/api/routes';
+import { handler as service } from '../../functions/api/service';
+import { handler as ticketActions } from '../../functions/api/ticket-actions';
+import { handler as ticketIntake } from '../../functions/api/ticket-intake';
+import { type Deps, provideDeps } from '../../functions/lib/deps';
+import { handler as finish } from '../../functions/tasks/finish';
+import { handler as onTimer } from '../../functions/tasks/on-timer';
+import { handler as startStage } from '../../functions/tasks/start-stage';
+import { DynamoStore } from '../../shared/adapters/dynamo-store';
+import { seedConfig } from '../../shared/config/seed';
+import { toShanghaiIso } from '../../shared/domain/deadlines';
+import type { Notifier } from '../../shared/ports';
+import { ConfigService } from '../../shared/use-cases/config-service';
+import { ticketStep } from '../../shared/use-cases/ticket-service';
+import {
+  readLifecycleAsl,
+  substituteAsl,
+  substitutionKeys,
+  taskFunctionBySubstitution,
+} from '../../workflows/contract';
+import { LocalWorkflow } from './engine-host';
+import { type LambdaHandler, lambdaContext, type StaticSite, startHttpServer } from './http-server';
+import { LocalAuth } from './local-auth';
+import { PrintingOutbox } from './outbox';
+import { type SchedulingClock, SimClock } from './sim-clock';
+import { LOCAL_TABLE, startStore } from './store-server';
+
+export interface RuntimeOptions {
+  port: number;
+  /** Undefined: everything in memory (tests that need no restart). */
+  dataDir?: string;
+  timeScale: number;
+  clockStart?: string;
+  localTokens: boolean;
+  /** Directory with the built console (index.html and assets). */
+  consoleDir?: string;
+  /** Replace the clock (workflow tests drive a ManualClock). */
+  clock?: SchedulingClock;
+  notifier?: Notifier;
+  /** Delivery backoff; tests pass zeros. */
+  backoffMs?: readonly number[];
+  intakePerSecond?: number;
+  log?: (line: string) => void;
+  quiet?: boolean;
+}
+
+export interface Runtime {
+  url: string;
+  deps: Deps;
+  workflow: LocalWorkflow;
+  clock: SchedulingClock;
+  auth: LocalAuth;
+  resumed: number;
+  stop(): Promise<void>;
+}
+
+const types: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.ico': 'image/x-icon',
+};
+
+function staticSite(dir: string): StaticSite {
+  return {
+    get(path) {
+      const rel = normalize(path === '/' ? '/index.html' : path).replace(/^(\.\.[/\\])+/, '');
+      const file = join(dir, rel);
+      if (!file.startsWith(dir) || !existsSync(file) || !statSync(file).isFile()) return undefined;
+      return { body: readFileSync(file), type: types[extname(file)] ?? 'application/octet-stream' };
+    },
+  };
+}
+
+/** A token bucket for intake admission (the embedded runtime protects its single store). */
+function tokenBucket(perSecond: number) {
+  let tokens = perSecond;
+  let last = Date.now();
+  return {
+    take() {
+      const now = Date.now();
+      tokens = Math.min(perSecond, tokens + ((now - last) / 1000) * perSecond);
+      last = now;
+      if (tokens < 1) return false;
+      tokens -= 1;
+      return true;
+    },
+  };
+}
+
+export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
+  const log = opts.log ?? ((l: string) => process.stdout.write(`${l}\n`));
+  if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
+  const clock =
+    opts.clock ??
+    (opts.dataDir
+      ? SimClock.forDataDir(opts.dataDir, opts.timeScale, opts.clockStart)
+      : new SimClock({
+          simMs: opts.clockStart ? Date.parse(opts.clockStart) : Date.now(),
+          realMs: Date.now(),
+          scale: opts.timeScale,
+        }));
+  const store = await startStore(opts.dataDir);
+  const db = new DynamoStore(store.client, LOCAL_TABLE);
+  const auth = LocalAuth.forDataDir(opts.dataDir);
+
+  if ((await db.latestVersion()) === 0) {
+    await db.put(seedConfig(toShanghaiIso(clock.now())));
+    log('seeded configuration v1 (Liling: 5 streets, 23 communities, 220 grids, 78 units)');
+  }
+
+  const invoke =
+    (h: LambdaHandler, fn: string) =>
+    (event: unknown): Promise<unknown> =>
+      h(event, lambdaContext(fn));
+  const taskHandlers = {
+    startStage: invoke(startStage as unknown as LambdaHandler, 'startStage'),
+    onTimer: invoke(onTimer as unknown as LambdaHandler, 'onTimer'),
+    finish: invoke(finish as unknown as LambdaHandler, 'finish'),
+  };
+  const definition = substituteAsl(
+    readLifecycleAsl(),
+    Object.fromEntries(
+      substitutionKeys.map((k) => [k, LocalWorkflow.functionArn(taskFunctionBySubstitution[k])]),
+    ) as Record<(typeof substitutionKeys)[number], string>,
+  );
+  const workflow = new LocalWorkflow(definition, taskHandlers, clock, log);
+
+  // Only this process writes configuration, so the cached latest version is always current.
+  const configs = new ConfigService(db, clock, 60_000);
+  const deps: Deps = {
+    store: db,
+    configStore: db,
+    configs,
+    clock,
+    workflow,
+    notifier: opts.notifier ?? new PrintingOutbox(opts.quiet ? () => {} : log),
+    publicBaseUrl: `http://127.0.0.1:${opts.port}`,
+    local: true,
+    verifyToken: (token) => auth.verify(`Bearer ${token}`),
+    ...(opts.backoffMs ? { backoffMs: opts.backoffMs } : {}),
+  };
+  provideDeps(deps);
+
+  let ready = false;
+  const handlers: Record<RouteSpec['fn'], LambdaHandler> = {
+    ticketIntake: ticketIntake as unknown as LambdaHandler,
+    ticketActions: ticketActions as unknown as LambdaHandler,
+    queries: queries as unknown as LambdaHandler,
+    adminConfig: adminConfig as unknown as LambdaHandler,
+    open311: open311 as unknown as LambdaHandler,
+    service: service as unknown as LambdaHandler,
+  };
+  const { server, url } = await startHttpServer({
+    port: opts.port,
+    handlers,
+    auth,
+    localTokens: opts.localTokens,
+    ...(opts.consoleDir && existsSync(opts.consoleDir) ? { console: staticSite(opts.consoleDir) } : {}),
+    ...(opts.intakePerSecond ? { intakeLimiter: tokenBucket(opts.intakePerSecond) } : {}),
+    ready: () => ready,
+    log,
+  });
+  deps.publicBaseUrl = url;
+
+  // Re-attach every open ticket at its stored stage; overdue stages breach right away.
+  let resumed = 0;
+  for await (const page of db.openTickets()) {
+    for (const t of page) {
+      await workflow.start(t.id, ticketStep(t, clock));
+      resumed += 1;
+    }
+  }
+  ready = true;
+
+  return {
+    url,
+    deps,
+    workflow,
+    clock,
+    auth,
+    resumed,
+    async stop() {
+      ready = false;
+      await new Promise<void>((resolve) => {
+        (server as Server).close(() => resolve());
+        (server as Server).closeAllConnections();
+      });
+      await workflow.shutdown();
+      if (clock instanceof SimClock) clock.stop();
+      await store.close();
+    },
+  };
+}
+
+export type { Context };
