@@ -1,0 +1,135 @@
+/**
+ * CDK entry: `npx cdk synth -c stage=dev|prod`. Builds the stacks, wires them and adds tags and
+ * the cdk-nag AwsSolutions checks; it creates no resources itself. `buildApp` is shared with the
+ * infra tests, which pass a small ASL fixture and skip bundling.
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { App, Tags, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { readLifecycleAsl } from '../workflows/contract';
+import { type DeployStage, loadStageConfig, type StageConfig } from './config';
+import { ApiStack } from './stacks/api-stack';
+import { ConsoleStack } from './stacks/console-stack';
+import { DataStack } from './stacks/data-stack';
+import { NotificationsStack } from './stacks/notifications-stack';
+import { ObservabilityStack } from './stacks/observability-stack';
+import { WorkflowStack } from './stacks/workflow-stack';
+
+export interface BuildAppOptions {
+  /** Deploy stage; defaults to the `stage` context (`-c stage=...`, cdk.json says dev). */
+  stage?: DeployStage;
+  /** Extra context, e.g. `{ 'aws:cdk:bundling-stacks': [] }` in tests. */
+  context?: Record<string, unknown>;
+  /** The lifecycle ASL; defaults to workflows/ticket-lifecycle.asl.json. */
+  definition?: string;
+}
+
+export interface WhistleApp {
+  app: App;
+  config: StageConfig;
+  stacks: {
+    data: DataStack;
+    notifications: NotificationsStack;
+    workflow: WorkflowStack;
+    api: ApiStack;
+    observability: ObservabilityStack;
+    console: ConsoleStack;
+  };
+}
+
+export function buildApp(options: BuildAppOptions = {}): WhistleApp {
+  const app = new App({
+    context: {
+      // Strong (Export/ImportValue) references, stated explicitly: CloudFormation then refuses to
+      // delete the table or the topic while a consumer stack still uses it. Constructor context is
+      // the lowest layer, so cdk.json or -c can still override it.
+      '@aws-cdk/core:defaultCrossStackReferences': 'strong',
+      ...options.context,
+      ...(options.stage ? { stage: options.stage } : {}),
+    },
+  });
+  const config = loadStageConfig((key) => app.node.tryGetContext(key));
+  const prefix = `WhistleDispatch-${config.stage}`;
+  // Env-agnostic stacks: synth needs no credentials and no lookups (offline CI).
+  const base = { config };
+  // Links in SMS point at the console; without a custom domain the functions keep their default.
+  const publicBaseUrl = config.consoleDomain ? `https://${config.consoleDomain}` : undefined;
+
+  const data = new DataStack(app, `${prefix}-Data`, {
+    ...base,
+    description: 'Whistle Dispatch: ticket table',
+  });
+  const notifications = new NotificationsStack(app, `${prefix}-Notifications`, {
+    ...base,
+    description: 'Whistle Dispatch: dispatch topic and delivery DLQ',
+  });
+  const workflow = new WorkflowStack(app, `${prefix}-Workflow`, {
+    ...base,
+    description: 'Whistle Dispatch: ticket lifecycle state machine and task functions',
+    table: data.table,
+    dispatchTopic: notifications.dispatchTopic,
+    smsMaxPrice: notifications.smsMaxPrice,
+    definition: options.definition ?? readLifecycleAsl(),
+    ...(publicBaseUrl ? { publicBaseUrl } : {}),
+  });
+  workflow.addStackDependency(data, 'task functions read and write tickets');
+  workflow.addStackDependency(notifications, 'task functions publish dispatch SMS');
+
+  const api = new ApiStack(app, `${prefix}-Api`, {
+    ...base,
+    description: 'Whistle Dispatch: HTTP API, handlers and Cognito user pool',
+    table: data.table,
+    stateMachine: workflow.stateMachine,
+    ...(publicBaseUrl ? { publicBaseUrl } : {}),
+  });
+  api.addStackDependency(data, 'handlers read and write tickets and configuration');
+  api.addStackDependency(workflow, 'handlers start executions and answer task tokens');
+
+  const observability = new ObservabilityStack(app, `${prefix}-Observability`, {
+    ...base,
+    description: 'Whistle Dispatch: SLA dashboard and alarms',
+    stateMachine: workflow.stateMachine,
+    deadLetterQueue: notifications.deadLetterQueue,
+    httpApi: api.httpApi,
+  });
+  observability.addStackDependency(workflow, 'alarms on lifecycle executions');
+  observability.addStackDependency(notifications, 'alarm on the delivery DLQ');
+  observability.addStackDependency(api, 'dashboard shows API errors');
+
+  const consoleStack = new ConsoleStack(app, `${prefix}-Console`, {
+    ...base,
+    description: 'Whistle Dispatch: admin console (S3 + CloudFront)',
+    httpApi: api.httpApi,
+    userPool: api.userPool,
+    userPoolClient: api.userPoolClient,
+  });
+  consoleStack.addStackDependency(api, 'CloudFront forwards API paths; config.json names the user pool');
+
+  Tags.of(app).add('project', 'whistle-dispatch');
+  Tags.of(app).add('stage', config.stage);
+  // cdk-nag 3 is a policy-validation plugin: findings fail the synth and land in the cloud
+  // assembly's validation report; acknowledgements sit next to the resources they concern.
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+  return {
+    app,
+    config,
+    stacks: { data, notifications, workflow, api, observability, console: consoleStack },
+  };
+}
+
+/** True when this file is the process entry (`tsx infra/app.ts`), not imported by a test. */
+function isEntry(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntry()) {
+  buildApp({ definition: readLifecycleAsl() }).app.synth();
+}

@@ -1,0 +1,134 @@
+/**
+ * Stage configuration for the CDK app: one typed object per deploy stage, chosen with
+ * `-c stage=dev|prod` and validated with zod so a typo fails the synth with the allowed values
+ * instead of silently deploying dev settings to production.
+ */
+import { fileURLToPath } from 'node:url';
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import * as z from 'zod';
+
+/** Absolute path of the repository root: entry files and the console are resolved against it. */
+export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+
+export const deployStages = ['dev', 'prod'] as const;
+export type DeployStage = (typeof deployStages)[number];
+
+/** Namespace of the custom metrics the functions emit (Powertools) and the dashboard reads. */
+export const metricsNamespace = 'WhistleDispatch';
+
+export interface StageConfig {
+  stage: DeployStage;
+  /** Retention of every log group (functions, state machine, API access logs). */
+  logRetention: RetentionDays;
+  /** Stateful resources (table, user pool, buckets, keys): kept in prod, torn down in dev. */
+  removalPolicy: RemovalPolicy;
+  deletionProtection: boolean;
+  /** Receives the CloudWatch alarms; unset means the alarm topic has no subscriber yet. */
+  alarmEmail?: string;
+  /** `AWS.SNS.SMS.MaxPrice` in USD per message: caps what one dispatch SMS may cost. */
+  smsMaxPrice: string;
+  /** Custom console domain (with an ACM certificate in us-east-1); unset uses *.cloudfront.net. */
+  consoleDomain?: string;
+  consoleCertificateArn?: string;
+  /** Extra browser origins allowed by the API's CORS (the console itself is served same-origin). */
+  corsOrigins: string[];
+  /** Default route throttling of the HTTP API stage (requests per second and burst). */
+  apiThrottle: { rateLimit: number; burstLimit: number };
+  /** SlaBreaches summed over 15 minutes above this raises the breach-spike alarm. */
+  breachSpikeThreshold: number;
+  /** Cognito feature plan: `plus` turns on threat protection (adaptive auth, leaked passwords). */
+  userPoolFeaturePlan: 'essentials' | 'plus';
+}
+
+const defaults: Record<DeployStage, StageConfig> = {
+  dev: {
+    stage: 'dev',
+    logRetention: RetentionDays.TWO_WEEKS,
+    removalPolicy: RemovalPolicy.DESTROY,
+    deletionProtection: false,
+    smsMaxPrice: '0.05',
+    // The console's dev server and the embedded runtime (npm start) may call the dev API directly.
+    corsOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
+    apiThrottle: { rateLimit: 20, burstLimit: 40 },
+    breachSpikeThreshold: 5,
+    userPoolFeaturePlan: 'essentials',
+  },
+  prod: {
+    stage: 'prod',
+    // Ticket handling is audited yearly (rankings, 通报); logs must outlive one assessment period.
+    logRetention: RetentionDays.THIRTEEN_MONTHS,
+    removalPolicy: RemovalPolicy.RETAIN,
+    deletionProtection: true,
+    smsMaxPrice: '0.10',
+    corsOrigins: [],
+    // Below the StartExecution / SendTask* refill rates (T10), so Step Functions never throttles first.
+    apiThrottle: { rateLimit: 100, burstLimit: 200 },
+    breachSpikeThreshold: 20,
+    userPoolFeaturePlan: 'plus',
+  },
+};
+
+const stageSchema = z.enum(deployStages, {
+  error: (issue) => `invalid stage ${JSON.stringify(issue.input)}: pass -c stage=<${deployStages.join('|')}>`,
+});
+
+/** Per-deploy overrides from context (`-c alarmEmail=ops@example.org`), never secrets. */
+const overridesSchema = z
+  .object({
+    alarmEmail: z.email().optional(),
+    smsMaxPrice: z
+      .string()
+      .regex(/^\d+(\.\d{1,5})?$/, 'a price in USD such as 0.05')
+      .optional(),
+    consoleDomain: z
+      .string()
+      .regex(/^(?=.{4,253}$)([a-z0-9-]+\.)+[a-z]{2,}$/, 'a lowercase host name')
+      .optional(),
+    consoleCertificateArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[\w-]+$/,
+        'an ACM certificate ARN in us-east-1',
+      )
+      .optional(),
+  })
+  .refine((o) => (o.consoleDomain === undefined) === (o.consoleCertificateArn === undefined), {
+    message: 'consoleDomain and consoleCertificateArn go together (CloudFront needs the certificate)',
+  });
+
+/** Reads a context value that may arrive as a string from `-c` or typed from cdk.json / tests. */
+type ContextReader = (key: string) => unknown;
+
+/**
+ * Builds the stage config from CDK context: `stage` picks the defaults, a few keys override them.
+ * Throws with the allowed values when the stage or an override is invalid.
+ */
+export function loadStageConfig(tryGetContext: ContextReader): StageConfig {
+  const stage = stageSchema.safeParse(tryGetContext('stage') ?? 'dev');
+  if (!stage.success) throw new Error(stage.error.issues.map((i) => i.message).join('; '));
+  const raw = {
+    alarmEmail: tryGetContext('alarmEmail'),
+    smsMaxPrice: tryGetContext('smsMaxPrice'),
+    consoleDomain: tryGetContext('consoleDomain'),
+    consoleCertificateArn: tryGetContext('consoleCertificateArn'),
+  };
+  const overrides = overridesSchema.safeParse(
+    Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== '')),
+  );
+  if (!overrides.success) {
+    const fields = overrides.error.issues.map((i) => `${i.path.join('.') || 'context'}: ${i.message}`);
+    throw new Error(`invalid stage context: ${fields.join('; ')}`);
+  }
+  const base = defaults[stage.data];
+  const o = overrides.data;
+  return {
+    ...base,
+    ...(o.alarmEmail ? { alarmEmail: o.alarmEmail } : {}),
+    ...(o.smsMaxPrice ? { smsMaxPrice: o.smsMaxPrice } : {}),
+    ...(o.consoleDomain
+      ? { consoleDomain: o.consoleDomain, consoleCertificateArn: o.consoleCertificateArn }
+      : {}),
+    corsOrigins: o.consoleDomain ? [...base.corsOrigins, `https://${o.consoleDomain}`] : base.corsOrigins,
+  };
+}

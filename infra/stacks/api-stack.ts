@@ -1,0 +1,229 @@
+/**
+ * The HTTP API: one route per entry of functions/api/routes.ts, each to its Lambda, guarded by a
+ * Cognito JWT authorizer unless the route is public; plus the user pool whose groups are the
+ * roles of the API contract (reporter, unit, supervisor, admin).
+ */
+import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { type ApiFunction, apiFunctions, routes } from '../../functions/api/routes';
+import { envNames } from '../../functions/lib/env';
+import { roles } from '../../shared/domain/model';
+import type { StageConfig } from '../config';
+import { AppFunction } from '../constructs/app-function';
+
+export interface ApiStackProps extends StackProps {
+  config: StageConfig;
+  table: ITable;
+  /** The construct, not an interface: StopExecution is scoped by its fixed name. */
+  stateMachine: StateMachine;
+  publicBaseUrl?: string;
+}
+
+export class ApiStack extends Stack {
+  readonly httpApi: apigw.HttpApi;
+  readonly stage: apigw.HttpStage;
+  readonly userPool: cognito.UserPool;
+  readonly userPoolClient: cognito.UserPoolClient;
+  readonly functions: Record<ApiFunction, AppFunction>;
+
+  constructor(scope: Construct, id: string, props: ApiStackProps) {
+    super(scope, id, props);
+    const { config, table, stateMachine } = props;
+
+    this.userPool = this.createUserPool(config);
+    this.userPoolClient = this.userPool.addClient('ConsoleClient', {
+      // A browser app cannot keep a secret.
+      generateSecret: false,
+      // The console signs in with InitiateAuth (SRP, or password over TLS); no hosted UI, so no
+      // OAuth flows and no callback URLs to keep in sync with CloudFront.
+      authFlows: { userSrp: true, userPassword: true },
+      disableOAuth: true,
+      preventUserExistenceErrors: true,
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(30),
+      // Scope claims (unitId, communityId, streetId) decide what a user may see and do: only
+      // admins (through the Cognito admin API) may change them, never the user themself.
+      writeAttributes: new cognito.ClientAttributes().withStandardAttributes({
+        fullname: true,
+        phoneNumber: true,
+        email: true,
+      }),
+    });
+    const issuer = `https://cognito-idp.${this.region}.amazonaws.com/${this.userPool.userPoolId}`;
+
+    const fn = (name: ApiFunction, environment: Record<string, string> = {}): AppFunction =>
+      new AppFunction(this, pascal(name), {
+        entry: apiFunctions[name],
+        serviceName: 'whistle-dispatch',
+        logRetention: config.logRetention,
+        removalPolicy: config.removalPolicy,
+        environment: {
+          ...(props.publicBaseUrl ? { [envNames.publicBaseUrl]: props.publicBaseUrl } : {}),
+          ...environment,
+        },
+      });
+    this.functions = {
+      ticketIntake: fn('ticketIntake')
+        .bindTable(table, 'readWrite')
+        .bindStateMachine(stateMachine, { start: true }),
+      ticketActions: fn('ticketActions')
+        .bindTable(table, 'readWrite')
+        .bindStateMachine(stateMachine, { start: true, respond: true, stop: true }),
+      queries: fn('queries').bindTable(table, 'read'),
+      adminConfig: fn('adminConfig').bindTable(table, 'readWrite'),
+      // Open311 takes a reporter's ID token as `api_key` on a public route and verifies it itself.
+      open311: fn('open311', {
+        [envNames.tokenIssuer]: issuer,
+        [envNames.tokenAudience]: this.userPoolClient.userPoolClientId,
+      })
+        .bindTable(table, 'readWrite')
+        .bindStateMachine(stateMachine, { start: true }),
+      // Health, OpenAPI and docs are static: no data access at all.
+      service: fn('service'),
+    };
+
+    this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
+      apiName: `whistle-dispatch-${config.stage}`,
+      // Our own $default stage below carries throttling and access logs, which the implicit one cannot.
+      createDefaultStage: false,
+      ...(config.corsOrigins.length > 0
+        ? {
+            corsPreflight: {
+              allowOrigins: config.corsOrigins,
+              allowMethods: [
+                apigw.CorsHttpMethod.GET,
+                apigw.CorsHttpMethod.POST,
+                apigw.CorsHttpMethod.PUT,
+                apigw.CorsHttpMethod.OPTIONS,
+              ],
+              allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+              maxAge: Duration.hours(1),
+            },
+          }
+        : {}),
+    });
+
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: config.logRetention,
+      removalPolicy: config.removalPolicy,
+    });
+    this.stage = this.httpApi.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: config.apiThrottle,
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            latency: '$context.responseLatency',
+            integrationLatency: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+            sub: '$context.authorizer.claims.sub',
+          }),
+        ),
+      },
+    });
+
+    const authorizer = new HttpUserPoolAuthorizer('CognitoAuthorizer', this.userPool, {
+      userPoolClients: [this.userPoolClient],
+    });
+    // One integration (and one Lambda permission) per function, not per route: `queries` alone
+    // serves a dozen routes and the function policy has a size limit.
+    const integrations = Object.fromEntries(
+      Object.entries(this.functions).map(([name, f]) => [
+        name,
+        new HttpLambdaIntegration(`${pascal(name)}Integration`, f.fn, {
+          payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
+          scopePermissionToRoute: false,
+        }),
+      ]),
+    ) as Record<ApiFunction, HttpLambdaIntegration>;
+
+    for (const route of routes) {
+      const [added] = this.httpApi.addRoutes({
+        path: route.path,
+        methods: [apigw.HttpMethod[route.method]],
+        integration: integrations[route.fn],
+        authorizer: route.public ? new apigw.HttpNoneAuthorizer() : authorizer,
+      });
+      if (route.public && added) {
+        Validations.of(added).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason: `${route.method} ${route.path} is public by contract (health, API docs, Open311 which authenticates with api_key in the handler).`,
+        });
+      }
+    }
+  }
+
+  private createUserPool(config: StageConfig): cognito.UserPool {
+    const plus = config.userPoolFeaturePlan === 'plus';
+    const pool = new cognito.UserPool(this, 'UserPool', {
+      userPoolName: `whistle-dispatch-${config.stage}`,
+      // Accounts are issued by street and district admins; nobody registers themself.
+      selfSignUpEnabled: false,
+      signInAliases: { username: true, email: true },
+      autoVerify: { email: true },
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      mfa: cognito.Mfa.OPTIONAL,
+      // TOTP only: SMS MFA would need an SNS role and spends the same SMS budget as dispatches.
+      mfaSecondFactor: { otp: true, sms: false },
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      customAttributes: {
+        unitId: new cognito.StringAttribute({ minLen: 1, maxLen: 64, mutable: true }),
+        communityId: new cognito.StringAttribute({ minLen: 1, maxLen: 64, mutable: true }),
+        streetId: new cognito.StringAttribute({ minLen: 1, maxLen: 64, mutable: true }),
+      },
+      featurePlan: plus ? cognito.FeaturePlan.PLUS : cognito.FeaturePlan.ESSENTIALS,
+      ...(plus ? { standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION } : {}),
+      deletionProtection: config.deletionProtection,
+      removalPolicy: config.removalPolicy,
+    });
+    for (const role of roles) {
+      new cognito.UserPoolGroup(this, `Group${pascal(role)}`, {
+        userPool: pool,
+        groupName: role,
+        description: `API role ${role}`,
+      });
+    }
+    Validations.of(pool).acknowledge({
+      id: 'AwsSolutions-COG2',
+      reason:
+        'MFA is OPTIONAL (TOTP): grid workers and unit duty officers sign in on shared duty phones and PCs; admins and supervisors are expected to enrol, enforced by process, not by the pool.',
+    });
+    if (!plus) {
+      Validations.of(pool).acknowledge({
+        id: 'AwsSolutions-COG8',
+        reason:
+          'The dev pool holds test accounts only; the Plus tier (threat protection) is enabled for prod.',
+      });
+    }
+    return pool;
+  }
+}
+
+function pascal(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}
