@@ -66,6 +66,8 @@ export class LocalWorkflow implements WorkflowPort {
   readonly stats: EngineStats = { started: 0, running: 0, succeeded: 0, failed: 0, transitions: 0 };
   /** Transitions per finished execution (tests and the bench read them). */
   readonly transitionsByTicket = new Map<string, number>();
+  /** Task handler invocations still running (tests wait for zero before moving the clock). */
+  private inFlight = 0;
 
   constructor(
     definition: string,
@@ -83,7 +85,15 @@ export class LocalWorkflow implements WorkflowPort {
       const fn = arn?.match(LAMBDA_ARN)?.[1];
       const handler = fn ? handlers[fn] : undefined;
       if (!handler) throw new Error(`Task state ${name} is bound to no local handler (${arn})`);
-      this.overrides[name] = callback ? (input) => this.callback(handler, input) : (input) => handler(input);
+      const tracked: TaskHandler = async (event) => {
+        this.inFlight += 1;
+        try {
+          return await handler(event);
+        } finally {
+          this.inFlight -= 1;
+        }
+      };
+      this.overrides[name] = callback ? (input) => this.callback(tracked, input) : tracked;
     }
   }
 
@@ -189,7 +199,24 @@ export class LocalWorkflow implements WorkflowPort {
     await Promise.all(all.map((e) => e.done));
   }
 
+  /**
+   * Resolves once no task handler has run for a few consecutive checks: every execution is
+   * parked on a callback or finished. Tests call it before moving a ManualClock.
+   */
+  async settled(quietChecks = 3): Promise<void> {
+    let quiet = 0;
+    while (quiet < quietChecks) {
+      await new Promise((r) => setTimeout(r, 2));
+      quiet = this.inFlight === 0 ? quiet + 1 : 0;
+    }
+  }
+
   waitingCount(): number {
     return this.waits.size;
+  }
+
+  /** Task handler invocations running right now (the simulator's quiescence check reads it). */
+  get busy(): number {
+    return this.inFlight;
   }
 }

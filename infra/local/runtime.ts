@@ -35,7 +35,7 @@ import { type LambdaHandler, lambdaContext, type StaticSite, startHttpServer } f
 import { LocalAuth } from './local-auth';
 import { PrintingOutbox } from './outbox';
 import { type SchedulingClock, SimClock } from './sim-clock';
-import { LOCAL_TABLE, startStore } from './store-server';
+import { LOCAL_TABLE, type LocalStore, startStore } from './store-server';
 
 export interface RuntimeOptions {
   port: number;
@@ -62,6 +62,8 @@ export interface Runtime {
   workflow: LocalWorkflow;
   clock: SchedulingClock;
   auth: LocalAuth;
+  /** The embedded store: its client and request counters (bench, simulator). */
+  store: LocalStore;
   resumed: number;
   stop(): Promise<void>;
 }
@@ -195,6 +197,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     workflow,
     clock,
     auth,
+    store,
     resumed,
     async stop() {
       ready = false;
@@ -203,6 +206,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         (server as Server).closeAllConnections();
       });
       await workflow.shutdown();
+      // Aborted executions may still have a task handler mid-write: let it land before closing.
+      await workflow.settled();
       if (clock instanceof SimClock) clock.stop();
       await store.close();
     },

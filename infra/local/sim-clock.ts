@@ -104,8 +104,10 @@ export class ManualClock implements SchedulingClock {
   }
 
   engineSecondsUntil(): number {
-    // The engine's own whole-second timeout must never win: manual time only moves in tests.
-    return 31_536_000;
+    // The engine's own whole-second timeout must never win: manual time only moves in tests. The
+    // engine arms it with setTimeout, whose 32-bit ceiling (~24.8 days) turns anything longer
+    // into a 1 ms timeout, so stay just below it.
+    return 2_147_483;
   }
 
   setTimer(at: Date, fire: () => void): () => void {

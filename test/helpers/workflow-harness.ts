@@ -1,0 +1,131 @@
+/**
+ * The real lifecycle ASL on the local engine, every Task bound to its handler, with a ManualClock:
+ * tests jump through SLA time instantly and deterministically, acting over the HTTP API.
+ */
+import { type Runtime, startRuntime } from '../../infra/local/runtime';
+import { ManualClock } from '../../infra/local/sim-clock';
+import type { NotificationRecord } from '../../shared/ports';
+import { ApiClient } from './api-client';
+
+export interface TicketView {
+  id: string;
+  code: string;
+  status: string;
+  slaClass: string;
+  streetId: string;
+  assignments: { unitId: string; role: string; status: string; acknowledgedAt?: string }[];
+  deadlines: { acknowledgeBy?: string; arriveBy?: string; resolveBy?: string; feedbackBy?: string };
+  escalationLevel: number;
+  breaches: { stage: string; unitId: string; level: number; dueAt: string; breachedAt: string }[];
+  timeline: { type: string; unitId?: string; detail?: string; at: string }[];
+  reopenCount: number;
+  closeReason?: string;
+  flags: string[];
+  extension?: { status: string };
+}
+
+export class Harness {
+  readonly tokens = new Map<string, string>();
+
+  private constructor(
+    readonly rt: Runtime,
+    readonly clock: ManualClock,
+    readonly api: ApiClient,
+  ) {}
+
+  static async start(startIso: string, opts: { dataDir?: string } = {}): Promise<Harness> {
+    const clock = new ManualClock(Date.parse(startIso));
+    const rt = await startRuntime({
+      port: 0,
+      timeScale: 1,
+      localTokens: true,
+      quiet: true,
+      log: () => {},
+      backoffMs: [0, 0],
+      clock,
+      ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+    });
+    const h = new Harness(rt, clock, new ApiClient(rt.url));
+    // Timers already due (re-attached tickets whose deadlines passed while down) fire now.
+    await h.advanceMinutes(0);
+    return h;
+  }
+
+  async token(claims: Record<string, string>): Promise<string> {
+    const key = JSON.stringify(claims);
+    let t = this.tokens.get(key);
+    if (!t) {
+      t = await this.api.token(claims);
+      this.tokens.set(key, t);
+    }
+    return t;
+  }
+
+  admin() {
+    return this.token({ role: 'admin' });
+  }
+  unit(unitId: string) {
+    return this.token({ role: 'unit', unitId });
+  }
+  reporter(communityId: string) {
+    return this.token({ role: 'reporter', communityId });
+  }
+
+  async create(body: Record<string, unknown>, communityId = body.communityId as string): Promise<TicketView> {
+    const res = await this.api.call<TicketView>('POST', '/v1/tickets', await this.reporter(communityId), {
+      title: '测试工单',
+      description: '网格员巡查发现的问题',
+      channel: 'grid',
+      ...body,
+    });
+    if (res.status !== 201) throw new Error(`create failed ${res.status}: ${JSON.stringify(res.body)}`);
+    await this.settle();
+    return res.body;
+  }
+
+  async get(id: string): Promise<TicketView> {
+    const res = await this.api.call<TicketView>('GET', `/v1/tickets/${id}`, await this.admin());
+    return res.body;
+  }
+
+  async act(id: string, action: string, token: string, body?: unknown) {
+    const res = await this.api.call<TicketView & { detail?: string }>(
+      'POST',
+      `/v1/tickets/${id}/${action}`,
+      token,
+      body,
+    );
+    await this.settle();
+    return res;
+  }
+
+  settle(): Promise<void> {
+    return this.rt.workflow.settled();
+  }
+
+  /** Move simulated time to `iso` (or by `minutes`), firing every timer due on the way. */
+  async advanceTo(iso: string): Promise<void> {
+    await this.clock.advanceTo(new Date(iso), () => this.settle());
+  }
+
+  async advanceMinutes(minutes: number): Promise<void> {
+    await this.clock.advanceTo(new Date(this.clock.now().getTime() + minutes * 60_000), () => this.settle());
+  }
+
+  async notifications(ticketId: string): Promise<NotificationRecord[]> {
+    const page = await this.rt.deps.store.listNotifications({ ticketId }, 100);
+    return page.items;
+  }
+
+  transitions(ticketId: string): number | undefined {
+    return this.rt.workflow.transitionsByTicket.get(ticketId);
+  }
+
+  running(ticketId: string): boolean {
+    return this.rt.workflow.isRunning(ticketId);
+  }
+
+  stop(): Promise<void> {
+    return this.rt.stop();
+  }
+}
