@@ -1,0 +1,247 @@
+/**
+ * The Lambda handlers as AWS runs them: dependencies built from the environment, SDK clients
+ * mocked with aws-sdk-client-mock. Asserts what each handler asks of DynamoDB, Step Functions
+ * and SNS.
+ */
+import { gzipSync } from 'node:zlib';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { seedConfig } from '../../shared/config/seed';
+import { toShanghaiIso } from '../../shared/domain/deadlines';
+import type { Ticket } from '../../shared/domain/model';
+
+process.env.TABLE_NAME = 'whistle-test';
+process.env.STATE_MACHINE_ARN = 'arn:aws:states:ap-east-1:123456789012:stateMachine:whistle-dispatch-dev-ticket-lifecycle';
+process.env.DISPATCH_TOPIC_ARN = 'arn:aws:sns:ap-east-1:123456789012:whistle-dispatch';
+process.env.PUBLIC_BASE_URL = 'https://wd.example.cn';
+
+// The store talks through the DocumentClient, so that is what is mocked (plain JS items).
+const ddb = mockClient(DynamoDBDocumentClient);
+const sfn = mockClient(SFNClient);
+const sns = mockClient(SNSClient);
+
+const context = {
+  functionName: 'test',
+  awsRequestId: 'req-1',
+  getRemainingTimeInMillis: () => 30_000,
+} as unknown as Context;
+
+const config = seedConfig('2026-01-01T00:00:00+08:00');
+const configItem = { pk: 'CONFIG', sk: 'V#000000001', version: 1, doc: gzipSync(JSON.stringify(config)) };
+
+function mockConfig() {
+  ddb.on(GetCommand).resolves({}); // anything not set up below reads as absent
+  ddb.on(QueryCommand).resolves({ Items: [{ version: 1 }] });
+  ddb.on(GetCommand, { Key: { pk: 'CONFIG', sk: 'V#000000001' } }).resolves({ Item: configItem });
+}
+
+let handlers: {
+  intake: (e: unknown, c: Context) => Promise<{ statusCode: number; body?: string }>;
+  onTimer: (e: unknown, c: Context) => Promise<unknown>;
+  startStage: (e: unknown, c: Context) => Promise<unknown>;
+};
+beforeAll(async () => {
+  handlers = {
+    intake: (await import('../../functions/api/ticket-intake')).handler as never,
+    onTimer: (await import('../../functions/tasks/on-timer')).handler as never,
+    startStage: (await import('../../functions/tasks/start-stage')).handler as never,
+  };
+});
+
+afterEach(() => {
+  ddb.reset();
+  sfn.reset();
+  sns.reset();
+});
+
+function apiEvent(routeKey: string, body: unknown, claims: Record<string, string>) {
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: routeKey.split(' ')[1],
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    isBase64Encoded: false,
+    requestContext: { http: { method: 'POST' }, authorizer: { jwt: { claims, scopes: null } } },
+  };
+}
+
+/** A dispatched urgent ticket, 40 minutes old and never acknowledged. */
+function overdueTicket(): Ticket {
+  const created = new Date(Date.now() - 40 * 60_000);
+  const at = (min: number) => toShanghaiIso(new Date(created.getTime() + min * 60_000));
+  return {
+    id: 'tabcdefghijklmnopqrst',
+    code: 'WDABCDEFGH',
+    status: 'dispatched',
+    dutyItemId: 'di-neighbor-dispute',
+    dutyItemName: '邻里矛盾纠纷调解',
+    dutyKind: 'basic',
+    slaClass: 'urgent',
+    priority: 'urgent',
+    channel: 'hotline',
+    communityId: 'cm-nanqiao',
+    streetId: 'st-lailongmen',
+    title: '楼道冒烟',
+    description: '电线老化',
+    createdAt: at(0),
+    updatedAt: at(0),
+    createdBy: 'reporter:x',
+    version: 3,
+    configVersion: 1,
+    assignments: [{ unitId: 'u-street-lailongmen', role: 'lead', status: 'dispatched', dispatchedAt: at(0) }],
+    deadlines: { acknowledgeBy: at(30) },
+    clocks: [
+      {
+        stage: 'acknowledge',
+        unitId: 'u-street-lailongmen',
+        startedAt: at(0),
+        warnAt: at(22.5),
+        dueAt: at(30),
+        level2At: at(60),
+        level3At: at(150),
+        warnedAt: at(23),
+        level: 0,
+        notifiedAt: at(0),
+      },
+    ],
+    escalationLevel: 0,
+    breaches: [],
+    timeline: [],
+    reopenCount: 0,
+    excludedUnitIds: [],
+    flags: [],
+    urgeCount: 0,
+  };
+}
+
+describe('POST /v1/tickets (ticket-intake)', () => {
+  it('writes the ticket with a conditional put and starts the execution named after it', async () => {
+    mockConfig();
+    ddb.on(PutCommand).resolves({});
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:x', startDate: new Date() });
+    const res = await handlers.intake(
+      apiEvent(
+        'POST /v1/tickets',
+        { dutyItemId: 'di-neighbor-dispute', communityId: 'cm-nanqiao', title: '噪音', description: '夜间施工', channel: 'hotline' },
+        { sub: 'grid-1', role: 'reporter', communityId: 'cm-nanqiao' },
+      ),
+      context,
+    );
+    expect(res.statusCode).toBe(201);
+    const ticket = JSON.parse(res.body as string) as Ticket;
+    const put = ddb.commandCalls(PutCommand)[0]?.args[0].input;
+    expect(put?.ConditionExpression).toBe('attribute_not_exists(pk)');
+    expect((put?.Item as { pk: string }).pk).toBe(`T#${ticket.id}`);
+    const start = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
+    expect(start?.name).toBe(`ticket-${ticket.id}`);
+    expect(start?.stateMachineArn).toBe(process.env.STATE_MACHINE_ARN);
+    expect(JSON.parse(start?.input as string)).toMatchObject({ ticketId: ticket.id, next: 'tracks' });
+  });
+
+  it('answers invalid input with 400 problem+json naming the field, touching nothing', async () => {
+    const res = await handlers.intake(
+      apiEvent('POST /v1/tickets', { dutyItemId: 'di-x', communityId: 'cm-nanqiao', title: '', channel: 'fax' }, {
+        sub: 'grid-1',
+        role: 'reporter',
+        communityId: 'cm-nanqiao',
+      }),
+      context,
+    );
+    expect(res.statusCode).toBe(400);
+    const problem = JSON.parse(res.body as string) as { errors: { path: string }[] };
+    expect(problem.errors.map((e) => e.path)).toEqual(expect.arrayContaining(['title', 'description', 'channel']));
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+});
+
+describe('UnitTimer task (on-timer)', () => {
+  it('records the level-1 breach, escalates to the unit leader by SMS and email, and waits again', async () => {
+    mockConfig();
+    const ticket = overdueTicket();
+    ddb.on(GetCommand, { Key: { pk: `T#${ticket.id}`, sk: 'T' } }).resolves({
+      Item: { pk: `T#${ticket.id}`, sk: 'T', version: 3, t: ticket, tokens: {} },
+    });
+    ddb.on(PutCommand).resolves({});
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    const step = (await handlers.onTimer(
+      { ticketId: ticket.id, unitId: 'u-street-lailongmen', stage: 'acknowledge', timerAt: ticket.clocks[0]?.dueAt, timerSeconds: 1 },
+      context,
+    )) as { next: string; Payload: { stage: string; timerAt: string } };
+    expect(step.next).toBe('wait');
+    expect(step.Payload.stage).toBe('acknowledge');
+    expect(step.Payload.timerAt).toBe(ticket.clocks[0]?.level2At);
+
+    const puts = ddb.commandCalls(PutCommand).map((c) => c.args[0].input);
+    const saved = puts.find((p) => p.ConditionExpression === 'version = :v');
+    expect((saved?.Item as { t: Ticket }).t.breaches).toEqual([
+      expect.objectContaining({ stage: 'acknowledge', level: 1, unitId: 'u-street-lailongmen' }),
+    ]);
+    expect(puts.some((p) => (p.Item as { gk1?: string }).gk1 === 'BREACH')).toBe(true);
+
+    const leader = config.units.find((u) => u.id === 'u-street-lailongmen')?.contacts;
+    const publishes = sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
+    const sms = publishes.find((p) => p.PhoneNumber);
+    expect(sms?.PhoneNumber).toBe(leader?.leaderPhone);
+    expect((sms?.Message ?? '').length).toBeLessThanOrEqual(70);
+    expect(sms?.MessageAttributes?.['AWS.SNS.SMS.SMSType']?.StringValue).toBe('Transactional');
+    const email = publishes.find((p) => p.TopicArn);
+    expect(email?.MessageAttributes?.unitId?.StringValue).toBe('u-street-lailongmen');
+    expect(email?.MessageAttributes?.kind?.StringValue).toBe('escalation');
+  });
+});
+
+describe('AwaitUnit task (start-stage)', () => {
+  it('completes its own wait at once when the unit already acted (no token stored, no dispatch)', async () => {
+    mockConfig();
+    const ticket = overdueTicket();
+    const acked: Ticket = {
+      ...ticket,
+      status: 'acknowledged',
+      assignments: [{ ...(ticket.assignments[0] as Ticket['assignments'][number]), status: 'acknowledged', acknowledgedAt: ticket.updatedAt }],
+      clocks: ticket.clocks.map((c) => ({ ...c, doneAt: ticket.updatedAt })),
+    };
+    ddb.on(GetCommand, { Key: { pk: `T#${ticket.id}`, sk: 'T' } }).resolves({
+      Item: { pk: `T#${ticket.id}`, sk: 'T', version: 4, t: acked, tokens: {} },
+    });
+    sfn.on(SendTaskSuccessCommand).resolves({});
+    await handlers.startStage(
+      {
+        ticketId: ticket.id,
+        unitId: 'u-street-lailongmen',
+        stage: 'acknowledge',
+        timerAt: ticket.clocks[0]?.dueAt,
+        timerSeconds: 5,
+        taskToken: 'token-123',
+      },
+      context,
+    );
+    const sent = sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input;
+    expect(sent?.taskToken).toBe('token-123');
+    expect(JSON.parse(sent?.output as string)).toMatchObject({ next: 'wait', Payload: { stage: 'resolve' } });
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+  });
+
+  it('throws VersionConflictError (retried by the ASL) when the ticket keeps moving', async () => {
+    mockConfig();
+    const ticket = { ...overdueTicket(), clocks: overdueTicket().clocks.map((c) => ({ ...c, level: 1 })) };
+    ddb.on(GetCommand, { Key: { pk: `T#${ticket.id}`, sk: 'T' } }).resolves({
+      Item: { pk: `T#${ticket.id}`, sk: 'T', version: 3, t: ticket, tokens: {} },
+    });
+    ddb.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'moved', $metadata: {} }));
+    await expect(
+      handlers.startStage(
+        { ticketId: ticket.id, unitId: 'u-street-lailongmen', stage: 'acknowledge', timerAt: ticket.updatedAt, timerSeconds: 5, taskToken: 't' },
+        context,
+      ),
+    ).rejects.toMatchObject({ name: 'VersionConflictError' });
+  });
+});
