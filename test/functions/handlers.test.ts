@@ -5,9 +5,9 @@
  */
 import { gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,8 @@ import { toShanghaiIso } from '../../shared/domain/deadlines';
 import type { Ticket } from '../../shared/domain/model';
 
 process.env.TABLE_NAME = 'whistle-test';
-process.env.STATE_MACHINE_ARN = 'arn:aws:states:ap-east-1:123456789012:stateMachine:whistle-dispatch-dev-ticket-lifecycle';
+process.env.STATE_MACHINE_ARN =
+  'arn:aws:states:ap-east-1:123456789012:stateMachine:whistle-dispatch-dev-ticket-lifecycle';
 process.env.DISPATCH_TOPIC_ARN = 'arn:aws:sns:ap-east-1:123456789012:whistle-dispatch';
 process.env.PUBLIC_BASE_URL = 'https://wd.example.cn';
 
@@ -129,7 +130,13 @@ describe('POST /v1/tickets (ticket-intake)', () => {
     const res = await handlers.intake(
       apiEvent(
         'POST /v1/tickets',
-        { dutyItemId: 'di-neighbor-dispute', communityId: 'cm-nanqiao', title: '噪音', description: '夜间施工', channel: 'hotline' },
+        {
+          dutyItemId: 'di-neighbor-dispute',
+          communityId: 'cm-nanqiao',
+          title: '噪音',
+          description: '夜间施工',
+          channel: 'hotline',
+        },
         { sub: 'grid-1', role: 'reporter', communityId: 'cm-nanqiao' },
       ),
       context,
@@ -138,7 +145,7 @@ describe('POST /v1/tickets (ticket-intake)', () => {
     const ticket = JSON.parse(res.body as string) as Ticket;
     const put = ddb.commandCalls(PutCommand)[0]?.args[0].input;
     expect(put?.ConditionExpression).toBe('attribute_not_exists(pk)');
-    expect((put?.Item as { pk: string }).pk).toBe(`T#${ticket.id}`);
+    expect((put?.Item as { pk?: string } | undefined)?.pk).toBe(`T#${ticket.id}`);
     const start = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
     expect(start?.name).toBe(`ticket-${ticket.id}`);
     expect(start?.stateMachineArn).toBe(process.env.STATE_MACHINE_ARN);
@@ -147,16 +154,22 @@ describe('POST /v1/tickets (ticket-intake)', () => {
 
   it('answers invalid input with 400 problem+json naming the field, touching nothing', async () => {
     const res = await handlers.intake(
-      apiEvent('POST /v1/tickets', { dutyItemId: 'di-x', communityId: 'cm-nanqiao', title: '', channel: 'fax' }, {
-        sub: 'grid-1',
-        role: 'reporter',
-        communityId: 'cm-nanqiao',
-      }),
+      apiEvent(
+        'POST /v1/tickets',
+        { dutyItemId: 'di-x', communityId: 'cm-nanqiao', title: '', channel: 'fax' },
+        {
+          sub: 'grid-1',
+          role: 'reporter',
+          communityId: 'cm-nanqiao',
+        },
+      ),
       context,
     );
     expect(res.statusCode).toBe(400);
     const problem = JSON.parse(res.body as string) as { errors: { path: string }[] };
-    expect(problem.errors.map((e) => e.path)).toEqual(expect.arrayContaining(['title', 'description', 'channel']));
+    expect(problem.errors.map((e) => e.path)).toEqual(
+      expect.arrayContaining(['title', 'description', 'channel']),
+    );
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
@@ -172,7 +185,13 @@ describe('UnitTimer task (on-timer)', () => {
     ddb.on(PutCommand).resolves({});
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
     const step = (await handlers.onTimer(
-      { ticketId: ticket.id, unitId: 'u-street-lailongmen', stage: 'acknowledge', timerAt: ticket.clocks[0]?.dueAt, timerSeconds: 1 },
+      {
+        ticketId: ticket.id,
+        unitId: 'u-street-lailongmen',
+        stage: 'acknowledge',
+        timerAt: ticket.clocks[0]?.dueAt,
+        timerSeconds: 1,
+      },
       context,
     )) as { next: string; Payload: { stage: string; timerAt: string } };
     expect(step.next).toBe('wait');
@@ -181,7 +200,7 @@ describe('UnitTimer task (on-timer)', () => {
 
     const puts = ddb.commandCalls(PutCommand).map((c) => c.args[0].input);
     const saved = puts.find((p) => p.ConditionExpression === 'version = :v');
-    expect((saved?.Item as { t: Ticket }).t.breaches).toEqual([
+    expect((saved?.Item as { t?: Ticket } | undefined)?.t?.breaches).toEqual([
       expect.objectContaining({ stage: 'acknowledge', level: 1, unitId: 'u-street-lailongmen' }),
     ]);
     expect(puts.some((p) => (p.Item as { gk1?: string }).gk1 === 'BREACH')).toBe(true);
@@ -205,7 +224,13 @@ describe('AwaitUnit task (start-stage)', () => {
     const acked: Ticket = {
       ...ticket,
       status: 'acknowledged',
-      assignments: [{ ...(ticket.assignments[0] as Ticket['assignments'][number]), status: 'acknowledged', acknowledgedAt: ticket.updatedAt }],
+      assignments: [
+        {
+          ...(ticket.assignments[0] as Ticket['assignments'][number]),
+          status: 'acknowledged',
+          acknowledgedAt: ticket.updatedAt,
+        },
+      ],
       clocks: ticket.clocks.map((c) => ({ ...c, doneAt: ticket.updatedAt })),
     };
     ddb.on(GetCommand, { Key: { pk: `T#${ticket.id}`, sk: 'T' } }).resolves({
@@ -239,7 +264,14 @@ describe('AwaitUnit task (start-stage)', () => {
     ddb.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'moved', $metadata: {} }));
     await expect(
       handlers.startStage(
-        { ticketId: ticket.id, unitId: 'u-street-lailongmen', stage: 'acknowledge', timerAt: ticket.updatedAt, timerSeconds: 5, taskToken: 't' },
+        {
+          ticketId: ticket.id,
+          unitId: 'u-street-lailongmen',
+          stage: 'acknowledge',
+          timerAt: ticket.updatedAt,
+          timerSeconds: 5,
+          taskToken: 't',
+        },
         context,
       ),
     ).rejects.toMatchObject({ name: 'VersionConflictError' });
