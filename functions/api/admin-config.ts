@@ -2,10 +2,10 @@
 import * as z from 'zod';
 import { ValidationError } from '../../shared/domain/errors';
 import { calendarYearSchema, idSchema, slaClasses } from '../../shared/domain/model';
-import { requireRole } from '../../shared/domain/principal';
+import { type Principal, requireRole } from '../../shared/domain/principal';
 import { getDeps } from '../lib/deps';
-import { httpHandler, json, parse, type Request } from '../lib/http';
-import { calendarBody, dutyItemBody, slaPolicyBody, unitBody } from './schemas';
+import { httpHandler, json, parse, parseQuery, type Request } from '../lib/http';
+import { calendarBody, dutyItemBody, noQuery, slaPolicyBody, unitBody, yearParam } from './schemas';
 
 function upsert<T extends { id: string }>(list: T[], item: T): T[] {
   const i = list.findIndex((x) => x.id === item.id);
@@ -21,55 +21,64 @@ function sameId(pathId: string, bodyId: string | undefined, field: string) {
   }
 }
 
+/** Admins only, checked before the body is even read; the query string takes no parameters. */
+function admin(req: Request): Principal {
+  const p = req.principal();
+  requireRole(p, ['admin'], 'change the configuration');
+  parseQuery(req, noQuery);
+  return p;
+}
+
 async function write(
-  req: Request,
+  p: Principal,
   note: string,
   mutate: Parameters<ReturnType<typeof getDeps>['configs']['update']>[0],
 ) {
-  const p = req.principal();
-  requireRole(p, ['admin'], 'change the configuration');
-  const snap = await getDeps().configs.update(mutate, `${p.role}:${p.sub}`, note);
-  return snap;
+  return getDeps().configs.update(mutate, `${p.role}:${p.sub}`, note);
 }
 
 export const handler = httpHandler({
   'PUT /v1/units/{id}': async (req) => {
+    const p = admin(req);
     const id = parse(idSchema, req.params.id, 'unit id');
     const body = parse(unitBody, req.json(), 'unit');
     sameId(id, body.id, 'id');
     const unit = { ...body, id };
-    const snap = await write(req, `unit ${id}`, (c) => ({ ...c, units: upsert(c.units, unit) }));
+    const snap = await write(p, `unit ${id}`, (c) => ({ ...c, units: upsert(c.units, unit) }));
     return json(200, { ...unit, configVersion: snap.version });
   },
   'PUT /v1/duty-items/{id}': async (req) => {
+    const p = admin(req);
     const id = parse(idSchema, req.params.id, 'duty item id');
     const body = parse(dutyItemBody, req.json(), 'duty item');
     sameId(id, body.id, 'id');
     const item = { ...body, id };
-    const snap = await write(req, `duty item ${id}`, (c) => ({ ...c, dutyItems: upsert(c.dutyItems, item) }));
+    const snap = await write(p, `duty item ${id}`, (c) => ({ ...c, dutyItems: upsert(c.dutyItems, item) }));
     return json(200, { ...item, configVersion: snap.version });
   },
   'PUT /v1/sla-policies/{slaClass}': async (req) => {
+    const p = admin(req);
     const slaClass = parse(z.enum(slaClasses), req.params.slaClass, 'SLA class');
     const body = parse(slaPolicyBody, req.json(), 'SLA policy');
     if (body.slaClass !== undefined && body.slaClass !== slaClass) {
       throw new ValidationError('class mismatch', [{ path: 'slaClass', message: `must equal ${slaClass}` }]);
     }
     const policy = { ...body, slaClass };
-    const snap = await write(req, `SLA policy ${slaClass}`, (c) => ({
+    const snap = await write(p, `SLA policy ${slaClass}`, (c) => ({
       ...c,
       slaPolicies: [...c.slaPolicies.filter((p) => p.slaClass !== slaClass), policy],
     }));
     return json(200, { ...policy, configVersion: snap.version });
   },
   'PUT /v1/calendar/{year}': async (req) => {
-    const year = parse(z.coerce.number().int().min(2000).max(2100), req.params.year, 'year');
+    const p = admin(req);
+    const year = parse(yearParam, req.params.year, 'year');
     const body = parse(calendarBody, req.json(), 'calendar year');
     if (body.year !== undefined && body.year !== year) {
       throw new ValidationError('year mismatch', [{ path: 'year', message: `must equal ${year}` }]);
     }
     const calendar = parse(calendarYearSchema, { ...body, year }, 'calendar year');
-    const snap = await write(req, `calendar ${year}`, (c) => ({
+    const snap = await write(p, `calendar ${year}`, (c) => ({
       ...c,
       calendars: [...c.calendars.filter((y) => y.year !== year), calendar],
     }));

@@ -1,159 +1,784 @@
 /**
- * The OpenAPI 3.1 document, generated from the route table and the same zod schemas the handlers
- * validate with (zod's own JSON Schema output), so the document cannot drift from the code.
+ * The OpenAPI 3.1 document, generated from the route table and the very zod schemas the handlers
+ * validate with (zod's own JSON Schema output, draft 2020-12 as OpenAPI 3.1 uses), so the
+ * document cannot drift from the code: a route without its entry here fails the build of the
+ * document (and its test), and every request and response schema is the handler's own.
  */
 import * as z from 'zod';
-import { ticketSchema } from '../../shared/domain/model';
+import type { roles } from '../../shared/domain/model';
+import { linkActionForm, linkEvidenceSlot, linkEvidenceUpload } from './link-schemas';
 import { type RouteSpec, routes } from './routes';
 import {
-  actionBodies,
+  boardView,
   breachesQuery,
+  breachList,
+  breachRow,
   calendarBody,
+  calendarView,
+  calendarWritten,
+  communityList,
+  communityView,
+  configVersionList,
+  configVersionRow,
   createTicketBody,
   dutyItemBody,
+  dutyItemList,
+  dutyItemView,
+  dutyItemWritten,
+  fieldErrorSchema,
+  healthView,
   listTicketsQuery,
+  localToken,
+  localTokenBody,
   metricsQuery,
+  notificationList,
+  notificationRow,
   notificationsQuery,
+  open311Created,
+  open311Errors,
+  open311Request,
+  open311RequestForm,
+  open311RequestList,
+  open311RequestsQuery,
+  open311Service,
+  open311ServiceList,
+  open311ServicesQuery,
+  problemSchema,
+  referenceQuery,
   slaPolicyBody,
+  slaPolicyList,
+  slaPolicyView,
+  slaPolicyWritten,
+  ticketActions,
+  ticketList,
+  ticketView,
   unitBody,
+  unitList,
+  unitMetricsList,
+  unitMetricsRow,
+  unitView,
+  unitWritten,
 } from './schemas';
 
-const jsonSchema = (s: z.ZodType) =>
-  z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+type Role = (typeof roles)[number];
+type JsonSchema = Record<string, unknown>;
 
-const bodies: Record<string, z.ZodType> = {
-  'POST /v1/tickets': createTicketBody,
-  'PUT /v1/units/{id}': unitBody,
-  'PUT /v1/duty-items/{id}': dutyItemBody,
-  'PUT /v1/sla-policies/{slaClass}': slaPolicyBody,
-  'PUT /v1/calendar/{year}': calendarBody,
-  ...Object.fromEntries(Object.entries(actionBodies).map(([k, v]) => [`POST /v1/tickets/{id}/${k}`, v])),
-};
+/** The embedded runtime's dev token endpoint: documented only where it is served. */
+export const LOCAL_TOKEN_ROUTE = { method: 'POST', path: '/v1/local/tokens' } as const;
 
-const queries: Record<string, z.ZodObject> = {
-  'GET /v1/tickets': listTicketsQuery,
-  'GET /v1/breaches': breachesQuery,
-  'GET /v1/notifications': notificationsQuery,
-  'GET /v1/metrics/units': metricsQuery,
-};
+// ---------------------------------------------------------------------------------------------
+// Components: named schemas, referenced wherever they appear inside another
+// ---------------------------------------------------------------------------------------------
 
-const summaries: Record<string, string> = {
-  'POST /v1/tickets': 'Raise a ticket (吹哨). Reporter (own community) or admin. Idempotency-Key supported.',
-  'GET /v1/tickets': 'List tickets in the caller\u2019s scope, newest first.',
-  'GET /v1/tickets/{id}': 'One ticket with assignments, deadlines, breaches and timeline.',
-  'POST /v1/tickets/{id}/acknowledge': 'An assigned unit signs for the ticket (签收). Again → 409.',
-  'POST /v1/tickets/{id}/arrive': 'An assigned unit reports arrival on site (报到).',
-  'POST /v1/tickets/{id}/progress': 'An assigned unit reports progress.',
-  'POST /v1/tickets/{id}/resolve': 'The lead unit resolves the ticket (办结), after acknowledging.',
-  'POST /v1/tickets/{id}/return':
-    'An assigned unit returns a misrouted ticket (退单) within the return window.',
-  'POST /v1/tickets/{id}/extension': 'The lead unit asks for an extension (延期); 202 until decided.',
-  'POST /v1/tickets/{id}/extension/decision': 'A supervisor approves or rejects the pending extension.',
-  'POST /v1/tickets/{id}/urge': 'A supervisor or admin urges the lead unit (催办/督办).',
-  'POST /v1/tickets/{id}/feedback': 'The reporter\u2019s community gives the resident\u2019s verdict.',
-  'POST /v1/tickets/{id}/cancel': 'An admin cancels the ticket.',
-  'POST /v1/tickets/{id}/ruling': 'A supervisor rules on a held ticket: close, assign to a unit, or reopen.',
-  'GET /v1/breaches': 'SLA breaches (supervisor, admin).',
-  'GET /v1/notifications': 'Notifications sent, one row per message (supervisor, admin).',
-  'GET /v1/metrics/units': 'Per-unit 三率 and counts for a period (supervisor, admin).',
-  'GET /v1/board': 'Open tickets by status and escalation level (supervisor, admin).',
-};
+const responseComponents: [string, z.ZodType][] = [
+  ['Ticket', ticketView],
+  ['TicketList', ticketList],
+  ['Unit', unitView],
+  ['UnitList', unitList],
+  ['Community', communityView],
+  ['CommunityList', communityList],
+  ['DutyItem', dutyItemView],
+  ['DutyItemList', dutyItemList],
+  ['SlaPolicy', slaPolicyView],
+  ['SlaPolicyList', slaPolicyList],
+  ['Breach', breachRow],
+  ['BreachList', breachList],
+  ['Notification', notificationRow],
+  ['NotificationList', notificationList],
+  ['UnitMetrics', unitMetricsRow],
+  ['UnitMetricsList', unitMetricsList],
+  ['CalendarYear', calendarView],
+  ['ConfigVersion', configVersionRow],
+  ['ConfigVersionList', configVersionList],
+  ['Board', boardView],
+  ['UnitWritten', unitWritten],
+  ['DutyItemWritten', dutyItemWritten],
+  ['SlaPolicyWritten', slaPolicyWritten],
+  ['CalendarWritten', calendarWritten],
+  ['Health', healthView],
+  ['LocalToken', localToken],
+  ['FieldError', fieldErrorSchema],
+  ['Problem', problemSchema],
+  ['Open311Service', open311Service],
+  ['Open311ServiceList', open311ServiceList],
+  ['Open311Request', open311Request],
+  ['Open311RequestList', open311RequestList],
+  ['Open311Created', open311Created],
+  ['Open311Errors', open311Errors],
+  ['LinkEvidenceSlot', linkEvidenceSlot],
+];
 
-function operation(spec: RouteSpec) {
-  const key = `${spec.method} ${spec.path}`;
-  const params = [...spec.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
-    name: m[1],
-    in: 'path',
-    required: true,
-    schema: { type: 'string' },
-  }));
-  const query = queries[key];
-  const queryParams = query
-    ? Object.entries(query.shape).map(([name, s]) => ({
-        name,
-        in: 'query',
-        required: false,
-        schema: jsonSchema(s as z.ZodType),
-      }))
-    : [];
-  const body = bodies[key];
-  const problem = { $ref: '#/components/responses/Problem' };
-  const ticketLike = key.startsWith('POST /v1/tickets');
-  return {
-    operationId: key.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_|_$/g, ''),
-    summary: summaries[key] ?? key,
-    tags: [
-      spec.path.split('/')[1] === 'v1'
-        ? (spec.path.split('/')[2] ?? 'v1')
-        : (spec.path.split('/')[1] ?? 'service'),
+const actionComponentName = (name: string) =>
+  `${name
+    .split(/[/-]/)
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('')}Body`;
+
+const requestComponents: [string, z.ZodType][] = [
+  ['CreateTicket', createTicketBody],
+  ...Object.entries(ticketActions).map(([name, spec]): [string, z.ZodType] => [
+    actionComponentName(name),
+    spec.body,
+  ]),
+  ['UnitWrite', unitBody],
+  ['DutyItemWrite', dutyItemBody],
+  ['SlaPolicyWrite', slaPolicyBody],
+  ['CalendarWrite', calendarBody],
+  ['LocalTokenRequest', localTokenBody],
+  ['Open311RequestForm', open311RequestForm],
+  ['LinkActionForm', linkActionForm],
+  ['LinkEvidenceUpload', linkEvidenceUpload],
+];
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/**
+ * One schema as JSON Schema 2020-12. Named components met inside it become `$ref`s; instants
+ * keep `format: date-time` without zod's long regex, which only makes the reference unreadable.
+ */
+function toSchema(schema: z.ZodType, io: 'input' | 'output', names: Map<z.ZodType, string>): JsonSchema {
+  const out = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+    override: (ctx) => {
+      const js = ctx.jsonSchema as JsonSchema;
+      const node = ctx.zodSchema as unknown as z.ZodType;
+      const name = names.get(node);
+      if (name && node !== schema) {
+        for (const k of Object.keys(js)) delete js[k];
+        js.$ref = `#/components/schemas/${name}`;
+        return;
+      }
+      if ((js.format === 'date-time' || js.format === 'date') && typeof js.pattern === 'string') {
+        delete js.pattern;
+      }
+      // zod's int() bounds every integer by the safe range: noise for a reader.
+      if (js.maximum === Number.MAX_SAFE_INTEGER) delete js.maximum;
+      if (js.minimum === Number.MIN_SAFE_INTEGER) delete js.minimum;
+    },
+  }) as JsonSchema;
+  delete out.$schema;
+  delete out.$id;
+  return out;
+}
+
+function componentSchemas(): Record<string, JsonSchema> {
+  const outNames = new Map(responseComponents.map(([n, s]) => [s, n]));
+  const inNames = new Map(requestComponents.map(([n, s]) => [s, n]));
+  return Object.fromEntries([
+    ...responseComponents.map(([n, s]) => [n, toSchema(s, 'output', outNames)]),
+    ...requestComponents.map(([n, s]) => [n, toSchema(s, 'input', inNames)]),
+  ]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations
+// ---------------------------------------------------------------------------------------------
+
+interface OperationDoc {
+  tag: string;
+  summary: string;
+  description?: string;
+  /** Who may call it; `any` = any authenticated role; `public` = no token. */
+  roles: readonly Role[] | 'any' | 'public';
+  query?: z.ZodObject;
+  body?: { component: string; contentType?: string };
+  success: { status: number; component?: string; description: string; contentType?: string };
+  /** Other 2xx answers (an idempotent replay). */
+  alsoSuccess?: {
+    status: number;
+    component: string;
+    description: string;
+    headers?: Record<string, JsonSchema>;
+  }[];
+  successHeaders?: Record<string, JsonSchema>;
+  /** Error statuses beyond the ones every authenticated route has (400, 401, 403, 503). */
+  errors?: number[];
+  headers?: { name: string; description: string; schema: JsonSchema }[];
+  open311?: boolean;
+  /** A phone page: its errors are explanatory HTML pages, not problem+json. */
+  html?: boolean;
+}
+
+const ticketId = 'Ticket id (`t` + 20 characters). A ticket outside the caller’s scope reads as 404.';
+
+const actionDocs: Record<string, OperationDoc> = Object.fromEntries(
+  Object.entries(ticketActions).map(([name, spec]) => [
+    `POST /v1/tickets/{id}/${name}`,
+    {
+      tag: 'Ticket actions',
+      summary: spec.summary,
+      roles: spec.roles,
+      body: { component: actionComponentName(name) },
+      success: {
+        status: spec.status,
+        component: 'Ticket',
+        description:
+          spec.status === 202
+            ? 'Accepted for a decision: the ticket as it stands'
+            : 'The ticket after the action',
+      },
+      errors: [404, 409, 413, 415],
+    } satisfies OperationDoc,
+  ]),
+);
+
+const docs: Record<string, OperationDoc> = {
+  'POST /v1/tickets': {
+    tag: 'Tickets',
+    summary: 'Raise a ticket (吹哨)',
+    description:
+      'A reporter raises tickets for its own community only; an admin for any. The ticket is routed by the duty list at once; `priority: urgent` puts it on the urgent SLA class. With an `Idempotency-Key`, the same key and the same body return the ticket the first request created (200, header `Idempotent-Replayed: true`); the same key with a different body is a 409.',
+    roles: ['reporter', 'admin'],
+    body: { component: 'CreateTicket' },
+    headers: [
+      {
+        name: 'Idempotency-Key',
+        description: 'Makes retries safe: one ticket per key and caller.',
+        schema: { type: 'string', maxLength: 200, pattern: '^[\\x21-\\x7e]+$' },
+      },
     ],
-    ...(spec.public ? { security: [] } : {}),
-    parameters: [...params, ...queryParams],
-    ...(body
-      ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(body) } } } }
-      : {}),
-    responses: {
-      [key === 'POST /v1/tickets' ? '201' : key.endsWith('/extension') ? '202' : '200']: {
-        description: 'OK',
-        content: {
-          'application/json': {
-            schema: ticketLike ? { $ref: '#/components/schemas/Ticket' } : { type: 'object' },
-          },
+    success: { status: 201, component: 'Ticket', description: 'Created' },
+    successHeaders: {
+      Location: { description: 'The ticket’s URL', schema: { type: 'string' } },
+    },
+    alsoSuccess: [
+      {
+        status: 200,
+        component: 'Ticket',
+        description: 'An Idempotency-Key replay: the ticket the first request created',
+        headers: {
+          'Idempotent-Replayed': { description: 'Always `true`', schema: { type: 'string', const: 'true' } },
         },
       },
-      ...(spec.public ? {} : { '401': problem, '403': problem }),
-      '400': problem,
-      '404': problem,
-      ...(spec.method === 'GET' ? {} : { '409': problem, '413': problem, '415': problem }),
-      '429': problem,
+    ],
+    errors: [409, 413, 415, 429],
+  },
+  'GET /v1/tickets': {
+    tag: 'Tickets',
+    summary: 'List tickets in the caller’s scope, newest first',
+    description:
+      'A unit sees only its tickets, a reporter only its community’s, a supervisor its street’s; filters outside one’s scope are a 403. Paged: pass `nextCursor` back as `cursor` with the same filters.',
+    roles: 'any',
+    query: listTicketsQuery,
+    success: { status: 200, component: 'TicketList', description: 'One page of tickets' },
+  },
+  'GET /v1/tickets/{id}': {
+    tag: 'Tickets',
+    summary: 'One ticket: assignments, deadlines, breaches, timeline',
+    description:
+      'The reporter’s community, an assigned unit, a supervisor (of its street) and admins; for anyone else the ticket reads as absent (404).',
+    roles: 'any',
+    success: { status: 200, component: 'Ticket', description: 'The ticket' },
+    errors: [404],
+  },
+  ...actionDocs,
+  'GET /v1/units': {
+    tag: 'Reference data',
+    summary: 'Units: departments and street offices',
+    description: 'Contacts are shown to admins only. All units unless `limit` asks for pages.',
+    roles: 'any',
+    query: referenceQuery,
+    success: { status: 200, component: 'UnitList', description: 'Units of the current configuration' },
+  },
+  'GET /v1/communities': {
+    tag: 'Reference data',
+    summary: 'Communities and their street',
+    roles: 'any',
+    query: referenceQuery,
+    success: { status: 200, component: 'CommunityList', description: 'Communities' },
+  },
+  'GET /v1/duty-items': {
+    tag: 'Reference data',
+    summary: 'The duty list (履职事项清单)',
+    description:
+      'For `basic` and `cooperative` items the lead is the street office of the ticket’s community and `leadUnitId` is absent.',
+    roles: 'any',
+    query: referenceQuery,
+    success: { status: 200, component: 'DutyItemList', description: 'Duty items' },
+  },
+  'GET /v1/sla-policies': {
+    tag: 'Reference data',
+    summary: 'SLA policies: stage limits and escalation windows per class',
+    roles: 'any',
+    query: referenceQuery,
+    success: { status: 200, component: 'SlaPolicyList', description: 'SLA policies' },
+  },
+  'GET /v1/calendar/{year}': {
+    tag: 'Reference data',
+    summary: 'The working-day calendar of a year: weekdays off and weekend days worked',
+    roles: 'any',
+    success: { status: 200, component: 'CalendarYear', description: 'The calendar year' },
+  },
+  'GET /v1/config/versions': {
+    tag: 'Configuration',
+    summary: 'Configuration history, newest first',
+    roles: ['supervisor', 'admin'],
+    success: { status: 200, component: 'ConfigVersionList', description: 'Versions' },
+  },
+  'GET /v1/breaches': {
+    tag: 'Oversight',
+    summary: 'SLA breaches, newest first',
+    description: 'Dates (`2026-10-01`) bound whole Asia/Shanghai days. A supervisor sees its street only.',
+    roles: ['supervisor', 'admin'],
+    query: breachesQuery,
+    success: { status: 200, component: 'BreachList', description: 'One page of breaches' },
+  },
+  'GET /v1/notifications': {
+    tag: 'Oversight',
+    summary: 'Notifications sent, one row per message (SMS or email)',
+    roles: ['supervisor', 'admin'],
+    query: notificationsQuery,
+    success: { status: 200, component: 'NotificationList', description: 'One page of messages' },
+  },
+  'GET /v1/metrics/units': {
+    tag: 'Oversight',
+    summary: 'Per-unit counts and 三率 (response, resolution, satisfaction) for a period',
+    description: 'Tickets created in [from, to]; the last 30 days by default.',
+    roles: ['supervisor', 'admin'],
+    query: metricsQuery,
+    success: { status: 200, component: 'UnitMetricsList', description: 'One row per unit' },
+  },
+  'GET /v1/board': {
+    tag: 'Oversight',
+    summary: 'Open tickets by status and escalation level, and flagged tickets',
+    roles: ['supervisor', 'admin'],
+    success: { status: 200, component: 'Board', description: 'The live board' },
+  },
+  'PUT /v1/units/{id}': {
+    tag: 'Configuration',
+    summary: 'Create or replace a unit (new configuration version)',
+    roles: ['admin'],
+    body: { component: 'UnitWrite' },
+    success: { status: 200, component: 'UnitWritten', description: 'The unit and the version created' },
+    errors: [409, 413, 415],
+  },
+  'PUT /v1/duty-items/{id}': {
+    tag: 'Configuration',
+    summary: 'Create or replace a duty item (new configuration version)',
+    roles: ['admin'],
+    body: { component: 'DutyItemWrite' },
+    success: { status: 200, component: 'DutyItemWritten', description: 'The item and the version created' },
+    errors: [409, 413, 415],
+  },
+  'PUT /v1/sla-policies/{slaClass}': {
+    tag: 'Configuration',
+    summary: 'Replace the SLA policy of a class (new configuration version; open tickets keep theirs)',
+    roles: ['admin'],
+    body: { component: 'SlaPolicyWrite' },
+    success: {
+      status: 200,
+      component: 'SlaPolicyWritten',
+      description: 'The policy and the version created',
+    },
+    errors: [409, 413, 415],
+  },
+  'PUT /v1/calendar/{year}': {
+    tag: 'Configuration',
+    summary: 'Load a year’s holiday notice: days off and make-up working days',
+    roles: ['admin'],
+    body: { component: 'CalendarWrite' },
+    success: { status: 200, component: 'CalendarWritten', description: 'The year and the version created' },
+    errors: [409, 413, 415],
+  },
+  'GET /open311/v2/services.json': {
+    tag: 'Open311',
+    summary: 'GeoReport v2 service list: the duty items',
+    roles: 'public',
+    open311: true,
+    query: open311ServicesQuery,
+    success: { status: 200, component: 'Open311ServiceList', description: 'Services' },
+  },
+  'POST /open311/v2/requests.json': {
+    tag: 'Open311',
+    summary: 'GeoReport v2: file a service request (a ticket for the reporter’s community)',
+    description:
+      'Form-encoded. `api_key` is a reporter’s bearer token (or send `Authorization: Bearer`); the request becomes a ticket of that reporter’s community, on channel `online` unless `attribute[channel]` says otherwise. Other `attribute[…]` fields are accepted and ignored.',
+    roles: 'public',
+    open311: true,
+    query: open311ServicesQuery,
+    body: { component: 'Open311RequestForm', contentType: 'application/x-www-form-urlencoded' },
+    success: { status: 201, component: 'Open311Created', description: 'The service request id' },
+  },
+  'GET /open311/v2/requests.json': {
+    tag: 'Open311',
+    summary: 'GeoReport v2: query service requests (default: the last 90 days, at most 1000)',
+    description:
+      '`status` is `open` or `closed` (closed = closed or cancelled); `expected_datetime` is the current resolve deadline.',
+    roles: 'public',
+    open311: true,
+    query: open311RequestsQuery,
+    success: { status: 200, component: 'Open311RequestList', description: 'Service requests' },
+  },
+  'GET /open311/v2/requests/{file}': {
+    tag: 'Open311',
+    summary: 'GeoReport v2: one service request (`{id}.json`)',
+    roles: 'public',
+    open311: true,
+    query: open311ServicesQuery,
+    success: { status: 200, component: 'Open311RequestList', description: 'A one-element array' },
+  },
+  'GET /healthz': {
+    tag: 'Service',
+    summary: 'Health: 200 once the runtime can take tickets',
+    roles: 'public',
+    success: { status: 200, component: 'Health', description: 'Healthy' },
+    errors: [503],
+  },
+  'GET /openapi.json': {
+    tag: 'Service',
+    summary: 'This document',
+    roles: 'public',
+    success: { status: 200, description: 'OpenAPI 3.1 document' },
+  },
+  'GET /docs': {
+    tag: 'Service',
+    summary: 'A readable reference page rendered from this document',
+    roles: 'public',
+    success: { status: 200, description: 'HTML', contentType: 'text/html' },
+  },
+  ...linkDocs(),
+  [`${LOCAL_TOKEN_ROUTE.method} ${LOCAL_TOKEN_ROUTE.path}`]: {
+    tag: 'Local',
+    summary: 'Dev tokens (embedded runtime only; absent from the AWS deployment)',
+    description:
+      'Signs a JWT with the runtime’s local key: `role` plus `unitId` (unit), `communityId` (reporter) or an optional `streetId` (supervisor scope). Off with `WHISTLE_LOCAL_TOKENS=off`.',
+    roles: 'public',
+    body: { component: 'LocalTokenRequest' },
+    success: { status: 201, component: 'LocalToken', description: 'A bearer token (12 hours)' },
+    errors: [400, 404, 413],
+  },
+};
+
+const pathParamDocs: Record<string, { description: string; schema: JsonSchema }> = {
+  id: { description: ticketId, schema: { type: 'string' } },
+  slaClass: {
+    description: 'SLA class',
+    schema: { type: 'string', enum: ['urgent', 'fast', 'general', 'complex'] },
+  },
+  year: { description: 'Calendar year', schema: { type: 'integer', minimum: 2000, maximum: 2100 } },
+  file: { description: 'The service request id with its format: `{id}.json`', schema: { type: 'string' } },
+  code: { description: 'The signed link’s code: ten base62 characters', schema: { type: 'string' } },
+  photo: { description: 'A photo’s name, as the upload returned it', schema: { type: 'string' } },
+  action: {
+    description: 'A link action',
+    schema: { type: 'string', enum: ['acknowledge', 'arrive', 'progress', 'resolve', 'return', 'feedback'] },
+  },
+};
+
+const problemResponses: Record<number, string> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  409: 'Conflict',
+  413: 'PayloadTooLarge',
+  415: 'UnsupportedMediaType',
+  410: 'Gone',
+  422: 'Unprocessable',
+  429: 'TooManyRequests',
+  503: 'ServiceUnavailable',
+};
+
+const problemDescriptions: Record<string, string> = {
+  BadRequest: 'Invalid request: `errors[]` names each invalid field or query parameter',
+  Unauthorized: 'No valid bearer token',
+  Forbidden: 'The role or scope does not allow the action',
+  NotFound: 'No such resource in the caller’s scope',
+  Conflict: 'The action does not fit the current state: `state` tells it',
+  PayloadTooLarge: 'The body is over the limit (64 KB)',
+  UnsupportedMediaType: 'Send the body as application/json',
+  Gone: 'The signed link has expired',
+  Unprocessable: 'Understood but not acceptable (e.g. a photo that is not the image it claims to be)',
+  TooManyRequests: 'Intake admission limit reached; retry after `Retry-After`',
+  ServiceUnavailable: 'Starting up or a dependency is busy; retry shortly',
+};
+
+/** What each refusal of a phone page means (always an HTML page that explains it). */
+const htmlErrors: Record<number, string> = {
+  400: 'A page asking for what is missing (an empty summary, reason or note)',
+  403: 'A page saying the link does not allow this, or is for another ticket, or the unit no longer works it',
+  404: 'A page saying the link is not valid (forged, altered, unknown) or the photo does not exist',
+  409: 'A page saying it was already done through this link, or the ticket’s state does not allow it',
+  410: 'A page saying the link has expired',
+  422: 'A page saying the request was not acceptable (a photo not uploaded through this link)',
+  503: 'A page saying the service is busy; nothing was done',
+};
+
+function htmlError(status: number) {
+  return {
+    description: htmlErrors[status] ?? 'A page explaining the refusal',
+    content: { 'text/html': { schema: { type: 'string' } } },
+  };
+}
+
+/** The phone pages' routes (functions/api/links.ts). */
+function linkDocs(): Record<string, OperationDoc> {
+  const location = {
+    Location: { description: 'The page of the link', schema: { type: 'string' } },
+  };
+  return {
+    'GET /l/{code}': {
+      tag: 'Phone links',
+      summary: 'The phone page: the ticket’s place, problem, deadlines and the actions the link allows now',
+      description:
+        'Chinese by default, `?lang=en` for English; `?done=<action>` shows the outcome of the action just taken.',
+      roles: 'public',
+      success: { status: 200, description: 'HTML page', contentType: 'text/html' },
+      errors: [403, 404, 410, 503],
+      html: true,
+    },
+    'POST /l/{code}/{action}': {
+      tag: 'Phone links',
+      summary: 'Take one of the link’s actions (a form post), then go back to the page',
+      description:
+        '`action`: acknowledge, arrive, progress, resolve, return (a unit’s link) or feedback (the community’s). The same domain action as `POST /v1/tickets/{id}/<action>`, by the link’s unit or community; single-use actions are refused once done through the link.',
+      roles: 'public',
+      body: { component: 'LinkActionForm', contentType: 'application/x-www-form-urlencoded' },
+      success: { status: 303, description: 'Done: see the page', contentType: 'text/html' },
+      successHeaders: location,
+      errors: [403, 404, 409, 410, 422, 503],
+      html: true,
+    },
+    'POST /l/{code}/evidence': {
+      tag: 'Phone links',
+      summary: 'A resolution photo: stored at once (embedded runtime) or a presigned PUT (AWS)',
+      roles: 'public',
+      body: { component: 'LinkEvidenceUpload' },
+      success: { status: 201, component: 'LinkEvidenceSlot', description: 'Where the photo is and goes' },
+      errors: [403, 404, 409, 410, 413, 422, 503],
+    },
+    'GET /l/evidence/{photo}': {
+      tag: 'Phone links',
+      summary: 'A resolution photo by its unguessable name (on AWS: a redirect to a short presigned GET)',
+      roles: 'public',
+      success: { status: 200, description: 'The image', contentType: 'image/*' },
+      errors: [404, 503],
+      html: true,
+    },
+    'GET /l/{code}/{action}': {
+      tag: 'Phone links',
+      summary: 'An action’s address opened in the browser: back to the page',
+      roles: 'public',
+      success: { status: 303, description: 'See the page', contentType: 'text/html' },
+      successHeaders: location,
+      html: true,
     },
   };
 }
 
-export function buildOpenApi(serverUrl?: string): Record<string, unknown> {
-  const paths: Record<string, Record<string, unknown>> = {};
-  for (const spec of routes) {
-    paths[spec.path] ??= {};
-    (paths[spec.path] as Record<string, unknown>)[spec.method.toLowerCase()] = operation(spec);
+function operationId(key: string): string {
+  const [method = '', path = ''] = key.split(' ');
+  const words = path
+    .replace(/\.json$/, '')
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1));
+  return `${method.toLowerCase()}${words.join('')}`;
+}
+
+function rolesText(roles: OperationDoc['roles']): string {
+  if (roles === 'public') return 'Public (no token).';
+  if (roles === 'any') return 'Any authenticated role.';
+  return `Roles: ${roles.join(', ')}.`;
+}
+
+function operation(method: string, path: string, doc: OperationDoc, schemas: Record<string, JsonSchema>) {
+  const key = `${method} ${path}`;
+  const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => {
+    const name = m[1] as string;
+    const p = pathParamDocs[name] ?? { description: name, schema: { type: 'string' } };
+    return { name, in: 'path', required: true, description: p.description, schema: p.schema };
+  });
+  const query = doc.query
+    ? Object.entries(doc.query.shape).map(([name, s]) => {
+        const schema = toSchema(s as z.ZodType, 'input', new Map());
+        const { description, ...rest } = schema;
+        return {
+          name,
+          in: 'query',
+          required: !(s as z.ZodType).safeParse(undefined).success,
+          ...(typeof description === 'string' ? { description } : {}),
+          schema: rest,
+        };
+      })
+    : [];
+  const headers = (doc.headers ?? []).map((h) => ({ ...h, in: 'header', required: false }));
+  const example = (name: string) => {
+    const ex = (schemas[name]?.examples as unknown[] | undefined)?.[0];
+    return ex === undefined ? {} : { example: ex };
+  };
+  const errorStatuses = new Set<number>([
+    400,
+    ...(doc.roles === 'public' ? [] : [401, 403, 503]),
+    ...(doc.errors ?? []),
+  ]);
+  const errors = Object.fromEntries(
+    [...errorStatuses]
+      .sort((a, b) => a - b)
+      .map((status) =>
+        doc.html
+          ? [String(status), htmlError(status)]
+          : doc.open311 && [400, 403, 404].includes(status)
+            ? [String(status), { $ref: '#/components/responses/Open311Error' }]
+            : [
+                String(status),
+                { $ref: `#/components/responses/${problemResponses[status] ?? 'BadRequest'}` },
+              ],
+      ),
+  );
+  if (doc.open311) {
+    errors['403'] = { $ref: '#/components/responses/Open311Error' };
+    errors['404'] = { $ref: '#/components/responses/Open311Error' };
   }
+  const success = doc.success;
+  const contentType = success.contentType ?? 'application/json';
+  return {
+    operationId: operationId(key),
+    tags: [doc.tag],
+    summary: doc.summary,
+    description: [doc.description, rolesText(doc.roles)].filter(Boolean).join('\n\n'),
+    'x-roles':
+      doc.roles === 'public'
+        ? []
+        : doc.roles === 'any'
+          ? ['reporter', 'unit', 'supervisor', 'admin']
+          : doc.roles,
+    ...(doc.roles === 'public' ? { security: [] } : {}),
+    ...(params.length + query.length + headers.length
+      ? { parameters: [...params, ...query, ...headers] }
+      : {}),
+    ...(doc.body
+      ? {
+          requestBody: {
+            required: true,
+            content: {
+              [doc.body.contentType ?? 'application/json']: {
+                schema: ref(doc.body.component),
+                ...example(doc.body.component),
+              },
+            },
+          },
+        }
+      : {}),
+    responses: {
+      [String(success.status)]: {
+        description: success.description,
+        ...(doc.successHeaders ? { headers: doc.successHeaders } : {}),
+        content: {
+          [contentType]: {
+            schema: success.component
+              ? ref(success.component)
+              : contentType === 'text/html'
+                ? { type: 'string' }
+                : { type: 'object' },
+          },
+        },
+      },
+      ...Object.fromEntries(
+        (doc.alsoSuccess ?? []).map((r) => [
+          String(r.status),
+          {
+            description: r.description,
+            ...(r.headers ? { headers: r.headers } : {}),
+            content: { 'application/json': { schema: ref(r.component) } },
+          },
+        ]),
+      ),
+      ...errors,
+    },
+  };
+}
+
+export interface OpenApiOptions {
+  serverUrl?: string;
+  /** Document the embedded runtime's local-only routes (the dev token endpoint). */
+  local?: boolean;
+}
+
+/** Every route the server answers, as `METHOD path`. */
+export function servedRoutes(local: boolean): { method: string; path: string }[] {
+  return [
+    ...routes.map((r: RouteSpec) => ({ method: r.method, path: r.path })),
+    ...(local ? [LOCAL_TOKEN_ROUTE] : []),
+  ];
+}
+
+const tagDocs = [
+  { name: 'Tickets', description: 'Raise, list and read tickets (工单).' },
+  {
+    name: 'Ticket actions',
+    description:
+      'What units, residents, supervisors and admins do to a ticket. The role is checked first (403), then the scope (404 for a ticket outside it, 403 for a unit that is not the lead), then the state (409 with `state`).',
+  },
+  { name: 'Reference data', description: 'Units, communities, the duty list, SLA policies, the calendar.' },
+  { name: 'Oversight', description: 'Breaches, notifications, unit rankings (三率) and the live board.' },
+  { name: 'Configuration', description: 'Admin writes: each creates a new configuration version.' },
+  {
+    name: 'Open311',
+    description:
+      'GeoReport v2 facade over the same tickets (JSON only). Errors are arrays of `{code, description}`.',
+  },
+  { name: 'Service', description: 'Health, this document and its reference page.' },
+  { name: 'Local', description: 'Embedded runtime only.' },
+  {
+    name: 'Phone links',
+    description:
+      'The pages behind the signed links in SMS and e-mail (`/l/<code>`, ten characters): HTML for phones, no token, the link is the credential. A link names one ticket, one unit (or the community, for the verdict), its actions and an expiry; its actions are the same domain actions as the API’s. Forged, expired, used or other-ticket links answer with a page that explains, and change nothing.',
+  },
+];
+
+export function buildOpenApi(options: OpenApiOptions = {}): Record<string, unknown> {
+  const schemas = componentSchemas();
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const { method, path } of servedRoutes(options.local ?? false)) {
+    const doc = docs[`${method} ${path}`];
+    if (!doc) throw new Error(`openapi: route ${method} ${path} has no documentation entry`);
+    paths[path] ??= {};
+    (paths[path] as Record<string, unknown>)[method.toLowerCase()] = operation(method, path, doc, schemas);
+  }
+  const problemResponse = (description: string) => ({
+    description,
+    content: { 'application/problem+json': { schema: ref('Problem') } },
+  });
   return {
     openapi: '3.1.0',
     info: {
       title: 'Whistle Dispatch API',
       version: '1.0.0',
-      description:
-        '街社吹哨、部门报到: raise tickets, route them by the duty list, run SLA clocks on the Chinese working-day calendar, escalate, and review breaches and unit rankings.',
+      summary: '街社吹哨、部门报到: tickets routed by the duty list, clocked, escalated and reviewed.',
+      description: [
+        'Raise tickets, route them by the duty list to municipal units, run SLA clocks on the Chinese working-day calendar, escalate late units, take the resident’s verdict, and review breaches and unit rankings (三率).',
+        '**Auth**: `Authorization: Bearer <JWT>` with claims `sub`, `role` (reporter | unit | supervisor | admin) and the scope: `unitId` (unit), `communityId` (reporter), optional `streetId` (supervisor). On AWS, a Cognito ID token: groups give the role, `custom:unitId` / `custom:communityId` / `custom:streetId` the scope.',
+        '**Errors**: `application/problem+json` `{type, title, status, detail}`, with `errors: [{path, message}]` on a 400 (unknown fields and query parameters included) and `state` on a 409.',
+        '**Lists**: `{items, nextCursor}`; `limit` ≤ 100; pass `nextCursor` back as `cursor` with the same filters.',
+        '**Times**: ISO 8601 with offset (Asia/Shanghai).',
+      ].join('\n\n'),
     },
-    ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
+    ...(options.serverUrl ? { servers: [{ url: options.serverUrl }] } : {}),
+    tags: tagDocs.filter((t) => t.name !== 'Local' || options.local),
     security: [{ bearer: [] }],
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-      schemas: { Ticket: jsonSchema(ticketSchema) },
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'Locally: POST /v1/local/tokens. On AWS: a Cognito user pool ID token.',
+        },
+      },
+      schemas,
       responses: {
-        Problem: {
-          description: 'application/problem+json',
-          content: {
-            'application/problem+json': {
-              schema: {
-                type: 'object',
-                required: ['type', 'title', 'status', 'detail'],
-                properties: {
-                  type: { type: 'string' },
-                  title: { type: 'string' },
-                  status: { type: 'integer' },
-                  detail: { type: 'string' },
-                  errors: {
-                    type: 'array',
-                    items: {
-                      type: 'object',
-                      properties: { path: { type: 'string' }, message: { type: 'string' } },
-                    },
-                  },
-                },
-              },
-            },
-          },
+        ...Object.fromEntries(
+          Object.entries(problemDescriptions).map(([name, description]) => [
+            name,
+            problemResponse(description),
+          ]),
+        ),
+        Open311Error: {
+          description: 'Open311 error: 400 invalid request, 403 missing or invalid api_key, 404 not found',
+          content: { 'application/json': { schema: ref('Open311Errors') } },
         },
       },
     },

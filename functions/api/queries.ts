@@ -1,17 +1,27 @@
 /** Read-only routes: tickets, reference data, oversight lists, metrics, the live board. */
-import * as z from 'zod';
 import { shanghaiInstant } from '../../shared/domain/calendar';
 import { toShanghaiIso } from '../../shared/domain/deadlines';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../shared/domain/errors';
-import { type Principal, requireRole } from '../../shared/domain/principal';
+import type { Ticket } from '../../shared/domain/model';
+import { canSee, type Principal, requireRole } from '../../shared/domain/principal';
 import { openStatuses } from '../../shared/domain/ticket-rules';
-import type { TicketFilter } from '../../shared/ports';
+import type { BreachRecord, NotificationRecord, TicketFilter } from '../../shared/ports';
 import { UnitMetricsAccumulator } from '../../shared/use-cases/metrics';
 import { getTicket } from '../../shared/use-cases/ticket-service';
 import { viewTicket } from '../../shared/views/ticket-view';
 import { getDeps } from '../lib/deps';
-import { httpHandler, json, parse, type Request } from '../lib/http';
-import { breachesQuery, listTicketsQuery, metricsQuery, notificationsQuery } from './schemas';
+import { httpHandler, json, parse, parseQuery, type Request } from '../lib/http';
+import { collectPage, slicePage } from './paging';
+import {
+  breachesQuery,
+  listTicketsQuery,
+  metricsQuery,
+  noQuery,
+  notificationsQuery,
+  referenceQuery,
+  ticketIdPattern,
+  yearParam,
+} from './schemas';
 
 /** Dates (`2026-10-01`) bound whole Asia/Shanghai days; instants are taken as given. */
 function bound(value: string | undefined, end: boolean): string | undefined {
@@ -41,7 +51,7 @@ function scopeFilter(p: Principal, f: TicketFilter): TicketFilter {
 
 async function listTickets(req: Request) {
   const p = req.principal();
-  const q = parse(listTicketsQuery, req.query, 'query');
+  const q = parseQuery(req, listTicketsQuery);
   const filter = scopeFilter(p, {
     ...(q.status ? { status: q.status } : {}),
     ...(q.unitId ? { unitId: q.unitId } : {}),
@@ -49,14 +59,22 @@ async function listTickets(req: Request) {
     ...(q.streetId ? { streetId: q.streetId } : {}),
     ...(q.breached ? { breached: q.breached === 'true' } : {}),
   });
-  const page = await getDeps().store.listTickets(filter, q.limit, q.cursor);
-  return json(200, { items: page.items.map((t) => viewTicket(t, p)), nextCursor: page.nextCursor ?? null });
+  const store = getDeps().store;
+  const page = await collectPage({
+    fetch: (limit, cursor) => store.listTickets(filter, limit, cursor),
+    expand: (tickets: Ticket[]) => tickets.map((t) => viewTicket(t, p)),
+    limit: q.limit,
+    cursor: q.cursor,
+    query: ['tickets', filter],
+  });
+  return json(200, page);
 }
 
 async function oneTicket(req: Request) {
   const p = req.principal();
+  parseQuery(req, noQuery);
   const id = req.params.id ?? '';
-  if (!/^t[a-z0-9]{20}$/.test(id)) throw new NotFoundError(`ticket ${id} not found`);
+  if (!ticketIdPattern.test(id)) throw new NotFoundError(`ticket ${id} not found`);
   return json(200, viewTicket(await getTicket(getDeps(), p, id), p));
 }
 
@@ -64,22 +82,25 @@ async function reference<K extends 'units' | 'communities' | 'dutyItems' | 'slaP
   req: Request,
   key: K,
 ) {
-  req.principal();
+  const p = req.principal();
+  const q = parseQuery(req, referenceQuery);
   const config = await getDeps().configs.current();
-  const items = config[key].map((x) => {
+  const all = config[key].map((x) => {
     // Contacts are for dispatch, not for every reader.
-    if (key === 'units' && req.principal().role !== 'admin') {
+    if (key === 'units' && p.role !== 'admin') {
       const { contacts: _contacts, ...rest } = x as (typeof config.units)[number];
       return rest;
     }
     return x;
   });
-  return json(200, { items, configVersion: config.version });
+  const page = slicePage(all, q.limit, q.cursor, [key, config.version]);
+  return json(200, { ...page, configVersion: config.version });
 }
 
 async function calendarYear(req: Request) {
   req.principal();
-  const year = parse(z.coerce.number().int().min(2000).max(2100), req.params.year, 'year');
+  parseQuery(req, noQuery);
+  const year = parse(yearParam, req.params.year, 'year');
   const deps = getDeps();
   const config = await deps.configs.current();
   const cal = await deps.configs.calendar();
@@ -106,82 +127,114 @@ async function calendarYear(req: Request) {
 async function breaches(req: Request) {
   const p = req.principal();
   requireRole(p, ['supervisor', 'admin'], 'review breaches');
-  const q = parse(breachesQuery, req.query, 'query');
+  const q = parseQuery(req, breachesQuery);
   if (p.role === 'supervisor' && p.streetId && q.streetId && q.streetId !== p.streetId) {
     throw new ForbiddenError('outside your street');
   }
   const deps = getDeps();
   const from = bound(q.from, false);
   const to = bound(q.to, true);
+  if (from && to && from > to)
+    throw new ValidationError('empty period', [{ path: 'from', message: 'must not be after to' }]);
   const streetId = p.role === 'supervisor' && p.streetId ? p.streetId : q.streetId;
-  const page = await deps.store.listBreaches(
-    {
-      ...(q.unitId ? { unitId: q.unitId } : {}),
-      ...(q.stage ? { stage: q.stage } : {}),
-      ...(q.level ? { level: q.level } : {}),
-      ...(streetId ? { streetId } : {}),
-      ...(from ? { from } : {}),
-      ...(to ? { to } : {}),
+  const filter = {
+    ...(q.unitId ? { unitId: q.unitId } : {}),
+    ...(q.stage ? { stage: q.stage } : {}),
+    ...(q.level ? { level: q.level } : {}),
+    ...(streetId ? { streetId } : {}),
+    ...(from ? { from } : {}),
+    ...(to ? { to } : {}),
+  };
+  const page = await collectPage({
+    fetch: (limit, cursor) => deps.store.listBreaches(filter, limit, cursor),
+    expand: async (records: BreachRecord[]) => {
+      // closedAt: when the breached stage was finally done (from the ticket record).
+      const tickets = await ticketsById(records.map((b) => b.ticketId));
+      return records.map((b) => {
+        const t = tickets.get(b.ticketId);
+        const clock = t?.clocks.find(
+          (c) => c.stage === b.stage && (c.unitId ?? '') === b.unitId && c.dueAt === b.dueAt,
+        );
+        return {
+          ...b,
+          ...(clock?.doneAt ? { closedAt: clock.doneAt } : {}),
+          ...(t ? { ticketStatus: t.status, title: t.title } : {}),
+        };
+      });
     },
-    q.limit,
-    q.cursor,
-  );
-  // closedAt: when the breached stage was finally done (from the ticket record).
-  const ids = [...new Set(page.items.map((b) => b.ticketId))];
-  const tickets = new Map(
-    (await Promise.all(ids.map((id) => deps.store.getTicket(id)))).flatMap((r) =>
-      r ? [[r.ticket.id, r.ticket]] : [],
-    ),
-  );
-  const items = page.items.map((b) => {
-    const t = tickets.get(b.ticketId);
-    const clock = t?.clocks.find(
-      (c) => c.stage === b.stage && (c.unitId ?? '') === b.unitId && c.dueAt === b.dueAt,
-    );
-    return {
-      ...b,
-      ...(clock?.doneAt ? { closedAt: clock.doneAt } : {}),
-      ...(t ? { ticketStatus: t.status, title: t.title } : {}),
-    };
+    limit: q.limit,
+    cursor: q.cursor,
+    query: ['breaches', filter],
   });
-  return json(200, { items, nextCursor: page.nextCursor ?? null });
+  return json(200, page);
+}
+
+async function ticketsById(ids: string[]): Promise<Map<string, Ticket>> {
+  const store = getDeps().store;
+  const unique = [...new Set(ids)];
+  const recs = await Promise.all(unique.map((id) => store.getTicket(id)));
+  return new Map(recs.flatMap((r) => (r ? [[r.ticket.id, r.ticket] as const] : [])));
+}
+
+/** One row per message (the contract's shape); the record groups a notice's SMS and email. */
+function notificationRows(n: NotificationRecord) {
+  return n.messages.map((m, i) => ({
+    id: `${n.id}#${i}`,
+    ticketId: n.ticketId,
+    ...(n.unitId ? { unitId: n.unitId } : {}),
+    ...(n.communityId ? { communityId: n.communityId } : {}),
+    channel: m.channel,
+    to: m.to,
+    ...(m.subject ? { subject: m.subject } : {}),
+    text: m.text,
+    kind: n.kind,
+    ...(n.stage ? { stage: n.stage } : {}),
+    ...(n.level ? { level: n.level } : {}),
+    status: m.status,
+    attempts: m.attempts,
+    at: n.at,
+  }));
 }
 
 async function notifications(req: Request) {
   const p = req.principal();
   requireRole(p, ['supervisor', 'admin'], 'review notifications');
-  const q = parse(notificationsQuery, req.query, 'query');
-  const page = await getDeps().store.listNotifications(
-    { ...(q.ticketId ? { ticketId: q.ticketId } : {}), ...(q.unitId ? { unitId: q.unitId } : {}) },
-    q.limit,
-    q.cursor,
-  );
-  // One row per message (the contract's shape); the record groups a notice's SMS and email.
-  const items = page.items.flatMap((n) =>
-    n.messages.map((m, i) => ({
-      id: `${n.id}#${i}`,
-      ticketId: n.ticketId,
-      ...(n.unitId ? { unitId: n.unitId } : {}),
-      ...(n.communityId ? { communityId: n.communityId } : {}),
-      channel: m.channel,
-      to: m.to,
-      ...(m.subject ? { subject: m.subject } : {}),
-      text: m.text,
-      kind: n.kind,
-      ...(n.stage ? { stage: n.stage } : {}),
-      ...(n.level ? { level: n.level } : {}),
-      status: m.status,
-      attempts: m.attempts,
-      at: n.at,
-    })),
-  );
-  return json(200, { items, nextCursor: page.nextCursor ?? null });
+  const q = parseQuery(req, notificationsQuery);
+  const deps = getDeps();
+  const filter = {
+    ...(q.ticketId ? { ticketId: q.ticketId } : {}),
+    ...(q.unitId ? { unitId: q.unitId } : {}),
+  };
+  // A street's supervisor sees the messages of its street's tickets only.
+  const street = p.role === 'supervisor' ? p.streetId : undefined;
+  if (street && q.ticketId) {
+    const rec = await deps.store.getTicket(q.ticketId);
+    if (!rec || !canSee(p, rec.ticket)) return json(200, { items: [], nextCursor: null });
+  }
+  const page = await collectPage({
+    fetch: (limit, cursor) => deps.store.listNotifications(filter, limit, cursor),
+    expand: async (records: NotificationRecord[]) => {
+      let visible = records;
+      if (street && !q.ticketId) {
+        const tickets = await ticketsById(records.map((n) => n.ticketId));
+        visible = records.filter((n) => tickets.get(n.ticketId)?.streetId === street);
+      }
+      return visible.flatMap(notificationRows);
+    },
+    limit: q.limit,
+    cursor: q.cursor,
+    query: ['notifications', filter, street ?? null],
+  });
+  return json(200, page);
 }
 
 async function unitMetrics(req: Request) {
   const p = req.principal();
   requireRole(p, ['supervisor', 'admin'], 'read unit metrics');
-  const q = parse(metricsQuery, req.query, 'query');
+  const q = parseQuery(req, metricsQuery);
+  if (p.role === 'supervisor' && p.streetId && q.streetId && q.streetId !== p.streetId) {
+    throw new ForbiddenError('outside your street');
+  }
   const deps = getDeps();
   const now = deps.clock.now();
   const to = bound(q.to, true) ?? toShanghaiIso(now);
@@ -193,12 +246,13 @@ async function unitMetrics(req: Request) {
   for await (const page of deps.store.scanPeriod(from, to)) {
     for (const t of page) if (!streetId || t.streetId === streetId) acc.add(t);
   }
-  return json(200, { from, to, items: acc.result() });
+  return json(200, { from, to, items: acc.result(), nextCursor: null });
 }
 
 async function board(req: Request) {
   const p = req.principal();
   requireRole(p, ['supervisor', 'admin'], 'watch the board');
+  parseQuery(req, noQuery);
   const deps = getDeps();
   const byStatus: Record<string, number> = {};
   const byLevel: Record<string, number> = { '0': 0, '1': 0, '2': 0, '3': 0 };
@@ -225,7 +279,8 @@ async function board(req: Request) {
 
 async function configVersions(req: Request) {
   requireRole(req.principal(), ['supervisor', 'admin'], 'read config history');
-  return json(200, { items: await getDeps().configStore.listVersions(50) });
+  parseQuery(req, noQuery);
+  return json(200, { items: await getDeps().configStore.listVersions(50), nextCursor: null });
 }
 
 export const handler = httpHandler({

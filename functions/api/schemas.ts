@@ -1,38 +1,68 @@
 /**
- * Request schemas of API v1: the single source for validation here and for the OpenAPI document.
- * Unknown fields are rejected (strict objects), as the contract says.
+ * The schemas of API v1: the single source for request validation in the handlers, for the
+ * response shapes, and for the OpenAPI document (openapi.ts turns these very objects into JSON
+ * Schema). Request objects are strict: unknown fields and unknown query parameters are a 400 that
+ * names them, as the contract says.
  */
 import * as z from 'zod';
 import {
+  breachSchema,
   calendarYearSchema,
   channels,
+  communitySchema,
+  contactsSchema,
   dutyItemSchema,
   idSchema,
+  instantSchema,
   locationSchema,
+  notificationKinds,
   ratings,
   reporterSchema,
   roles,
   slaClasses,
   slaPolicySchema,
   stages,
+  ticketSchema,
   ticketStatuses,
   unitSchema,
 } from '../../shared/domain/model';
+import type { ActionName } from '../../shared/use-cases/ticket-service';
 
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
 const url = z.url().max(500);
 
-export const createTicketBody = z.strictObject({
-  dutyItemId: idSchema,
-  communityId: idSchema,
-  title: text(100),
-  description: text(2000),
-  channel: z.enum(channels),
-  priority: z.enum(['urgent', 'normal']).optional(),
-  location: locationSchema.optional(),
-  reporter: reporterSchema.optional(),
-  attachments: z.array(url).max(10).optional(),
-});
+/** Ticket ids are `t` + 20 base32 characters; anything else cannot name a ticket. */
+export const ticketIdPattern = /^t[a-z0-9]{20}$/;
+export const ticketIdSchema = z.string().regex(ticketIdPattern, 'a ticket id (t + 20 characters)');
+
+// ---------------------------------------------------------------------------------------------
+// Request bodies
+// ---------------------------------------------------------------------------------------------
+
+export const createTicketBody = z
+  .strictObject({
+    dutyItemId: idSchema,
+    communityId: idSchema,
+    title: text(100),
+    description: text(2000),
+    channel: z.enum(channels),
+    priority: z.enum(['urgent', 'normal']).optional(),
+    location: locationSchema.optional(),
+    reporter: reporterSchema.optional(),
+    attachments: z.array(url).max(10).optional(),
+  })
+  .meta({
+    examples: [
+      {
+        dutyItemId: 'di-neighbor-dispute',
+        communityId: 'cm-nanqiao',
+        title: '楼道堆放杂物',
+        description: '3栋2单元楼道堆满杂物，影响通行',
+        channel: 'grid',
+        location: { address: '南桥社区3栋2单元' },
+      },
+    ],
+  });
 
 export const emptyBody = z.strictObject({});
 export const noteBody = z.strictObject({ note: text(500) });
@@ -53,22 +83,153 @@ export const rulingBody = z.strictObject({
   note: z.string().trim().max(500).optional(),
 });
 
-export const actionBodies = {
-  acknowledge: emptyBody,
-  arrive: emptyBody,
-  progress: noteBody,
-  resolve: resolveBody,
-  return: reasonBody,
-  extension: extensionBody,
-  'extension/decision': decisionBody,
-  urge: noteBody,
-  feedback: feedbackBody,
-  cancel: reasonBody,
-  ruling: rulingBody,
-} as const;
+type Role = (typeof roles)[number];
 
-const limit = z.coerce.number().int().min(1).max(100).default(50);
+export interface ActionSpec {
+  body: z.ZodType;
+  /** Who may attempt the action at all (403 for anyone else, before the ticket is even read). */
+  roles: readonly Role[];
+  status: 200 | 202;
+  summary: string;
+}
+
+/**
+ * Every ticket action: its body, the roles that may attempt it, its success status and summary.
+ * Scope (which unit, which community, which street) is then checked against the ticket itself.
+ */
+export const ticketActions = {
+  acknowledge: {
+    body: emptyBody,
+    roles: ['unit'],
+    status: 200,
+    summary: 'An assigned unit signs for the ticket (签收). Again → 409.',
+  },
+  arrive: {
+    body: emptyBody,
+    roles: ['unit'],
+    status: 200,
+    summary: 'An assigned unit reports arrival on site (到场/报到), after acknowledging.',
+  },
+  progress: {
+    body: noteBody,
+    roles: ['unit'],
+    status: 200,
+    summary: 'An assigned unit reports progress, after acknowledging.',
+  },
+  resolve: {
+    body: resolveBody,
+    roles: ['unit'],
+    status: 200,
+    summary: 'The lead unit resolves the ticket (办结), after acknowledging; status `resolved`.',
+  },
+  return: {
+    body: reasonBody,
+    roles: ['unit'],
+    status: 200,
+    summary:
+      'An assigned unit returns a misrouted ticket (退单) before resolving, within the return window: re-routed, or held as `returned` for a ruling.',
+  },
+  extension: {
+    body: extensionBody,
+    roles: ['unit'],
+    status: 202,
+    summary: 'The lead unit asks for more working days (延期); 202 until a supervisor decides.',
+  },
+  'extension/decision': {
+    body: decisionBody,
+    roles: ['supervisor', 'admin'],
+    status: 200,
+    summary: 'A supervisor (within its street) approves or rejects the pending extension.',
+  },
+  urge: {
+    body: noteBody,
+    roles: ['supervisor', 'admin'],
+    status: 200,
+    summary: 'A supervisor or admin urges the lead unit (催办/督办); the unit leader gets an SMS.',
+  },
+  feedback: {
+    body: feedbackBody,
+    roles: ['reporter'],
+    status: 200,
+    summary:
+      'The reporter of the ticket’s community gives the resident’s verdict after resolution: `closed`, or `reopened` with a new resolve deadline.',
+  },
+  cancel: {
+    body: reasonBody,
+    roles: ['admin'],
+    status: 200,
+    summary: 'An admin cancels an open ticket; status `cancelled`.',
+  },
+  ruling: {
+    body: rulingBody,
+    roles: ['supervisor', 'admin'],
+    status: 200,
+    summary: 'A supervisor rules on a held ticket: close it, assign it to a unit, or reopen it.',
+  },
+} as const satisfies Record<ActionName, ActionSpec>;
+export type TicketActionName = keyof typeof ticketActions;
+
+export const unitBody = unitSchema.omit({ id: true }).extend({ id: idSchema.optional() }).strict();
+export const dutyItemBody = dutyItemSchema.omit({ id: true }).extend({ id: idSchema.optional() }).strict();
+export const slaPolicyBody = slaPolicySchema
+  .omit({ slaClass: true })
+  .extend({ slaClass: z.enum(slaClasses).optional() })
+  .strict();
+export const calendarBody = z
+  .strictObject({
+    holidays: calendarYearSchema.shape.holidays,
+    workdays: calendarYearSchema.shape.workdays,
+    source: z.string().max(300).optional(),
+    year: z.number().int().optional(),
+  })
+  .meta({
+    examples: [
+      {
+        holidays: ['2027-01-01', '2027-02-05', '2027-02-08'],
+        workdays: ['2027-02-07'],
+        source: '国务院办公厅关于2027年部分节假日安排的通知',
+      },
+    ],
+  });
+
+export const localTokenBody = z
+  .strictObject({
+    role: z.enum(roles),
+    sub: z.string().min(1).max(128).optional(),
+    unitId: idSchema.optional(),
+    communityId: idSchema.optional(),
+    streetId: idSchema.optional(),
+  })
+  .superRefine((b, ctx) => {
+    // The same rule the principal applies: a token without its scope would be refused anyway.
+    if (b.role === 'unit' && !b.unitId)
+      ctx.addIssue({ code: 'custom', path: ['unitId'], message: 'required for role unit' });
+    if (b.role === 'reporter' && !b.communityId)
+      ctx.addIssue({ code: 'custom', path: ['communityId'], message: 'required for role reporter' });
+  })
+  .meta({ examples: [{ role: 'reporter', communityId: 'cm-nanqiao' }] });
+
+export const idempotencyKeySchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+
+// ---------------------------------------------------------------------------------------------
+// Query strings (every GET validates its query; unknown parameters are a 400 naming them)
+// ---------------------------------------------------------------------------------------------
+
+export const MAX_LIMIT = 100;
+const limit = z.coerce.number().int().min(1).max(MAX_LIMIT).default(50);
+const optionalLimit = z.coerce.number().int().min(1).max(MAX_LIMIT).optional();
+const cursor = z.string().min(1).max(2000);
+/** A calendar date (a whole Asia/Shanghai day) or an instant with its offset. */
 const instantOrDate = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
+
+export const noQuery = z.strictObject({});
+
+/** Reference lists are small: all items by default; `limit`/`cursor` page them if asked. */
+export const referenceQuery = z.strictObject({ limit: optionalLimit, cursor: cursor.optional() });
 
 export const listTicketsQuery = z.strictObject({
   status: z.enum(ticketStatuses).optional(),
@@ -77,7 +238,7 @@ export const listTicketsQuery = z.strictObject({
   streetId: idSchema.optional(),
   breached: z.enum(['true', 'false']).optional(),
   limit,
-  cursor: z.string().max(2000).optional(),
+  cursor: cursor.optional(),
 });
 
 export const breachesQuery = z.strictObject({
@@ -88,17 +249,14 @@ export const breachesQuery = z.strictObject({
   from: instantOrDate.optional(),
   to: instantOrDate.optional(),
   limit,
-  cursor: z.string().max(2000).optional(),
+  cursor: cursor.optional(),
 });
 
 export const notificationsQuery = z.strictObject({
-  ticketId: z
-    .string()
-    .regex(/^t[a-z0-9]{20}$/, 'a ticket id')
-    .optional(),
+  ticketId: ticketIdSchema.optional(),
   unitId: idSchema.optional(),
   limit,
-  cursor: z.string().max(2000).optional(),
+  cursor: cursor.optional(),
 });
 
 export const metricsQuery = z.strictObject({
@@ -107,23 +265,278 @@ export const metricsQuery = z.strictObject({
   streetId: idSchema.optional(),
 });
 
-export const unitBody = unitSchema.omit({ id: true }).extend({ id: idSchema.optional() }).strict();
-export const dutyItemBody = dutyItemSchema.omit({ id: true }).extend({ id: idSchema.optional() }).strict();
-export const slaPolicyBody = slaPolicySchema
-  .omit({ slaClass: true })
-  .extend({ slaClass: z.enum(slaClasses).optional() })
-  .strict();
-export const calendarBody = z.strictObject({
-  holidays: calendarYearSchema.shape.holidays,
-  workdays: calendarYearSchema.shape.workdays,
-  source: z.string().max(300).optional(),
-  year: z.number().int().optional(),
-});
+export const yearParam = z.coerce.number().int().min(2000).max(2100);
 
-export const localTokenBody = z.strictObject({
-  role: z.enum(roles),
-  sub: z.string().min(1).max(128).optional(),
+// ---------------------------------------------------------------------------------------------
+// Responses
+// ---------------------------------------------------------------------------------------------
+
+/** `{items, nextCursor}`: nextCursor is opaque, and null on the last page. */
+export const listOf = <T extends z.ZodType>(item: T) =>
+  z.object({
+    items: z.array(item),
+    nextCursor: z
+      .string()
+      .nullable()
+      .describe('Opaque: pass it back as `cursor` for the next page; null on the last page.'),
+  });
+
+export const ticketView = ticketSchema;
+export const ticketList = listOf(ticketView);
+
+/** Units as every role sees them; only admins get the contacts. */
+export const unitView = unitSchema.extend({ contacts: contactsSchema.optional() });
+export const unitList = listOf(unitView).extend({ configVersion: z.number().int() });
+export const communityView = communitySchema;
+export const communityList = listOf(communityView).extend({ configVersion: z.number().int() });
+export const dutyItemView = dutyItemSchema;
+export const dutyItemList = listOf(dutyItemView).extend({ configVersion: z.number().int() });
+export const slaPolicyView = slaPolicySchema;
+export const slaPolicyList = listOf(slaPolicyView).extend({ configVersion: z.number().int() });
+
+export const breachRow = breachSchema.extend({
+  ticketId: z.string(),
+  code: z.string(),
+  streetId: idSchema,
+  /** When the breached stage was finally done. */
+  closedAt: instantSchema.optional(),
+  ticketStatus: z.enum(ticketStatuses).optional(),
+  title: z.string().optional(),
+});
+export const breachList = listOf(breachRow);
+
+export const notificationRow = z.object({
+  id: z.string(),
+  ticketId: z.string(),
   unitId: idSchema.optional(),
   communityId: idSchema.optional(),
-  streetId: idSchema.optional(),
+  channel: z.enum(['sms', 'email']),
+  to: z.string(),
+  subject: z.string().optional(),
+  text: z.string(),
+  kind: z.enum(notificationKinds),
+  stage: z.enum(stages).optional(),
+  level: z.number().int().optional(),
+  status: z.enum(['sent', 'failed', 'retrying']),
+  attempts: z.number().int(),
+  at: instantSchema,
 });
+export const notificationList = listOf(notificationRow);
+
+const rate = z.number().min(0).max(1).nullable();
+/** The 三率 row of one unit (the metrics module may add counters: the object stays open). */
+export const unitMetricsRow = z.looseObject({
+  unitId: idSchema,
+  received: z.number().int(),
+  acknowledgedOnTime: z.number().int(),
+  resolved: z.number().int(),
+  resolvedOnTime: z.number().int(),
+  returned: z.number().int(),
+  reopened: z.number().int(),
+  verdicts: z.number().int(),
+  satisfied: z.number().int(),
+  breaches: z.number().int(),
+  responseRate: rate.describe('acknowledged on time / received (响应率)'),
+  resolutionRate: rate.describe('resolved on time / resolved (办结率)'),
+  satisfactionRate: rate.describe('satisfied or basically satisfied / verdicts (满意率)'),
+});
+export const unitMetricsList = listOf(unitMetricsRow).extend({ from: instantSchema, to: instantSchema });
+
+export const calendarView = z.object({
+  year: z.number().int(),
+  source: z.enum(['admin', 'chinese-days', 'weekdays-only']),
+  known: z.boolean(),
+  holidays: z.array(z.iso.date()).describe('Weekdays off'),
+  workdays: z.array(z.iso.date()).describe('Weekend days worked (调休上班)'),
+  reference: z.string().optional(),
+});
+
+export const configVersionRow = z.object({
+  version: z.number().int(),
+  createdAt: instantSchema,
+  createdBy: z.string(),
+  note: z.string().optional(),
+});
+export const configVersionList = listOf(configVersionRow);
+
+export const boardView = z.object({
+  at: instantSchema,
+  open: z.number().int(),
+  byStatus: z.record(z.string(), z.number().int()),
+  byLevel: z.record(z.string(), z.number().int()),
+  flagged: z.array(z.object({ id: z.string(), code: z.string(), flags: z.array(z.string()) })),
+});
+
+const configVersionField = { configVersion: z.number().int().describe('The configuration version created') };
+export const unitWritten = unitSchema.extend(configVersionField);
+export const dutyItemWritten = dutyItemSchema.extend(configVersionField);
+export const slaPolicyWritten = slaPolicySchema.extend(configVersionField);
+export const calendarWritten = z.object({
+  year: z.number().int(),
+  holidays: z.array(z.iso.date()),
+  workdays: z.array(z.iso.date()),
+  source: z.string().optional(),
+  ...configVersionField,
+});
+
+export const healthView = z.object({ status: z.literal('ok'), configVersion: z.number().int().optional() });
+export const localToken = z.object({ token: z.string() });
+
+export const fieldErrorSchema = z.object({
+  path: z.string().describe('Dotted path of the offending field or query parameter ("" for the whole body)'),
+  message: z.string(),
+});
+/** RFC 9457 problem details: every error of API v1. */
+export const problemSchema = z
+  .looseObject({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    errors: z.array(fieldErrorSchema).optional().describe('400: one entry per invalid field'),
+    state: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('409: the state the action conflicts with (e.g. the ticket status)'),
+  })
+  .meta({
+    examples: [
+      {
+        type: 'about:blank',
+        title: 'Invalid request',
+        status: 400,
+        detail: 'invalid ticket',
+        errors: [{ path: 'channel', message: 'Invalid option: expected one of "grid"|"hotline"|…' }],
+      },
+    ],
+  });
+
+// ---------------------------------------------------------------------------------------------
+// Open311 GeoReport v2 (form fields and snake_case by the spec)
+// ---------------------------------------------------------------------------------------------
+
+export const open311Jurisdiction = z.string().max(100).optional();
+
+export const open311ServicesQuery = z.strictObject({ jurisdiction_id: open311Jurisdiction });
+
+const commaList = <T extends z.ZodType<unknown, string>>(item: T, max: number) =>
+  z
+    .string()
+    .max(2000)
+    .transform((s) => s.split(',').map((x) => x.trim()))
+    .pipe(z.array(item).max(max));
+
+export const open311RequestsQuery = z.strictObject({
+  jurisdiction_id: open311Jurisdiction,
+  service_request_id: commaList(ticketIdSchema, 100).optional(),
+  service_code: commaList(idSchema, 50).optional(),
+  status: commaList(z.enum(['open', 'closed']), 2).optional(),
+  start_date: z.iso.datetime({ offset: true }).optional(),
+  end_date: z.iso.datetime({ offset: true }).optional(),
+});
+
+/** Phone numbers as people type them: spaces, dashes, dots and brackets are dropped. */
+const open311Phone = z
+  .string()
+  .transform((s) => s.replace(/[\s\-().]/g, ''))
+  .pipe(z.string().regex(/^\+?\d{5,15}$/, 'a phone number'));
+
+/**
+ * The form of POST requests.json. Open311 clients send `attribute[code]` fields of their own
+ * (FixMyStreet sends several): those are accepted and ignored unless known here.
+ */
+const open311Fields = {
+  api_key: z.string().min(10).max(4000).optional(),
+  jurisdiction_id: open311Jurisdiction,
+  service_code: idSchema,
+  description: z.string().trim().min(1, 'must not be empty').max(2000),
+  lat: z.coerce.number().min(-90).max(90).optional(),
+  long: z.coerce.number().min(-180).max(180).optional(),
+  address_string: z.string().trim().min(1).max(200).optional(),
+  address_id: z.string().max(100).optional(),
+  email: z.string().max(200).optional(),
+  device_id: z.string().max(100).optional(),
+  account_id: z.string().max(100).optional(),
+  first_name: z.string().trim().max(20).optional(),
+  last_name: z.string().trim().max(20).optional(),
+  phone: open311Phone.optional(),
+  media_url: url.optional(),
+  'attribute[title]': z.string().trim().min(1).max(100).optional(),
+  'attribute[channel]': z.enum(channels).optional(),
+  'attribute[grid_id]': idSchema.optional(),
+};
+
+export const open311RequestForm = z
+  .object(open311Fields)
+  .catchall(z.string().max(2000))
+  .superRefine((f, ctx) => {
+    for (const key of Object.keys(f)) {
+      if (!(key in open311Fields) && !/^attribute\[[^\]]{1,64}\](\[\])?$/.test(key)) {
+        ctx.addIssue({ code: 'custom', path: [key], message: 'unknown field' });
+      }
+    }
+    if ((f.lat === undefined) !== (f.long === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [f.lat === undefined ? 'lat' : 'long'],
+        message: 'send lat and long together',
+      });
+    }
+  })
+  .meta({
+    examples: [
+      {
+        api_key: '<a reporter’s bearer token>',
+        service_code: 'di-neighbor-dispute',
+        description: '3栋2单元楼道堆满杂物，影响通行',
+        lat: 27.646,
+        long: 113.496,
+        address_string: '南桥社区3栋2单元',
+      },
+    ],
+  });
+
+export const open311Service = z.object({
+  service_code: z.string(),
+  service_name: z.string(),
+  description: z.string(),
+  metadata: z.boolean(),
+  type: z.enum(['realtime', 'batch', 'blackbox']),
+  keywords: z.string(),
+  group: z.string(),
+});
+export const open311ServiceList = z.array(open311Service);
+
+export const open311Request = z.object({
+  service_request_id: z.string(),
+  status: z.enum(['open', 'closed']),
+  status_notes: z.string().nullable(),
+  service_name: z.string(),
+  service_code: z.string(),
+  description: z.string(),
+  agency_responsible: z.string().nullable(),
+  service_notice: z.string().nullable(),
+  requested_datetime: instantSchema,
+  updated_datetime: instantSchema,
+  expected_datetime: instantSchema.nullable().describe('The current resolve deadline (SLA)'),
+  address: z.string().nullable(),
+  address_id: z.string().nullable(),
+  zipcode: z.string().nullable(),
+  lat: z.number().nullable(),
+  long: z.number().nullable(),
+  media_url: z.string().nullable(),
+});
+export const open311RequestList = z.array(open311Request);
+
+export const open311Created = z.array(
+  z.object({
+    service_request_id: z.string(),
+    service_notice: z.string(),
+    account_id: z.string().nullable(),
+  }),
+);
+
+/** Open311 errors: an array of `{code, description}`; the HTTP status says 400, 403 or 404. */
+export const open311Errors = z
+  .array(z.object({ code: z.number().int(), description: z.string() }))
+  .meta({ examples: [[{ code: 403, description: 'api_key must be a valid reporter token' }]] });

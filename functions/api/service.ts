@@ -1,24 +1,49 @@
 /** Public service routes: health, the OpenAPI document and a readable reference page. */
-import { getDeps } from '../lib/deps';
-import { httpHandler, json } from '../lib/http';
+import { type Deps, getDeps } from '../lib/deps';
+import { httpHandler, json, parseQuery } from '../lib/http';
 import { renderDocsPage } from './docs-page';
 import { buildOpenApi } from './openapi';
+import { noQuery } from './schemas';
+
+/**
+ * The deps when this function has them: the embedded runtime provides them; on AWS the service
+ * function is deployed without data access (static documents only), so there are none.
+ */
+function availableDeps(): Deps | undefined {
+  try {
+    return getDeps();
+  } catch {
+    return undefined;
+  }
+}
 
 let cachedDoc: Record<string, unknown> | undefined;
 const openApi = () => {
-  cachedDoc ??= buildOpenApi();
+  cachedDoc ??= buildOpenApi({ local: availableDeps()?.local ?? false });
   return cachedDoc;
 };
 
 export const handler = httpHandler({
-  'GET /healthz': async () => {
-    const version = await getDeps().configStore.latestVersion();
-    return json(200, { status: 'ok', configVersion: version });
+  'GET /healthz': async (req) => {
+    parseQuery(req, noQuery);
+    const deps = availableDeps();
+    const version = deps ? await deps.configStore.latestVersion() : undefined;
+    return json(
+      200,
+      { status: 'ok', ...(version ? { configVersion: version } : {}) },
+      { 'cache-control': 'no-store' },
+    );
   },
-  'GET /openapi.json': async () => json(200, openApi()),
-  'GET /docs': async () => ({
-    status: 200,
-    headers: { 'content-type': 'text/html; charset=utf-8' },
-    text: renderDocsPage(openApi()),
-  }),
+  'GET /openapi.json': async (req) => {
+    parseQuery(req, noQuery);
+    return json(200, openApi());
+  },
+  'GET /docs': async (req) => {
+    parseQuery(req, noQuery);
+    return {
+      status: 200,
+      headers: { 'content-type': 'text/html; charset=utf-8' },
+      text: renderDocsPage(openApi()),
+    };
+  },
 });

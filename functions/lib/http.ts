@@ -4,6 +4,7 @@
  * from the verified JWT claims, and dispatch on the API Gateway route key.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type {
   APIGatewayProxyEventV2WithJWTAuthorizer,
@@ -13,14 +14,16 @@ import type {
 import type * as z from 'zod';
 import {
   AppError,
+  NotFoundError,
   PayloadTooLargeError,
   ServiceUnavailableError,
   StoreBusyError,
   UnsupportedMediaTypeError,
   ValidationError,
+  VersionConflictError,
 } from '../../shared/domain/errors';
 import { type Principal, principalFromClaims } from '../../shared/domain/principal';
-import { logger, publishMetrics } from './observability';
+import { logger, publishMetrics, tracer } from './observability';
 
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type ApiResult = APIGatewayProxyStructuredResultV2;
@@ -44,6 +47,8 @@ export interface Reply {
   headers?: Record<string, string>;
   /** Raw text bodies (docs page, console) instead of JSON. */
   text?: string;
+  /** `text` is base64 of a binary body (an image): API Gateway decodes it for the client. */
+  base64?: boolean;
 }
 
 export type RouteHandler = (req: Request) => Promise<Reply>;
@@ -67,19 +72,39 @@ function parseJsonBody(event: ApiEvent, headers: Record<string, string>): unknow
   if (!/^application\/(.+\+)?json\b/i.test(type)) {
     throw new UnsupportedMediaTypeError('send the body as application/json');
   }
+  let illFormed = false;
+  let parsed: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    // JSON may escape half a surrogate pair ("\ud800"): such text cannot be stored as UTF-8 nor
+    // sent by SMS or e-mail, so it is refused here, once, for every endpoint.
+    parsed = JSON.parse(text, (key, value: unknown) => {
+      if (!key.isWellFormed() || (typeof value === 'string' && !value.isWellFormed())) illFormed = true;
+      return value;
+    });
   } catch {
     throw new ValidationError('the body is not valid JSON', [{ path: '', message: 'malformed JSON' }]);
   }
+  if (illFormed) {
+    throw new ValidationError('the body is not valid text', [
+      { path: '', message: 'strings must be well-formed Unicode (no lone surrogates)' },
+    ]);
+  }
+  return parsed;
 }
 
-/** zod issues → the contract's `errors: [{path, message}]`. */
+/**
+ * zod issues → the contract's `errors: [{path, message}]`, one entry per offending field: an
+ * unknown field is reported under its own path, a missing one as `required`.
+ */
 export function zodErrors(error: z.ZodError): { path: string; message: string }[] {
-  return error.issues.map((i) => ({
-    path: i.path.map(String).join('.'),
-    message: i.code === 'unrecognized_keys' ? `unknown field(s): ${i.keys.join(', ')}` : i.message,
-  }));
+  return error.issues.flatMap((i) => {
+    const at = i.path.map(String);
+    if (i.code === 'unrecognized_keys') {
+      return i.keys.map((k) => ({ path: [...at, k].join('.'), message: 'unknown field' }));
+    }
+    const missing = i.code === 'invalid_type' && /received undefined$/.test(i.message);
+    return [{ path: at.join('.'), message: missing ? 'required' : i.message }];
+  });
 }
 
 export function parse<S extends z.ZodType>(schema: S, value: unknown, what = 'request'): z.infer<S> {
@@ -88,11 +113,16 @@ export function parse<S extends z.ZodType>(schema: S, value: unknown, what = 're
   return out.data;
 }
 
+/** The query string, validated: every GET calls this, so unknown parameters are a 400 naming them. */
+export function parseQuery<S extends z.ZodType>(req: Request, schema: S): z.infer<S> {
+  return parse(schema, req.query, 'query');
+}
+
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Reply {
   return { status, body, headers };
 }
 
-function problem(
+export function problem(
   status: number,
   title: string,
   detail: string,
@@ -105,12 +135,37 @@ function problem(
   };
 }
 
+/**
+ * Throttling and 5xx from an AWS dependency (Step Functions, SNS) after the SDK's own retries: a
+ * busy service, not a bug, so the client gets a 503 to retry rather than a 500.
+ */
+function isTransientDependencyError(err: unknown): boolean {
+  const e = err as { name?: unknown; $metadata?: { httpStatusCode?: number }; $retryable?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  return (
+    e.$retryable !== undefined ||
+    (e.$metadata?.httpStatusCode ?? 0) >= 500 ||
+    (typeof e.name === 'string' && /^(Throttling|Throttled|TooManyRequests|ServiceUnavailable)/.test(e.name))
+  );
+}
+
 /** The one error → HTTP mapping. Client mistakes are 4xx with the reason; anything else a bare 500. */
 export function errorToResponse(err: unknown): ApiResult {
-  if (err instanceof AppError) return problem(err.status, err.title, err.message, err.extra);
-  if (err instanceof StoreBusyError) {
+  if (err instanceof AppError) {
+    const res = problem(err.status, err.title, err.message, err.extra);
+    // RFC 6750: a 401 names the scheme, whether the authorizer or the handler refused the token.
+    if (err.status === 401)
+      return { ...res, headers: { ...res.headers, 'www-authenticate': 'Bearer realm="whistle-dispatch"' } };
+    return res;
+  }
+  if (err instanceof StoreBusyError || isTransientDependencyError(err)) {
     const e = new ServiceUnavailableError();
-    return problem(e.status, e.title, e.message);
+    const res = problem(e.status, e.title, e.message);
+    return { ...res, headers: { ...res.headers, 'retry-after': '1' } };
+  }
+  // Every optimistic-lock retry lost (a very hot ticket): the client may simply try again.
+  if (err instanceof VersionConflictError) {
+    return problem(409, 'Conflict', 'the ticket changed while this request was applied; retry it');
   }
   logger.error('unhandled error', err as Error);
   return problem(500, 'Internal error', 'something went wrong on our side; it has been logged');
@@ -118,7 +173,12 @@ export function errorToResponse(err: unknown): ApiResult {
 
 function toResult(reply: Reply): ApiResult {
   if (reply.text !== undefined) {
-    return { statusCode: reply.status, headers: reply.headers ?? {}, body: reply.text };
+    return {
+      statusCode: reply.status,
+      headers: reply.headers ?? {},
+      body: reply.text,
+      ...(reply.base64 ? { isBase64Encoded: true } : {}),
+    };
   }
   return {
     statusCode: reply.status,
@@ -147,19 +207,29 @@ function buildRequest(event: ApiEvent): Request {
   };
 }
 
+export interface HandlerOptions {
+  /** Map an error to a response (Open311 answers errors in its own format); default problem+json. */
+  onError?: (err: unknown) => ApiResult;
+}
+
 /** A Lambda handler serving the given routes (keys as API Gateway route keys: `POST /v1/tickets`). */
-export function httpHandler(routes: Record<string, RouteHandler>) {
+export function httpHandler(routes: Record<string, RouteHandler>, options: HandlerOptions = {}) {
+  const onError = options.onError ?? errorToResponse;
   const dispatch = async (event: ApiEvent): Promise<ApiResult> => {
     const route = routes[event.routeKey];
-    if (!route) return problem(404, 'Not found', `no route ${event.routeKey}`);
     try {
+      if (!route) throw new NotFoundError(`no route ${event.routeKey}`);
       return toResult(await route(buildRequest(event)));
     } catch (err) {
-      return errorToResponse(err);
+      return onError(err);
     }
   };
-  return middy<ApiEvent, ApiResult, Error, Context>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(publishMetrics())
-    .handler(dispatch);
+  return (
+    middy<ApiEvent, ApiResult, Error, Context>()
+      // Responses carry tickets (reporter names, phones): traces keep timings and errors only.
+      .use(captureLambdaHandler(tracer, { captureResponse: false }))
+      .use(injectLambdaContext(logger, { resetKeys: true }))
+      .use(publishMetrics())
+      .handler(dispatch)
+  );
 }

@@ -90,15 +90,23 @@ function problem(
   );
 }
 
+/** Beyond this the connection is cut instead of read to the end. */
+const MAX_DRAIN_BYTES = 16 * 1024 * 1024;
+
 async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_REQUEST_BYTES) return 'too-large';
-    chunks.push(chunk as Buffer);
+  // Iterate by hand: leaving a for-await early destroys the socket before the 413 is written.
+  const it = req[Symbol.asyncIterator]();
+  for (let next = await it.next(); !next.done; next = await it.next()) {
+    size += (next.value as Buffer).length;
+    if (size > MAX_DRAIN_BYTES) {
+      req.destroy();
+      return 'too-large';
+    }
+    if (size <= MAX_REQUEST_BYTES) chunks.push(next.value as Buffer);
   }
-  return Buffer.concat(chunks);
+  return size > MAX_REQUEST_BYTES ? 'too-large' : Buffer.concat(chunks);
 }
 
 export function startHttpServer(opts: HttpServerOptions): Promise<{ server: Server; url: string }> {
@@ -106,11 +114,17 @@ export function startHttpServer(opts: HttpServerOptions): Promise<{ server: Serv
   const log = opts.log ?? (() => {});
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://local');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://local');
+    } catch {
+      return problem(res, 400, 'Invalid request', 'the request target is not a valid URL');
+    }
     const method = (req.method ?? 'GET').toUpperCase();
     const path = url.pathname;
 
-    if (!opts.ready() && path !== '/healthz') {
+    // /healthz included: it answers 200 only once the runtime can take tickets.
+    if (!opts.ready()) {
       return problem(res, 503, 'Starting', 'the runtime is starting; retry shortly', { 'retry-after': '1' });
     }
 
@@ -176,9 +190,15 @@ export function startHttpServer(opts: HttpServerOptions): Promise<{ server: Serv
     }
 
     const { spec } = matched.route;
+    // Repeated headers are joined with commas, as API Gateway does: a second Authorization header
+    // spoils the credential instead of being silently dropped (Node keeps only the first).
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headersDistinct)) {
+      if (v !== undefined) headers[k.toLowerCase()] = v.join(',');
+    }
     let claims: Record<string, unknown> | undefined;
     if (!spec.public) {
-      claims = await opts.auth.verify(req.headers.authorization);
+      claims = await opts.auth.verify(headers.authorization);
       if (!claims) {
         return problem(res, 401, 'Unauthorized', 'a valid bearer token is required', {
           'www-authenticate': 'Bearer realm="whistle-dispatch"',
@@ -199,15 +219,16 @@ export function startHttpServer(opts: HttpServerOptions): Promise<{ server: Serv
         `request bodies are limited to ${MAX_REQUEST_BYTES} bytes`,
       );
 
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) {
-      if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
-    }
     const query: Record<string, string> = {};
     for (const [k, v] of url.searchParams) query[k] = query[k] === undefined ? v : `${query[k]},${v}`;
-    const params = Object.fromEntries(
-      matched.route.params.map((p, i) => [p, decodeURIComponent(matched.values[i] ?? '')]),
-    );
+    let params: Record<string, string>;
+    try {
+      params = Object.fromEntries(
+        matched.route.params.map((p, i) => [p, decodeURIComponent(matched.values[i] ?? '')]),
+      );
+    } catch {
+      return problem(res, 400, 'Invalid request', 'the path is not valid percent-encoded UTF-8');
+    }
     const now = new Date();
     const routeKey = `${spec.method} ${spec.path}`;
     const event = {
@@ -244,7 +265,10 @@ export function startHttpServer(opts: HttpServerOptions): Promise<{ server: Serv
     const result = (await fn(event, lambdaContext(spec.fn))) as APIGatewayProxyStructuredResultV2;
     const outHeaders: Record<string, string> = {};
     for (const [k, v] of Object.entries(result.headers ?? {})) outHeaders[k] = String(v);
-    send(res, result.statusCode ?? 200, outHeaders, result.body ?? undefined);
+    // As API Gateway does: a base64-flagged body (an image) goes out as its bytes.
+    const body =
+      result.body !== undefined && result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
+    send(res, result.statusCode ?? 200, outHeaders, body ?? undefined);
   };
 
   const server = createServer((req, res) => {
@@ -253,6 +277,30 @@ export function startHttpServer(opts: HttpServerOptions): Promise<{ server: Serv
       if (!res.headersSent) problem(res, 500, 'Internal error', 'something went wrong on our side');
       else res.end();
     });
+  });
+  // Requests Node's parser refuses (oversized or malformed headers, broken framing) get a
+  // problem+json answer like every other refusal, instead of a bare status line.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const [status, title] =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request header fields too large']
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'Request timeout']
+          : [400, 'Bad request'];
+    const body = JSON.stringify({
+      type: 'about:blank',
+      title,
+      status,
+      detail: 'the request could not be parsed',
+    });
+    socket.end(
+      `HTTP/1.1 ${status} ${title}\r\ncontent-type: application/problem+json\r\n` +
+        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
   });
   server.keepAliveTimeout = 5_000;
   return new Promise((resolve, reject) => {

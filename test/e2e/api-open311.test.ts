@@ -1,0 +1,206 @@
+/**
+ * The Open311 GeoReport v2 facade over the same tickets: a civic-tech client files a request with
+ * a reporter's token as api_key, and the v1 API shows the ticket; errors come in Open311's format.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Runtime, startRuntime } from '../../infra/local/runtime';
+import { ApiClient, type ApiResponse } from '../helpers/api-client';
+import { DocumentedResponses } from '../helpers/openapi-responses';
+
+type Open311Error = { code: number; description: string }[];
+type ServiceRequest = {
+  service_request_id: string;
+  status: 'open' | 'closed';
+  service_code: string;
+  description: string;
+  agency_responsible: string | null;
+  expected_datetime: string | null;
+  requested_datetime: string;
+  lat: number | null;
+  long: number | null;
+  address: string | null;
+};
+
+const FORM = { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' };
+
+describe('Open311 GeoReport v2 facade', () => {
+  let rt: Runtime;
+  let api: ApiClient;
+  let documented: DocumentedResponses;
+  let reporter: string;
+  let admin: string;
+
+  async function call<T>(
+    method: string,
+    route: string,
+    path: string,
+    body?: string,
+    headers?: Record<string, string>,
+  ) {
+    const res: ApiResponse<T> = await api.call<T>(method, path, undefined, body, headers);
+    documented.check(method, route, res.status, res.body);
+    return res;
+  }
+  const post = (fields: Record<string, string>) =>
+    call<unknown>(
+      'POST',
+      '/open311/v2/requests.json',
+      '/open311/v2/requests.json',
+      new URLSearchParams(fields).toString(),
+      FORM,
+    );
+
+  beforeAll(async () => {
+    rt = await startRuntime({
+      port: 0,
+      timeScale: 1,
+      localTokens: true,
+      quiet: true,
+      log: () => {},
+      backoffMs: [0, 0],
+    });
+    api = new ApiClient(rt.url);
+    documented = new DocumentedResponses(
+      (await api.call<Record<string, unknown>>('GET', '/openapi.json')).body,
+    );
+    reporter = await api.token({ role: 'reporter', communityId: 'cm-chengbei', sub: 'fms-bridge' });
+    admin = await api.token({ role: 'admin' });
+  });
+  afterAll(async () => {
+    await rt?.stop();
+  });
+
+  it('lists the duty items as services', async () => {
+    const res = await call<{ service_code: string; metadata: boolean; type: string }[]>(
+      'GET',
+      '/open311/v2/services.json',
+      '/open311/v2/services.json?jurisdiction_id=liling.gov.cn',
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.find((s) => s.service_code === 'di-neighbor-dispute')).toMatchObject({
+      metadata: false,
+      type: 'realtime',
+    });
+  });
+
+  it('a form POST files a ticket for the reporter’s community that GET /v1/tickets/{id} shows', async () => {
+    const created = await post({
+      api_key: reporter,
+      jurisdiction_id: 'liling.gov.cn',
+      service_code: 'di-neighbor-dispute',
+      description: '楼上漏水，多次协商未果',
+      lat: '27.646',
+      long: '113.496',
+      address_string: '城北社区5栋',
+      first_name: '伟',
+      last_name: '张',
+      phone: '138 0013 8000',
+      'attribute[fixmystreet_id]': '1234',
+    });
+    expect(created.status).toBe(201);
+    const [row] = created.body as { service_request_id: string; service_notice: string }[];
+    const id = row?.service_request_id as string;
+    expect(row).not.toHaveProperty('token');
+
+    const ticket = await api.call<Record<string, unknown>>('GET', `/v1/tickets/${id}`, reporter);
+    expect(ticket.status).toBe(200);
+    expect(ticket.body).toMatchObject({
+      id,
+      communityId: 'cm-chengbei',
+      dutyItemId: 'di-neighbor-dispute',
+      channel: 'online',
+      description: '楼上漏水，多次协商未果',
+      location: { lat: 27.646, lng: 113.496, address: '城北社区5栋' },
+      reporter: { name: '张伟', phone: '13800138000' },
+    });
+
+    const one = await call<ServiceRequest[]>(
+      'GET',
+      '/open311/v2/requests/{file}',
+      `/open311/v2/requests/${id}.json`,
+    );
+    expect(one.status).toBe(200);
+    expect(one.body[0]).toMatchObject({
+      service_request_id: id,
+      status: 'open',
+      service_code: 'di-neighbor-dispute',
+      lat: 27.646,
+      long: 113.496,
+      agency_responsible: '醴陵市来龙门街道办事处',
+      expected_datetime: (ticket.body.deadlines as { resolveBy: string }).resolveBy,
+    });
+
+    const open = await call<ServiceRequest[]>(
+      'GET',
+      '/open311/v2/requests.json',
+      '/open311/v2/requests.json?status=open&service_code=di-neighbor-dispute',
+    );
+    expect(open.body.map((r) => r.service_request_id)).toContain(id);
+    const byId = await call<ServiceRequest[]>(
+      'GET',
+      '/open311/v2/requests.json',
+      `/open311/v2/requests.json?service_request_id=${id},tzzzzzzzzzzzzzzzzzzzz`,
+    );
+    expect(byId.body.map((r) => r.service_request_id)).toEqual([id]);
+
+    // Cancelled tickets read as closed.
+    await api.call('POST', `/v1/tickets/${id}/cancel`, admin, { reason: '重复工单' });
+    const closed = await call<ServiceRequest[]>(
+      'GET',
+      '/open311/v2/requests.json',
+      '/open311/v2/requests.json?status=closed',
+    );
+    expect(closed.body.find((r) => r.service_request_id === id)).toMatchObject({
+      status: 'closed',
+      expected_datetime: null,
+    });
+  });
+
+  it('answers errors as Open311 arrays: 403 for a missing or bad api_key, 404 for unknown things, 400 otherwise', async () => {
+    const base = { service_code: 'di-neighbor-dispute', description: '路灯不亮' };
+    const cases: [Record<string, string>, number][] = [
+      [base, 403],
+      [{ ...base, api_key: 'x'.repeat(40) }, 403],
+      [{ ...base, api_key: admin }, 403],
+      [{ ...base, api_key: reporter, service_code: 'di-nope' }, 404],
+      [{ ...base, api_key: reporter, description: '' }, 400],
+      [{ ...base, api_key: reporter, lat: '27.6' }, 400],
+      [{ ...base, api_key: reporter, colour: 'red' }, 400],
+    ];
+    for (const [fields, status] of cases) {
+      const res = await post(fields);
+      expect(res.status, JSON.stringify(fields).slice(0, 80)).toBe(status);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      const errors = res.body as Open311Error;
+      expect(errors.length).toBeGreaterThan(0);
+      expect(errors[0]?.code).toBe(status);
+    }
+    const unknownField = (await post({ ...base, api_key: reporter, colour: 'red' })).body as Open311Error;
+    expect(unknownField[0]?.description).toBe('colour: unknown field');
+
+    const missing = await call<Open311Error>(
+      'GET',
+      '/open311/v2/requests/{file}',
+      '/open311/v2/requests/tzzzzzzzzzzzzzzzzzzzz.json',
+    );
+    expect(missing.status).toBe(404);
+    const xml = await call<Open311Error>(
+      'GET',
+      '/open311/v2/requests/{file}',
+      '/open311/v2/requests/tzzzzzzzzzzzzzzzzzzzz.xml',
+    );
+    expect(xml.status).toBe(400);
+    const badStatus = await call<Open311Error>(
+      'GET',
+      '/open311/v2/requests.json',
+      '/open311/v2/requests.json?status=pending',
+    );
+    expect(badStatus.status).toBe(400);
+    const tooLong = await call<Open311Error>(
+      'GET',
+      '/open311/v2/requests.json',
+      '/open311/v2/requests.json?start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z',
+    );
+    expect(tooLong.status).toBe(400);
+  });
+});
