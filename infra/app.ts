@@ -12,6 +12,7 @@ import { type DeployStage, loadStageConfig, type StageConfig } from './config';
 import { ApiStack } from './stacks/api-stack';
 import { ConsoleStack } from './stacks/console-stack';
 import { DataStack } from './stacks/data-stack';
+import { EdgeStack, evidenceBucketName } from './stacks/edge-stack';
 import { NotificationsStack } from './stacks/notifications-stack';
 import { ObservabilityStack } from './stacks/observability-stack';
 import { WorkflowStack } from './stacks/workflow-stack';
@@ -31,6 +32,7 @@ export interface WhistleApp {
   stacks: {
     data: DataStack;
     notifications: NotificationsStack;
+    edge: EdgeStack;
     workflow: WorkflowStack;
     api: ApiStack;
     observability: ObservabilityStack;
@@ -38,6 +40,12 @@ export interface WhistleApp {
   };
 }
 
+/**
+ * Deploy order (each arrow a CloudFormation export/import): Data → Notifications;
+ * Edge (API endpoint + CloudFront); Data, Notifications, Edge → Workflow → Api → Console;
+ * Observability last. Edge comes before the functions so every link they send carries the
+ * console's address (see edge-stack.ts for the cycle this avoids).
+ */
 export function buildApp(options: BuildAppOptions = {}): WhistleApp {
   const app = new App({
     context: {
@@ -53,8 +61,6 @@ export function buildApp(options: BuildAppOptions = {}): WhistleApp {
   const prefix = `WhistleDispatch-${config.stage}`;
   // Env-agnostic stacks: synth needs no credentials and no lookups (offline CI).
   const base = { config };
-  // Links in SMS point at the console; without a custom domain the functions keep their default.
-  const publicBaseUrl = config.consoleDomain ? `https://${config.consoleDomain}` : undefined;
 
   const data = new DataStack(app, `${prefix}-Data`, {
     ...base,
@@ -62,36 +68,55 @@ export function buildApp(options: BuildAppOptions = {}): WhistleApp {
   });
   const notifications = new NotificationsStack(app, `${prefix}-Notifications`, {
     ...base,
-    description: 'Whistle Dispatch: dispatch topic and delivery DLQ',
+    description: 'Whistle Dispatch: dispatch topic, delivery DLQ, SMS settings, e-mail subscription sync',
+    table: data.table,
   });
+  notifications.addStackDependency(data, 'the subscription sync reads configuration and its stream');
+
+  const edge = new EdgeStack(app, `${prefix}-Edge`, {
+    ...base,
+    description: 'Whistle Dispatch: HTTP API endpoint, console bucket and CloudFront distribution',
+  });
+
   const workflow = new WorkflowStack(app, `${prefix}-Workflow`, {
     ...base,
     description: 'Whistle Dispatch: ticket lifecycle state machine and task functions',
     table: data.table,
     dispatchTopic: notifications.dispatchTopic,
     smsMaxPrice: notifications.smsMaxPrice,
+    deadLetterQueue: notifications.deadLetterQueue,
     definition: options.definition ?? readLifecycleAsl(),
-    ...(publicBaseUrl ? { publicBaseUrl } : {}),
+    publicBaseUrl: edge.publicBaseUrl,
+    linkSecret: data.linkSecret,
   });
   workflow.addStackDependency(data, 'task functions read and write tickets');
-  workflow.addStackDependency(notifications, 'task functions publish dispatch SMS');
+  workflow.addStackDependency(notifications, 'task functions publish dispatches and park dead letters');
+  workflow.addStackDependency(edge, 'links in dispatches point at the console');
 
   const api = new ApiStack(app, `${prefix}-Api`, {
     ...base,
-    description: 'Whistle Dispatch: HTTP API, handlers and Cognito user pool',
+    description: 'Whistle Dispatch: HTTP API routes, handlers and Cognito user pool',
     table: data.table,
     stateMachine: workflow.stateMachine,
-    ...(publicBaseUrl ? { publicBaseUrl } : {}),
+    httpApi: edge.httpApi,
+    dispatchTopic: notifications.dispatchTopic,
+    smsMaxPrice: notifications.smsMaxPrice,
+    deadLetterQueue: notifications.deadLetterQueue,
+    publicBaseUrl: edge.publicBaseUrl,
+    linkSecret: data.linkSecret,
+    evidenceBucketName: evidenceBucketName(config.stage),
   });
   api.addStackDependency(data, 'handlers read and write tickets and configuration');
   api.addStackDependency(workflow, 'handlers start executions and answer task tokens');
+  api.addStackDependency(edge, 'routes attach to the API resource');
+  api.addStackDependency(notifications, 'the urge action publishes and parks dead letters');
 
   const observability = new ObservabilityStack(app, `${prefix}-Observability`, {
     ...base,
     description: 'Whistle Dispatch: SLA dashboard and alarms',
     stateMachine: workflow.stateMachine,
     deadLetterQueue: notifications.deadLetterQueue,
-    httpApi: api.httpApi,
+    httpApi: edge.httpApi,
   });
   observability.addStackDependency(workflow, 'alarms on lifecycle executions');
   observability.addStackDependency(notifications, 'alarm on the delivery DLQ');
@@ -99,12 +124,13 @@ export function buildApp(options: BuildAppOptions = {}): WhistleApp {
 
   const consoleStack = new ConsoleStack(app, `${prefix}-Console`, {
     ...base,
-    description: 'Whistle Dispatch: admin console (S3 + CloudFront)',
-    httpApi: api.httpApi,
+    description: 'Whistle Dispatch: admin console build and sign-in configuration',
+    distribution: edge.distribution,
     userPool: api.userPool,
     userPoolClient: api.userPoolClient,
   });
-  consoleStack.addStackDependency(api, 'CloudFront forwards API paths; config.json names the user pool');
+  consoleStack.addStackDependency(edge, 'the console goes into the Edge bucket');
+  consoleStack.addStackDependency(api, 'config.json names the user pool');
 
   Tags.of(app).add('project', 'whistle-dispatch');
   Tags.of(app).add('stage', config.stage);
@@ -115,7 +141,7 @@ export function buildApp(options: BuildAppOptions = {}): WhistleApp {
   return {
     app,
     config,
-    stacks: { data, notifications, workflow, api, observability, console: consoleStack },
+    stacks: { data, notifications, edge, workflow, api, observability, console: consoleStack },
   };
 }
 

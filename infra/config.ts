@@ -28,6 +28,18 @@ export interface StageConfig {
   alarmEmail?: string;
   /** `AWS.SNS.SMS.MaxPrice` in USD per message: caps what one dispatch SMS may cost. */
   smsMaxPrice: string;
+  /**
+   * SNS account-level `MonthlySpendLimit` (USD). Unset leaves the account's value alone: setting
+   * more than AWS has granted the account fails the deploy, so it is given only once raised.
+   */
+  smsMonthlySpendLimit?: number;
+  /** Percentage of successful SMS whose carrier receipt is logged (failures are always logged). */
+  smsSuccessSamplingRate: number;
+  /**
+   * Origin of the links in SMS and e-mail when neither the console domain nor the CloudFront
+   * address is right (a gateway in front of CloudFront, say). Default: the console's address.
+   */
+  publicBaseUrl?: string;
   /** Custom console domain (with an ACM certificate in us-east-1); unset uses *.cloudfront.net. */
   consoleDomain?: string;
   consoleCertificateArn?: string;
@@ -48,6 +60,7 @@ const defaults: Record<DeployStage, StageConfig> = {
     removalPolicy: RemovalPolicy.DESTROY,
     deletionProtection: false,
     smsMaxPrice: '0.05',
+    smsSuccessSamplingRate: 100,
     // The console's dev server and the embedded runtime (npm start) may call the dev API directly.
     corsOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
     apiThrottle: { rateLimit: 20, burstLimit: 40 },
@@ -61,6 +74,8 @@ const defaults: Record<DeployStage, StageConfig> = {
     removalPolicy: RemovalPolicy.RETAIN,
     deletionProtection: true,
     smsMaxPrice: '0.10',
+    // Carrier receipts of every failure, and of one success in five: enough to prove delivery.
+    smsSuccessSamplingRate: 20,
     corsOrigins: [],
     // Below the StartExecution / SendTask* refill rates (T10), so Step Functions never throttles first.
     apiThrottle: { rateLimit: 100, burstLimit: 200 },
@@ -80,6 +95,11 @@ const overridesSchema = z
     smsMaxPrice: z
       .string()
       .regex(/^\d+(\.\d{1,5})?$/, 'a price in USD such as 0.05')
+      .optional(),
+    smsMonthlySpendLimit: z.coerce.number().int().min(1).max(1_000_000).optional(),
+    publicBaseUrl: z
+      .string()
+      .regex(/^https:\/\/[a-z0-9.-]+(:\d+)?(\/[\w./-]*[\w-])?$/, 'an https URL without a trailing slash')
       .optional(),
     consoleDomain: z
       .string()
@@ -110,6 +130,8 @@ export function loadStageConfig(tryGetContext: ContextReader): StageConfig {
   const raw = {
     alarmEmail: tryGetContext('alarmEmail'),
     smsMaxPrice: tryGetContext('smsMaxPrice'),
+    smsMonthlySpendLimit: tryGetContext('smsMonthlySpendLimit'),
+    publicBaseUrl: tryGetContext('publicBaseUrl'),
     consoleDomain: tryGetContext('consoleDomain'),
     consoleCertificateArn: tryGetContext('consoleCertificateArn'),
   };
@@ -126,6 +148,8 @@ export function loadStageConfig(tryGetContext: ContextReader): StageConfig {
     ...base,
     ...(o.alarmEmail ? { alarmEmail: o.alarmEmail } : {}),
     ...(o.smsMaxPrice ? { smsMaxPrice: o.smsMaxPrice } : {}),
+    ...(o.smsMonthlySpendLimit ? { smsMonthlySpendLimit: o.smsMonthlySpendLimit } : {}),
+    ...(o.publicBaseUrl ? { publicBaseUrl: o.publicBaseUrl } : {}),
     ...(o.consoleDomain
       ? { consoleDomain: o.consoleDomain, consoleCertificateArn: o.consoleCertificateArn }
       : {}),

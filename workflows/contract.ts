@@ -11,8 +11,11 @@ export const lifecycleAslPath = fileURLToPath(new URL('./ticket-lifecycle.asl.js
 export const substitutionKeys = ['StartStageFunctionArn', 'OnTimerFunctionArn', 'FinishFunctionArn'] as const;
 export type SubstitutionKey = (typeof substitutionKeys)[number];
 
+/** The task functions the lifecycle ASL calls (functions/api/routes.ts taskFunctions lists them all). */
+export type LifecycleTask = 'startStage' | 'onTimer' | 'finish';
+
 /** Which task handler each substitution stands for (the local engine binds them in-process). */
-export const taskFunctionBySubstitution: Record<SubstitutionKey, 'startStage' | 'onTimer' | 'finish'> = {
+export const taskFunctionBySubstitution: Record<SubstitutionKey, LifecycleTask> = {
   StartStageFunctionArn: 'startStage',
   OnTimerFunctionArn: 'onTimer',
   FinishFunctionArn: 'finish',

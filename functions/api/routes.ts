@@ -9,6 +9,8 @@ export const apiFunctions = {
   adminConfig: 'functions/api/admin-config.ts',
   open311: 'functions/api/open311.ts',
   service: 'functions/api/service.ts',
+  /** The phone pages behind the signed links in SMS and e-mail, and their actions. */
+  links: 'functions/api/links.ts',
 } as const;
 export type ApiFunction = keyof typeof apiFunctions;
 
@@ -16,6 +18,8 @@ export const taskFunctions = {
   startStage: 'functions/tasks/start-stage.ts',
   onTimer: 'functions/tasks/on-timer.ts',
   finish: 'functions/tasks/finish.ts',
+  /** Not a lifecycle state: keeps e-mail subscriptions in step with the configuration (AWS only). */
+  syncSubscriptions: 'functions/tasks/sync-subscriptions.ts',
 } as const;
 export type TaskFunction = keyof typeof taskFunctions;
 
@@ -70,4 +74,11 @@ export const routes: readonly RouteSpec[] = [
   { method: 'GET', path: '/healthz', fn: 'service', public: true },
   { method: 'GET', path: '/openapi.json', fn: 'service', public: true },
   { method: 'GET', path: '/docs', fn: 'service', public: true },
+  // Signed links: public routes, authenticated by the link itself. Literal `evidence` routes come
+  // before their `{…}` twins: the embedded server takes the first match, API Gateway the most specific.
+  { method: 'GET', path: '/l/{code}', fn: 'links', public: true },
+  { method: 'POST', path: '/l/{code}/evidence', fn: 'links', public: true },
+  { method: 'POST', path: '/l/{code}/{action}', fn: 'links', public: true },
+  { method: 'GET', path: '/l/evidence/{photo}', fn: 'links', public: true },
+  { method: 'GET', path: '/l/{code}/{action}', fn: 'links', public: true },
 ];

@@ -6,16 +6,19 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { DynamoStore } from '../../shared/adapters/dynamo-store';
 import { SfnWorkflow } from '../../shared/adapters/sfn-workflow';
 import { SnsNotifier } from '../../shared/adapters/sns-notifier';
+import { SqsDeadLetters } from '../../shared/adapters/sqs-dead-letters';
 import { WallClock } from '../../shared/adapters/wall-clock';
 import type { ConfigStore, TicketStore } from '../../shared/ports';
 import { ConfigService } from '../../shared/use-cases/config-service';
+import { LinkService, LinkSigner } from '../../shared/use-cases/links';
 import type { TicketDeps } from '../../shared/use-cases/ticket-service';
-import { readFunctionEnv } from './env';
-import { metricsPort } from './observability';
+import { type FunctionEnv, readFunctionEnv } from './env';
+import { logger, metricsPort, tracer } from './observability';
 
 export interface Deps extends TicketDeps {
   store: TicketStore;
@@ -24,6 +27,8 @@ export interface Deps extends TicketDeps {
   local: boolean;
   /** Verify a bearer token outside the authorizer (Open311's api_key): claims, or undefined. */
   verifyToken?: (token: string) => Promise<Record<string, unknown> | undefined>;
+  /** Signed links in messages: minted with every notice, opened by the phone pages (LINK_SECRET). */
+  links?: LinkService;
 }
 
 let deps: Deps | undefined;
@@ -45,9 +50,41 @@ export function provideDeps(d: Deps): void {
   deps = d;
 }
 
+/**
+ * The SNS client of the notifier. One SDK attempt per call: deliver() in shared/use-cases/notify.ts
+ * owns the retry schedule (backoff, permanent errors fail at once), and SDK retries underneath
+ * would multiply it and blur the recorded attempt counts.
+ */
+export function notifierSnsClient(): SNSClient {
+  return tracer.captureAWSv3Client(new SNSClient({ maxAttempts: 1 }));
+}
+
+/** Pieces of the composition the ticket use cases need only when their variable is set. */
+export function notificationDeps(
+  env: FunctionEnv,
+): Pick<Deps, 'notifier' | 'deadLetters' | 'onDeliveryError'> {
+  const unavailable = () => {
+    throw new Error('DISPATCH_TOPIC_ARN is not configured for this function');
+  };
+  return {
+    notifier: env.DISPATCH_TOPIC_ARN
+      ? new SnsNotifier(notifierSnsClient(), env.DISPATCH_TOPIC_ARN, env.SMS_MAX_PRICE)
+      : { send: unavailable },
+    ...(env.DEAD_LETTER_QUEUE_URL
+      ? {
+          deadLetters: new SqsDeadLetters(
+            tracer.captureAWSv3Client(new SQSClient({})),
+            env.DEAD_LETTER_QUEUE_URL,
+          ),
+        }
+      : {}),
+    onDeliveryError: (message, err) => logger.error(message, err as Error),
+  };
+}
+
 function buildAwsDeps(): Deps {
   const env = readFunctionEnv();
-  const store = new DynamoStore(new DynamoDBClient({}), env.TABLE_NAME);
+  const store = new DynamoStore(tracer.captureAWSv3Client(new DynamoDBClient({})), env.TABLE_NAME);
   const clock = new WallClock();
   const unavailable = (what: string) => () => {
     throw new Error(`${what} is not configured for this function`);
@@ -58,19 +95,18 @@ function buildAwsDeps(): Deps {
     configs: new ConfigService(store, clock),
     clock,
     workflow: env.STATE_MACHINE_ARN
-      ? new SfnWorkflow(new SFNClient({}), env.STATE_MACHINE_ARN)
+      ? new SfnWorkflow(tracer.captureAWSv3Client(new SFNClient({})), env.STATE_MACHINE_ARN)
       : {
           start: unavailable('STATE_MACHINE_ARN'),
           sendTaskSuccess: unavailable('STATE_MACHINE_ARN'),
           stop: unavailable('STATE_MACHINE_ARN'),
         },
-    notifier: env.DISPATCH_TOPIC_ARN
-      ? new SnsNotifier(new SNSClient({}), env.DISPATCH_TOPIC_ARN)
-      : { send: unavailable('DISPATCH_TOPIC_ARN') },
+    ...notificationDeps(env),
     publicBaseUrl: env.PUBLIC_BASE_URL,
     metrics: metricsPort,
     local: false,
     ...(env.TOKEN_ISSUER ? { verifyToken: cognitoVerifier(env.TOKEN_ISSUER, env.TOKEN_AUDIENCE) } : {}),
+    ...(env.LINK_SECRET ? { links: new LinkService(store, new LinkSigner(env.LINK_SECRET)) } : {}),
   };
 }
 

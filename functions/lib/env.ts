@@ -8,8 +8,12 @@ export const envNames = {
   tableName: 'TABLE_NAME',
   stateMachineArn: 'STATE_MACHINE_ARN',
   topicArn: 'DISPATCH_TOPIC_ARN',
+  smsMaxPrice: 'SMS_MAX_PRICE',
+  deadLetterQueueUrl: 'DEAD_LETTER_QUEUE_URL',
+  deadLetterQueueArn: 'DEAD_LETTER_QUEUE_ARN',
   publicBaseUrl: 'PUBLIC_BASE_URL',
   linkSecretName: 'LINK_SECRET',
+  evidenceBucket: 'EVIDENCE_BUCKET',
   tokenIssuer: 'TOKEN_ISSUER',
   tokenAudience: 'TOKEN_AUDIENCE',
 } as const;
@@ -18,8 +22,19 @@ const envSchema = z.object({
   TABLE_NAME: z.string().min(3),
   STATE_MACHINE_ARN: z.string().min(1).optional(),
   DISPATCH_TOPIC_ARN: z.string().min(1).optional(),
+  /** `AWS.SNS.SMS.MaxPrice` in USD for every SMS (the stage's smsMaxPrice). */
+  SMS_MAX_PRICE: z
+    .string()
+    .regex(/^\d+(\.\d{1,5})?$/, 'a price in USD such as 0.05')
+    .optional(),
+  /** The delivery DLQ: failed messages are parked there (URL) and SNS redrives to it (ARN). */
+  DEAD_LETTER_QUEUE_URL: z.url().optional(),
+  DEAD_LETTER_QUEUE_ARN: z.string().startsWith('arn:').optional(),
+  /** Origin of the links in SMS and e-mail: the console (CloudFront or its custom domain). */
   PUBLIC_BASE_URL: z.url().default('http://127.0.0.1:3000'),
   LINK_SECRET: z.string().min(16).optional(),
+  /** Resolution photos (the links function): presigned PUT and GET under `evidence/`. */
+  EVIDENCE_BUCKET: z.string().min(3).optional(),
   /** Cognito user pool issuer and app client: functions that verify tokens themselves (Open311). */
   TOKEN_ISSUER: z.url().optional(),
   TOKEN_AUDIENCE: z.string().min(1).optional(),

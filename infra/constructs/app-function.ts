@@ -6,13 +6,15 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ArnFormat, Duration, type RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, type RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { envNames } from '../../functions/lib/env';
@@ -143,7 +145,7 @@ export class AppFunction extends Construct {
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'Only actions without resource-level permissions are on "*": X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) and, for functions bound with directSms, sns:Publish to phone numbers (an SMS has no ARN).',
+        'Only actions without resource-level permissions are on "*": X-Ray PutTraceSegments/PutTelemetryRecords (active tracing), sns:Publish to phone numbers for functions bound with directSms (an SMS has no ARN), and dynamodb:ListStreams for the stream consumer (CDK grant; the action has no resource ARN).',
     });
     // Lambda's newest Node runtime is 24; we pin 22 on purpose.
     Validations.of(this.fn).acknowledge({
@@ -229,8 +231,48 @@ export class AppFunction extends Construct {
         }),
       );
       // The adapter passes it as the AWS.SNS.SMS.MaxPrice message attribute on every SMS.
-      this.fn.addEnvironment('SMS_MAX_PRICE', options.directSms.maxPrice);
+      this.fn.addEnvironment(envNames.smsMaxPrice, options.directSms.maxPrice);
     }
+    return this;
+  }
+
+  /**
+   * Lets the function park undeliverable messages on the delivery DLQ (sqs:SendMessage on that one
+   * queue, SQS-managed encryption: no key grant) and sets DEAD_LETTER_QUEUE_URL.
+   */
+  bindDeadLetters(queue: IQueue): this {
+    queue.grantSendMessages(this.fn);
+    this.fn.addEnvironment(envNames.deadLetterQueueUrl, queue.queueUrl);
+    return this;
+  }
+
+  /**
+   * The HMAC key of signed links, as LINK_SECRET: CloudFormation resolves the secret at deploy
+   * time (a dynamic reference), so the function needs no Secrets Manager call or permission.
+   */
+  withLinkSecret(secret: ISecret): this {
+    this.fn.addEnvironment(envNames.linkSecretName, secret.secretValue.unsafeUnwrap());
+    return this;
+  }
+
+  /**
+   * Presigned PUT and GET of resolution photos: s3:PutObject/GetObject under `evidence/` of the
+   * bucket named `bucketName` (by name, see edge-stack.ts), and EVIDENCE_BUCKET.
+   */
+  bindEvidence(bucketName: string): this {
+    this.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject', 's3:GetObject'],
+        resources: [`arn:${Aws.PARTITION}:s3:::${bucketName}/evidence/*`],
+      }),
+    );
+    this.fn.addEnvironment(envNames.evidenceBucket, bucketName);
+    return this;
+  }
+
+  /** The origin of links in the messages this function sends (the console's address). */
+  withPublicBaseUrl(url: string): this {
+    this.fn.addEnvironment(envNames.publicBaseUrl, url);
     return this;
   }
 }

@@ -1,9 +1,11 @@
 /**
  * The HTTP API: one route per entry of functions/api/routes.ts, each to its Lambda, guarded by a
  * Cognito JWT authorizer unless the route is public; plus the user pool whose groups are the
- * roles of the API contract (reporter, unit, supervisor, admin).
+ * roles of the API contract (reporter, unit, supervisor, admin). The API resource itself is the
+ * Edge stack's (CloudFront needs its endpoint, these handlers need CloudFront's address); this
+ * stack adds the $default stage, the authorizer, the routes and their integrations to it.
  */
-import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -11,6 +13,9 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { type ApiFunction, apiFunctions, routes } from '../../functions/api/routes';
@@ -24,11 +29,23 @@ export interface ApiStackProps extends StackProps {
   table: ITable;
   /** The construct, not an interface: StopExecution is scoped by its fixed name. */
   stateMachine: StateMachine;
-  publicBaseUrl?: string;
+  /** The Edge stack's API resource: this stack adds its stage, authorizer and routes. */
+  httpApi: apigw.IHttpApi;
+  /** Urges are sent from the ticket actions: SMS and e-mail, failures parked on the DLQ. */
+  dispatchTopic: ITopic;
+  smsMaxPrice: string;
+  deadLetterQueue: IQueue;
+  /** Origin of the links in messages (the console's address, Edge stack). */
+  publicBaseUrl: string;
+  /** Signs links (urges) and checks them (the link pages). */
+  linkSecret: ISecret;
+  /** Name of the Edge stack's evidence bucket (photos uploaded from the link pages). */
+  evidenceBucketName: string;
 }
 
 export class ApiStack extends Stack {
-  readonly httpApi: apigw.HttpApi;
+  /** The Edge stack's API, imported here so routes and integrations are this stack's resources. */
+  readonly httpApi: apigw.IHttpApi;
   readonly stage: apigw.HttpStage;
   readonly userPool: cognito.UserPool;
   readonly userPoolClient: cognito.UserPoolClient;
@@ -59,6 +76,9 @@ export class ApiStack extends Stack {
       }),
     });
     const issuer = `https://cognito-idp.${this.region}.amazonaws.com/${this.userPool.userPoolId}`;
+    // For operators creating users with the Cognito CLI (docs/deploy.md).
+    new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: this.userPoolClient.userPoolClientId });
 
     const fn = (name: ApiFunction, environment: Record<string, string> = {}): AppFunction =>
       new AppFunction(this, pascal(name), {
@@ -66,18 +86,19 @@ export class ApiStack extends Stack {
         serviceName: 'whistle-dispatch',
         logRetention: config.logRetention,
         removalPolicy: config.removalPolicy,
-        environment: {
-          ...(props.publicBaseUrl ? { [envNames.publicBaseUrl]: props.publicBaseUrl } : {}),
-          ...environment,
-        },
-      });
+        environment,
+      }).withPublicBaseUrl(props.publicBaseUrl);
     this.functions = {
       ticketIntake: fn('ticketIntake')
         .bindTable(table, 'readWrite')
         .bindStateMachine(stateMachine, { start: true }),
       ticketActions: fn('ticketActions')
         .bindTable(table, 'readWrite')
-        .bindStateMachine(stateMachine, { start: true, respond: true, stop: true }),
+        .bindStateMachine(stateMachine, { start: true, respond: true, stop: true })
+        // Urges (催办/督办) go to the lead unit's leader straight from the action, with a signed link.
+        .bindTopic(props.dispatchTopic, { directSms: { maxPrice: props.smsMaxPrice } })
+        .bindDeadLetters(props.deadLetterQueue)
+        .withLinkSecret(props.linkSecret),
       queries: fn('queries').bindTable(table, 'read'),
       adminConfig: fn('adminConfig').bindTable(table, 'readWrite'),
       // Open311 takes a reporter's ID token as `api_key` on a public route and verifies it itself.
@@ -87,36 +108,34 @@ export class ApiStack extends Stack {
       })
         .bindTable(table, 'readWrite')
         .bindStateMachine(stateMachine, { start: true }),
-      // Health, OpenAPI and docs are static: no data access at all.
-      service: fn('service'),
+      // /healthz reads the latest configuration version (the runtime can take tickets only with
+      // one); OpenAPI and docs are static.
+      service: fn('service').bindTable(table, 'read'),
+      // The phone pages behind signed links: public routes where the link is the credential. Their
+      // actions (acknowledge, arrive, progress, resolve, return, verdict) answer task tokens.
+      links: fn('links')
+        .bindTable(table, 'readWrite')
+        .bindStateMachine(stateMachine, { respond: true })
+        .withLinkSecret(props.linkSecret)
+        .bindEvidence(props.evidenceBucketName),
     };
+    Validations.of(this.functions.links.fn.role!).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::whistle-dispatch-${config.stage}-evidence-<AWS::AccountId>-<AWS::Region>/evidence/*]`,
+      reason:
+        "Photo objects are named at upload time (random names under evidence/); the grant is Put/Get under that prefix of the one evidence bucket, used to presign the phone page's upload and view.",
+    });
 
-    this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
-      apiName: `whistle-dispatch-${config.stage}`,
-      // Our own $default stage below carries throttling and access logs, which the implicit one cannot.
-      createDefaultStage: false,
-      ...(config.corsOrigins.length > 0
-        ? {
-            corsPreflight: {
-              allowOrigins: config.corsOrigins,
-              allowMethods: [
-                apigw.CorsHttpMethod.GET,
-                apigw.CorsHttpMethod.POST,
-                apigw.CorsHttpMethod.PUT,
-                apigw.CorsHttpMethod.OPTIONS,
-              ],
-              allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
-              maxAge: Duration.hours(1),
-            },
-          }
-        : {}),
+    this.httpApi = apigw.HttpApi.fromHttpApiAttributes(this, 'HttpApi', {
+      httpApiId: props.httpApi.apiId,
+      apiEndpoint: props.httpApi.apiEndpoint,
     });
 
     const accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: config.logRetention,
       removalPolicy: config.removalPolicy,
     });
-    this.stage = this.httpApi.addStage('DefaultStage', {
+    this.stage = new apigw.HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
       stageName: '$default',
       autoDeploy: true,
       throttle: config.apiThrottle,
@@ -156,13 +175,15 @@ export class ApiStack extends Stack {
     ) as Record<ApiFunction, HttpLambdaIntegration>;
 
     for (const route of routes) {
-      const [added] = this.httpApi.addRoutes({
-        path: route.path,
-        methods: [apigw.HttpMethod[route.method]],
+      // HttpRoute in this stack's scope (not httpApi.addRoutes, which would place routes and
+      // integrations under the API construct, in the Edge stack).
+      const added = new apigw.HttpRoute(this, `Route${routeId(route.method, route.path)}`, {
+        httpApi: this.httpApi,
+        routeKey: apigw.HttpRouteKey.with(route.path, apigw.HttpMethod[route.method]),
         integration: integrations[route.fn],
         authorizer: route.public ? new apigw.HttpNoneAuthorizer() : authorizer,
       });
-      if (route.public && added) {
+      if (route.public) {
         Validations.of(added).acknowledge({
           id: 'AwsSolutions-APIG4',
           reason: `${route.method} ${route.path} is public by contract (health, API docs, Open311 which authenticates with api_key in the handler).`,
@@ -226,4 +247,9 @@ export class ApiStack extends Stack {
 
 function pascal(name: string): string {
   return name.charAt(0).toUpperCase() + name.slice(1);
+}
+
+/** `GET /v1/tickets/{id}` → `GetV1TicketsId`: a stable construct id per route key. */
+function routeId(method: string, path: string): string {
+  return [method.toLowerCase(), ...path.split(/[^A-Za-z0-9]+/)].filter(Boolean).map(pascal).join('');
 }

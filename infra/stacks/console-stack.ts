@@ -1,157 +1,37 @@
 /**
- * The admin console: a private bucket behind CloudFront (origin access control), deployed from
- * console/ by console/build.ts on the local machine (no Docker needed).
- *
- * CloudFront also forwards the API paths (/v1/*, /open311/*, /healthz, ...) to the HTTP API, so
- * the console calls the API on its own origin exactly as it does on the embedded runtime
- * (`GET /` serves the console there too). That needs no CORS and no API URL baked into the
- * build; `/config.json` only tells the console how to sign in (the Cognito pool and client).
+ * The admin console's content, deployed last: the build of console/ (console/build.ts on the local
+ * machine, no Docker needed) and `/config.json`, which tells the console how to sign in (the
+ * Cognito pool and client of the Api stack). The bucket and the distribution are the Edge stack's.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { DockerImage, Duration, Fn, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
-import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
-import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
-import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import { DockerImage, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import type { Construct } from 'constructs';
-import { routes } from '../../functions/api/routes';
 import { repoRoot, type StageConfig } from '../config';
+import { consoleBucketName } from './edge-stack';
 
 export interface ConsoleStackProps extends StackProps {
   config: StageConfig;
-  httpApi: apigw.IHttpApi;
+  distribution: cloudfront.IDistribution;
   userPool: cognito.IUserPool;
   userPoolClient: cognito.IUserPoolClient;
 }
 
-/** CloudFront path patterns covering every API route: `/v1/*` for nested paths, exact otherwise. */
-export function apiPathPatterns(): string[] {
-  const patterns = routes.map((r) => {
-    const [first, ...rest] = r.path.split('/').filter(Boolean);
-    return rest.length > 0 ? `/${first}/*` : `/${first}`;
-  });
-  return [...new Set(patterns)];
-}
-
 export class ConsoleStack extends Stack {
-  readonly distribution: cloudfront.Distribution;
-  readonly bucket: s3.Bucket;
+  readonly deployment: BucketDeployment;
 
   constructor(scope: Construct, id: string, props: ConsoleStackProps) {
     super(scope, id, props);
     const { config } = props;
-    const destroy = config.removalPolicy === RemovalPolicy.DESTROY;
+    // By name, not by reference: see consoleBucketName.
+    const bucket = s3.Bucket.fromBucketName(this, 'SiteBucket', consoleBucketName(config.stage));
 
-    // Receives S3 server access logs and CloudFront standard logs (the latter still needs ACLs).
-    const logBucket = new s3.Bucket(this, 'LogBucket', {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
-      lifecycleRules: [{ expiration: Duration.days(config.stage === 'prod' ? 400 : 30) }],
-      removalPolicy: config.removalPolicy,
-      autoDeleteObjects: destroy,
-    });
-    Validations.of(logBucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'This is the access-log bucket; logging it into itself would loop.',
-    });
-
-    this.bucket = new s3.Bucket(this, 'SiteBucket', {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      serverAccessLogsBucket: logBucket,
-      serverAccessLogsPrefix: 'site-bucket/',
-      removalPolicy: config.removalPolicy,
-      autoDeleteObjects: destroy,
-    });
-
-    // Deep links (/tickets/42) load the app shell; files with an extension are served as they are.
-    const spaRewrite = new cloudfront.Function(this, 'SpaRewrite', {
-      runtime: cloudfront.FunctionRuntime.JS_2_0,
-      code: cloudfront.FunctionCode.fromInline(
-        "function handler(event) { var r = event.request; if (r.uri.indexOf('.') === -1) { r.uri = '/index.html'; } return r; }",
-      ),
-    });
-
-    const region = Stack.of(this).region;
-    const headers = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
-      securityHeadersBehavior: {
-        contentSecurityPolicy: {
-          contentSecurityPolicy: [
-            "default-src 'self'",
-            `connect-src 'self' https://cognito-idp.${region}.amazonaws.com`,
-            "img-src 'self' data:",
-            "style-src 'self' 'unsafe-inline'",
-            "frame-ancestors 'none'",
-            "base-uri 'self'",
-            "form-action 'self'",
-          ].join('; '),
-          override: true,
-        },
-        strictTransportSecurity: {
-          accessControlMaxAge: Duration.days(365),
-          includeSubdomains: true,
-          override: true,
-        },
-        contentTypeOptions: { override: true },
-        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
-        referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.SAME_ORIGIN, override: true },
-      },
-    });
-
-    // execute-api host out of https://<id>.execute-api.<region>.amazonaws.com
-    const apiHost = Fn.select(2, Fn.split('/', props.httpApi.apiEndpoint));
-    const apiBehavior: cloudfront.BehaviorOptions = {
-      origin: new origins.HttpOrigin(apiHost, {
-        protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
-        originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
-      }),
-      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
-      allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
-      // Responses are per user (Authorization): never cache; forward everything but Host.
-      cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
-      originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
-    };
-
-    const customDomain =
-      config.consoleDomain && config.consoleCertificateArn
-        ? {
-            domainNames: [config.consoleDomain],
-            certificate: Certificate.fromCertificateArn(this, 'Certificate', config.consoleCertificateArn),
-            minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
-          }
-        : {};
-
-    this.distribution = new cloudfront.Distribution(this, 'Distribution', {
-      comment: `Whistle Dispatch console (${config.stage})`,
-      defaultRootObject: 'index.html',
-      defaultBehavior: {
-        origin: origins.S3BucketOrigin.withOriginAccessControl(this.bucket),
-        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-        cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
-        responseHeadersPolicy: headers,
-        functionAssociations: [
-          { function: spaRewrite, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST },
-        ],
-      },
-      additionalBehaviors: Object.fromEntries(apiPathPatterns().map((p) => [p, apiBehavior])),
-      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
-      // Users are in mainland China and Hong Kong; Asia edges are in PRICE_CLASS_200.
-      priceClass: cloudfront.PriceClass.PRICE_CLASS_200,
-      enableLogging: true,
-      logBucket,
-      logFilePrefix: 'cloudfront/',
-      ...customDomain,
-    });
-
-    new BucketDeployment(this, 'Deploy', {
-      destinationBucket: this.bucket,
+    this.deployment = new BucketDeployment(this, 'Deploy', {
+      destinationBucket: bucket,
       sources: [
         Source.asset(join(repoRoot, 'console'), {
           bundling: {
@@ -172,14 +52,14 @@ export class ConsoleStack extends Stack {
         }),
         Source.jsonData('config.json', {
           stage: config.stage,
-          region,
+          region: Stack.of(this).region,
           userPoolId: props.userPool.userPoolId,
           userPoolClientId: props.userPoolClient.userPoolClientId,
           // Same origin: CloudFront forwards the API paths.
           apiBaseUrl: '',
         }),
       ],
-      distribution: this.distribution,
+      distribution: props.distribution,
       distributionPaths: ['/*'],
       prune: true,
       memoryLimit: 512,
@@ -188,29 +68,13 @@ export class ConsoleStack extends Stack {
     this.acknowledgeFindings(config);
   }
 
+  /**
+   * The BucketDeployment handler is a CDK-provided singleton Lambda (Python + awscli layer) whose
+   * role CDK writes: it copies the staged zip from the bootstrap asset bucket into the site bucket
+   * and invalidates the distribution.
+   */
   private acknowledgeFindings(config: StageConfig): void {
-    const d = this.distribution;
-    Validations.of(d).acknowledge({
-      id: 'AwsSolutions-CFR1',
-      reason:
-        'No geo restriction: every page and API call requires a Cognito sign-in, and staff also work from roaming phones.',
-    });
-    Validations.of(d).acknowledge({
-      id: 'AwsSolutions-CFR2',
-      reason:
-        'No WAF yet: the API stage is throttled and every non-public route needs a JWT; a web ACL (about $5/month + rules) is planned for prod with the custom domain.',
-    });
-    if (!config.consoleDomain) {
-      Validations.of(d).acknowledge({
-        id: 'AwsSolutions-CFR4',
-        reason:
-          'Without a custom domain the distribution uses the default *.cloudfront.net certificate, for which CloudFront fixes the minimum at TLSv1; set consoleDomain/consoleCertificateArn to get TLSv1.2_2021.',
-      });
-    }
-    // The BucketDeployment handler is a CDK-provided singleton Lambda (Python + awscli layer)
-    // whose role CDK writes: it copies the staged zip from the bootstrap asset bucket into the
-    // site bucket and invalidates the distribution.
-    const siteObjects = `Resource::<${this.logicalIdOf(this.bucket)}.Arn>/*`;
+    const siteObjects = `Resource::arn:<AWS::Partition>:s3:::whistle-dispatch-${config.stage}-console-<AWS::AccountId>-<AWS::Region>/*`;
     const findings: Record<string, string> = {
       'AwsSolutions-L1': 'Runtime chosen by aws-cdk-lib for its BucketDeployment handler.',
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]':
@@ -231,9 +95,5 @@ export class ConsoleStack extends Stack {
       if (!child.node.id.startsWith('Custom::CDKBucketDeployment')) continue;
       for (const [id, reason] of Object.entries(findings)) Validations.of(child).acknowledge({ id, reason });
     }
-  }
-
-  private logicalIdOf(bucket: s3.Bucket): string {
-    return this.getLogicalId(bucket.node.defaultChild as s3.CfnBucket);
   }
 }

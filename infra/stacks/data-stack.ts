@@ -2,8 +2,9 @@
  * The single table. Keys and indexes come from shared/adapters/table-design.ts, the same module
  * the local bootstrap uses to create the dynalite table, so both stores have identical shapes.
  */
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { globalSecondaryIndexes, tableKeys } from '../../shared/adapters/table-design';
 import type { StageConfig } from '../config';
@@ -14,6 +15,8 @@ export interface DataStackProps extends StackProps {
 
 export class DataStack extends Stack {
   readonly table: dynamodb.Table;
+  /** HMAC key of the signed links in messages (shared/use-cases/links.ts), as LINK_SECRET. */
+  readonly linkSecret: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -30,6 +33,24 @@ export class DataStack extends Stack {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       deletionProtection: config.deletionProtection,
       removalPolicy: config.removalPolicy,
+      // Keys only: the e-mail subscription sync listens for configuration writes (pk = CONFIG)
+      // and reads the latest version itself. Lambda's stream polling costs nothing.
+      stream: dynamodb.StreamViewType.KEYS_ONLY,
+    });
+
+    // For operators: infra/ops/load-config.ts --table <TableName>.
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+
+    // Generated once and kept: every link already sent stays valid until it expires by itself.
+    this.linkSecret = new secretsmanager.Secret(this, 'LinkSecret', {
+      description: `Whistle Dispatch ${config.stage}: HMAC key of the signed links in SMS and e-mail`,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: config.removalPolicy,
+    });
+    Validations.of(this.linkSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Not rotated automatically: rotation would void every link in messages already sent; links expire on their own and the key is rotated by hand (redeploy with a new secret value) if it leaks.',
     });
 
     for (const gsi of globalSecondaryIndexes) {

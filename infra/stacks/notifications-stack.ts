@@ -1,39 +1,62 @@
 /**
- * Outbound notifications: the dispatch topic (encrypted with our own key) and a dead-letter queue
- * for deliveries SNS gives up on.
+ * Outbound notifications: the dispatch topic (encrypted with our own key), the delivery DLQ, the
+ * account's SMS settings, and the function that keeps e-mail subscriptions in step with the unit
+ * contacts in the configuration.
  *
- * SMS settings are account attributes of SNS (SetSMSAttributes: monthly spend limit, default
- * sender, delivery-status role), not CloudFormation resources, so they cannot be deployed here.
- * The per-message cap is deployable: `smsMaxPrice` goes to the publishing functions as
- * SMS_MAX_PRICE and is sent as the AWS.SNS.SMS.MaxPrice attribute on every SMS; it is also
- * recorded in the topic's template metadata for operators.
+ * Recipients, on one topic:
+ * - SMS go straight to the recipient's phone (Publish with PhoneNumber, transactional, capped by
+ *   SMS_MAX_PRICE): phones are not topic subscribers, so nothing waits for a confirmation and no
+ *   phone receives another unit's tickets.
+ * - E-mail goes to the topic with an `email` attribute; every mailbox of the configuration has one
+ *   subscription whose filter policy matches its own address, created by SyncSubscriptions (see
+ *   shared/adapters/sns-subscriptions.ts) when an admin writes the configuration and once a day.
+ *   Contacts are configuration data, not template data: an address subscribed from a template
+ *   would get a confirmation mail at every deploy and be dropped by SNS if nobody clicks it.
  *
- * SMS go straight to duty phones (Publish with PhoneNumber); e-mail goes through the topic with a
- * `unitId` message attribute. Per-unit e-mail subscriptions (filter policy on `unitId`, this DLQ
- * as redrive) are not declared here: unit contacts are configuration data edited by admins, and
- * an address subscribed from a template would get a confirmation mail at every deploy and be
- * dropped by SNS 48 h later if nobody clicks it.
+ * The DLQ receives what SNS cannot deliver to a mailbox (subscription redrive), what the functions
+ * gave up on after their retries (SqsDeadLetters), and configuration events the sync could not
+ * apply; its depth is alarmed by the observability stack.
  */
-import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
+import { taskFunctions } from '../../functions/api/routes';
+import { envNames } from '../../functions/lib/env';
 import type { StageConfig } from '../config';
+import { AppFunction } from '../constructs/app-function';
 
 export interface NotificationsStackProps extends StackProps {
   config: StageConfig;
+  /** The configuration lives in the ticket table; its stream triggers the subscription sync. */
+  table: ITable;
+}
+
+/** Account-level SMS attributes (SNS SetSMSAttributes), as the custom resource sends them. */
+export function smsAttributes(config: StageConfig, deliveryStatusRoleArn: string): Record<string, string> {
+  return {
+    DefaultSMSType: 'Transactional',
+    DeliveryStatusIAMRole: deliveryStatusRoleArn,
+    DeliveryStatusSuccessSamplingRate: String(config.smsSuccessSamplingRate),
+    ...(config.smsMonthlySpendLimit ? { MonthlySpendLimit: String(config.smsMonthlySpendLimit) } : {}),
+  };
 }
 
 export class NotificationsStack extends Stack {
   readonly dispatchTopic: sns.Topic;
-  /**
-   * Redrive target for subscriptions on the dispatch topic (pass it as `deadLetterQueue` when
-   * subscribing an endpoint); alarmed at depth ≥ 1.
-   */
+  /** Undeliverable messages and failed subscription syncs; alarmed at depth ≥ 1. */
   readonly deadLetterQueue: sqs.Queue;
   readonly smsMaxPrice: string;
+  readonly syncSubscriptions: AppFunction;
 
   constructor(scope: Construct, id: string, props: NotificationsStackProps) {
     super(scope, id, props);
@@ -77,5 +100,140 @@ export class NotificationsStack extends Stack {
       reason:
         'This queue is itself the dead-letter queue of the dispatch topic; a DLQ of a DLQ would only hide failures.',
     });
+
+    this.smsSettings(config);
+    this.syncSubscriptions = this.subscriptionSync(config, props.table);
+
+    // For operators: `aws lambda invoke --function-name <SyncSubscriptionsFunction>` re-syncs by
+    // hand; the DLQ is where undelivered messages wait.
+    new CfnOutput(this, 'SyncSubscriptionsFunction', { value: this.syncSubscriptions.fn.functionName });
+    new CfnOutput(this, 'DispatchTopicArn', { value: this.dispatchTopic.topicArn });
+    new CfnOutput(this, 'DeliveryDlqUrl', { value: this.deadLetterQueue.queueUrl });
+  }
+
+  /**
+   * SMS settings are account attributes of SNS, not CloudFormation resources: a custom resource
+   * calls SetSMSAttributes on every deploy. Transactional by default (the per-message attribute
+   * says so too), carrier receipts logged to two log groups we create with our retention (SNS
+   * would otherwise create them with none), and the monthly spend cap when one is configured.
+   * One account and region hold one set: deploy dev and prod to separate accounts.
+   */
+  private smsSettings(config: StageConfig): void {
+    const { region, account } = Stack.of(this);
+    const groupName = `sns/${region}/${account}/DirectPublishToPhoneNumber`;
+    const groups = [
+      new LogGroup(this, 'SmsDeliveredLogs', {
+        logGroupName: groupName,
+        retention: config.logRetention,
+        removalPolicy: config.removalPolicy,
+      }),
+      new LogGroup(this, 'SmsFailedLogs', {
+        logGroupName: `${groupName}/Failure`,
+        retention: config.logRetention,
+        removalPolicy: config.removalPolicy,
+      }),
+    ];
+    const deliveryStatusRole = new iam.Role(this, 'SmsDeliveryStatusRole', {
+      assumedBy: new iam.ServicePrincipal('sns.amazonaws.com'),
+      description: 'Lets SNS write SMS carrier receipts to the two delivery-status log groups',
+    });
+    deliveryStatusRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: groups.map((g) => g.logGroupArn),
+      }),
+    );
+
+    const settings = new cr.AwsCustomResource(this, 'SmsSettings', {
+      resourceType: 'Custom::SnsSmsAttributes',
+      installLatestAwsSdk: false,
+      onUpdate: {
+        service: 'SNS',
+        action: 'SetSMSAttributes',
+        parameters: { attributes: smsAttributes(config, deliveryStatusRole.roleArn) },
+        physicalResourceId: cr.PhysicalResourceId.of(`sms-attributes-${config.stage}`),
+      },
+      policy: cr.AwsCustomResourcePolicy.fromStatements([
+        // SetSMSAttributes has no resource-level permissions.
+        new iam.PolicyStatement({ actions: ['sns:SetSMSAttributes'], resources: ['*'] }),
+        new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [deliveryStatusRole.roleArn] }),
+      ]),
+    });
+    settings.node.addDependency(...groups);
+    this.acknowledgeCustomResourceProvider();
+  }
+
+  private acknowledgeCustomResourceProvider(): void {
+    const findings: Record<string, string> = {
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]':
+        'CDK-managed AwsCustomResource provider role; the managed policy only lets it write its own logs.',
+    };
+    for (const child of this.node.children) {
+      if (!child.node.id.startsWith('AWS679f53fac002430cb0da5b7982bd2287')) continue;
+      for (const [id, reason] of Object.entries(findings)) Validations.of(child).acknowledge({ id, reason });
+    }
+    const policy = this.node.tryFindChild('SmsSettings')?.node.tryFindChild('CustomResourcePolicy');
+    if (policy) {
+      Validations.of(policy).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'sns:SetSMSAttributes (account-level SMS settings) has no resource-level permissions.',
+      });
+    }
+  }
+
+  /** The e-mail subscription sync: on configuration writes (table stream) and daily. */
+  private subscriptionSync(config: StageConfig, table: ITable): AppFunction {
+    const fn = new AppFunction(this, 'SyncSubscriptions', {
+      entry: taskFunctions.syncSubscriptions,
+      serviceName: 'whistle-dispatch',
+      logRetention: config.logRetention,
+      removalPolicy: config.removalPolicy,
+      memorySize: 256,
+      // ~100 mailboxes: one list page, one attribute read each, a few changes.
+      timeout: Duration.minutes(2),
+      description: taskFunctions.syncSubscriptions,
+    }).bindTable(table, 'read');
+    fn.fn.addEnvironment(envNames.topicArn, this.dispatchTopic.topicArn);
+    fn.fn.addEnvironment(envNames.deadLetterQueueArn, this.deadLetterQueue.queueArn);
+    fn.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['sns:ListSubscriptionsByTopic', 'sns:Subscribe'],
+        resources: [this.dispatchTopic.topicArn],
+      }),
+    );
+    // Subscription ARNs are <topic ARN>:<uuid>, known only once SNS creates them.
+    fn.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['sns:GetSubscriptionAttributes', 'sns:SetSubscriptionAttributes', 'sns:Unsubscribe'],
+        resources: [`${this.dispatchTopic.topicArn}:*`],
+      }),
+    );
+    Validations.of(fn.fn.role!).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.dispatchTopic.node.defaultChild as never)}>:*]`,
+      reason:
+        'Subscriptions of the dispatch topic only: their ARNs are <topic ARN>:<uuid>, assigned by SNS when a mailbox subscribes.',
+    });
+
+    fn.fn.addEventSource(
+      new DynamoEventSource(table, {
+        startingPosition: lambda.StartingPosition.LATEST,
+        batchSize: 10,
+        // A sync reads the latest version whatever the batch: a few attempts, then the DLQ (alarmed).
+        retryAttempts: 3,
+        maxRecordAge: Duration.hours(1),
+        onFailure: new SqsDlq(this.deadLetterQueue),
+        filters: [
+          lambda.FilterCriteria.filter({
+            dynamodb: { Keys: { pk: { S: lambda.FilterRule.isEqual('CONFIG') } } },
+          }),
+        ],
+      }),
+    );
+    new events.Rule(this, 'DailySubscriptionSync', {
+      description: 'Re-invites mailboxes whose unconfirmed subscription SNS expired, and repairs drift',
+      schedule: events.Schedule.cron({ minute: '0', hour: '0' }),
+      targets: [new targets.LambdaFunction(fn.fn, { retryAttempts: 2 })],
+    });
+    return fn;
   }
 }

@@ -8,12 +8,18 @@ import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { type TaskFunction, taskFunctions } from '../../functions/api/routes';
-import { envNames } from '../../functions/lib/env';
-import { type SubstitutionKey, substitutionKeys, taskFunctionBySubstitution } from '../../workflows/contract';
+import { taskFunctions } from '../../functions/api/routes';
+import {
+  type LifecycleTask,
+  type SubstitutionKey,
+  substitutionKeys,
+  taskFunctionBySubstitution,
+} from '../../workflows/contract';
 import type { StageConfig } from '../config';
 import { AppFunction } from '../constructs/app-function';
 
@@ -22,22 +28,26 @@ export interface WorkflowStackProps extends StackProps {
   table: ITable;
   dispatchTopic: ITopic;
   smsMaxPrice: string;
+  /** Where the tasks park messages that failed for good. */
+  deadLetterQueue: IQueue;
   /** The ASL JSON with `${StartStageFunctionArn}`-style placeholders (workflows/contract.ts). */
   definition: string;
-  /** Base URL for links in SMS (the console); unset keeps the functions' default. */
-  publicBaseUrl?: string;
+  /** Origin of the links in SMS and e-mail: the console's address (Edge stack). */
+  publicBaseUrl: string;
+  /** Signs the links minted with every notice. */
+  linkSecret: ISecret;
 }
 
 export class WorkflowStack extends Stack {
   readonly stateMachine: sfn.StateMachine;
-  readonly tasks: Record<TaskFunction, AppFunction>;
+  readonly tasks: Record<LifecycleTask, AppFunction>;
 
   constructor(scope: Construct, id: string, props: WorkflowStackProps) {
     super(scope, id, props);
     const { config } = props;
     assertPlaceholders(props.definition);
 
-    const task = (name: TaskFunction): AppFunction =>
+    const task = (name: LifecycleTask): AppFunction =>
       new AppFunction(this, pascal(name), {
         entry: taskFunctions[name],
         serviceName: 'whistle-dispatch',
@@ -46,10 +56,12 @@ export class WorkflowStack extends Stack {
         // Tasks do a few single-item writes and at most a handful of SMS publishes.
         memorySize: 256,
         timeout: Duration.seconds(30),
-        environment: props.publicBaseUrl ? { [envNames.publicBaseUrl]: props.publicBaseUrl } : {},
       })
+        .withPublicBaseUrl(props.publicBaseUrl)
+        .withLinkSecret(props.linkSecret)
         .bindTable(props.table, 'readWrite')
-        .bindTopic(props.dispatchTopic, { directSms: { maxPrice: props.smsMaxPrice } });
+        .bindTopic(props.dispatchTopic, { directSms: { maxPrice: props.smsMaxPrice } })
+        .bindDeadLetters(props.deadLetterQueue);
     this.tasks = { startStage: task('startStage'), onTimer: task('onTimer'), finish: task('finish') };
 
     const logGroup = new LogGroup(this, 'StateMachineLogs', {

@@ -11,10 +11,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { apiFunctions, routes, taskFunctions } from '../../functions/api/routes';
 import { buildApp, type WhistleApp } from '../../infra/app';
 import type { DeployStage } from '../../infra/config';
-import { apiPathPatterns } from '../../infra/stacks/console-stack';
+import { apiPathPatterns } from '../../infra/stacks/edge-stack';
 import { globalSecondaryIndexes, tableKeys } from '../../shared/adapters/table-design';
 import { roles } from '../../shared/domain/model';
-import { substituteAsl, substitutionKeys, taskFunctionBySubstitution } from '../../workflows/contract';
+import {
+  type LifecycleTask,
+  substituteAsl,
+  substitutionKeys,
+  taskFunctionBySubstitution,
+} from '../../workflows/contract';
 
 const task = (name: string, key: string, next?: string) => ({
   Type: 'Task',
@@ -53,6 +58,8 @@ interface Built extends WhistleApp {
 }
 
 const alarmEmail = 'ops@example.org';
+const lifecycleTasks: LifecycleTask[] = ['startStage', 'onTimer', 'finish'];
+const lifecycleEntries = lifecycleTasks.map((name) => taskFunctions[name]);
 
 function build(stage: DeployStage): Built {
   const built = buildApp({
@@ -131,6 +138,18 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
       expect(attributes.every((a) => a.AttributeType === 'S')).toBe(true);
     });
 
+    it('generates the signed-link key once, in Secrets Manager', () => {
+      get(stage).t.data.hasResourceProperties('AWS::SecretsManager::Secret', {
+        GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+      });
+    });
+
+    it('streams keys only, for the subscription sync to hear configuration writes', () => {
+      get(stage).t.data.hasResourceProperties('AWS::DynamoDB::Table', {
+        StreamSpecification: { StreamViewType: 'KEYS_ONLY' },
+      });
+    });
+
     it(stage === 'prod' ? 'protects and retains the table' : 'lets the table be destroyed', () => {
       const [[, table]] = resources(get(stage).t.data, 'AWS::DynamoDB::Table') as [[string, Resource]];
       if (stage === 'prod') {
@@ -146,9 +165,17 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
 
   describe('functions', () => {
     const all = () => [
-      ...Object.values(taskFunctions).map((e) => [get(stage).t.workflow, e] as const),
+      ...lifecycleEntries.map((e) => [get(stage).t.workflow, e] as const),
+      [get(stage).t.notifications, taskFunctions.syncSubscriptions] as const,
       ...Object.values(apiFunctions).map((e) => [get(stage).t.api, e] as const),
     ];
+
+    it('deploys every entry of routes.ts taskFunctions and apiFunctions, each exactly once', () => {
+      const entries = all().map(([, e]) => e);
+      expect(entries.sort()).toEqual(
+        [...Object.values(taskFunctions), ...Object.values(apiFunctions)].sort(),
+      );
+    });
 
     it('run nodejs22.x on arm64 with active tracing, Powertools env and their own log group', () => {
       for (const [template, entry] of all()) {
@@ -170,31 +197,63 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
       }
     });
 
-    it('grant "*" only to actions that have no resource-level permissions', () => {
+    it('grant "*" only to actions that have no resource-level permissions, and only where needed', () => {
+      const smsSenders: string[] = [...lifecycleEntries, apiFunctions.ticketActions];
       for (const [template, entry] of all()) {
         const [, fn] = fnByEntry(template, entry);
-        const onStar = statementsOf(template, roleRef(fn)).filter((s) => s.Resource === '*');
-        for (const action of actionsOf(onStar)) {
-          expect(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'sns:Publish'], entry).toContain(
-            action,
-          );
-        }
+        const onStar = actionsOf(statementsOf(template, roleRef(fn)).filter((s) => s.Resource === '*'));
+        const allowed = [
+          'xray:PutTraceSegments',
+          'xray:PutTelemetryRecords',
+          ...(smsSenders.includes(entry) ? ['sns:Publish'] : []),
+          ...(entry === taskFunctions.syncSubscriptions ? ['dynamodb:ListStreams'] : []),
+        ];
+        expect(
+          onStar.filter((a) => !allowed.includes(a)),
+          entry,
+        ).toEqual([]);
         expect(template.toJSON().Resources[roleRef(fn)].Properties.ManagedPolicyArns, entry).toBeUndefined();
       }
     });
 
-    it('task functions read/write the table and publish dispatches', () => {
+    it('point the links in messages at the console (CloudFront), never at localhost', () => {
+      for (const [template, entry] of all()) {
+        if (entry === taskFunctions.syncSubscriptions) continue;
+        const [, fn] = fnByEntry(template, entry);
+        const url = JSON.stringify(env(fn).PUBLIC_BASE_URL);
+        expect(url, entry).toMatch(/ImportValue.*Edge:ExportsOutputFnGetAttDistribution\w*DomainName/);
+        expect(url, entry).toContain('https://');
+        expect(url, entry).not.toContain('127.0.0.1');
+      }
+    });
+
+    it('task functions read/write the table, publish dispatches and park dead letters', () => {
       const t = get(stage).t.workflow;
-      for (const entry of Object.values(taskFunctions)) {
+      for (const entry of lifecycleEntries) {
         const [, fn] = fnByEntry(t, entry);
         expect(Object.keys(env(fn))).toEqual(
-          expect.arrayContaining(['TABLE_NAME', 'DISPATCH_TOPIC_ARN', 'SMS_MAX_PRICE']),
+          expect.arrayContaining([
+            'TABLE_NAME',
+            'DISPATCH_TOPIC_ARN',
+            'SMS_MAX_PRICE',
+            'DEAD_LETTER_QUEUE_URL',
+            'PUBLIC_BASE_URL',
+          ]),
         );
-        const actions = actionsOf(statementsOf(t, roleRef(fn)));
+        expect(env(fn).SMS_MAX_PRICE).toBe(get(stage).config.smsMaxPrice);
+        // Resolved by CloudFormation from the Data stack's secret: no secret in the template.
+        expect(JSON.stringify(env(fn).LINK_SECRET)).toMatch(/\{\{resolve:secretsmanager:.*LinkSecret/);
+        const statements = statementsOf(t, roleRef(fn));
+        const actions = actionsOf(statements);
         expect(actions).toEqual(
-          expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:Query', 'sns:Publish']),
+          expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:Query', 'sns:Publish', 'sqs:SendMessage']),
         );
         expect(actions.some((a) => a.startsWith('states:'))).toBe(false);
+        // The DLQ grant names the queue, not "*".
+        const sqsStatement = statements.find((s) => asArray(s.Action).includes('sqs:SendMessage'));
+        expect(JSON.stringify(sqsStatement?.Resource)).toMatch(
+          /Notifications:ExportsOutputFnGetAttDeliveryDlq/,
+        );
       }
     });
 
@@ -217,7 +276,13 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
           'states:SendTaskSuccess',
           'states:SendTaskFailure',
           'states:StopExecution',
+          // Urges are sent from the action: SMS, e-mail, dead letters.
+          'sns:Publish',
+          'sqs:SendMessage',
         ]),
+      );
+      expect(actions.env).toEqual(
+        expect.arrayContaining(['DISPATCH_TOPIC_ARN', 'SMS_MAX_PRICE', 'DEAD_LETTER_QUEUE_URL']),
       );
 
       const queries = access(apiFunctions.queries);
@@ -232,9 +297,41 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
       // It verifies the api_key token itself against the pool.
       expect(open311.env).toEqual(expect.arrayContaining(['TOKEN_ISSUER', 'TOKEN_AUDIENCE']));
 
+      // /healthz reads the latest configuration version: read-only table access, nothing else.
       const service = access(apiFunctions.service);
-      expect(service.env).not.toContain('TABLE_NAME');
-      expect(service.actions.filter((a) => /^(dynamodb|states|sns):/.test(a))).toEqual([]);
+      expect(service.env).toContain('TABLE_NAME');
+      expect(service.actions).toContain('dynamodb:Query');
+      expect(service.actions.filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a))).toEqual([]);
+      expect(service.actions.filter((a) => /^(states|sns|sqs):/.test(a))).toEqual([]);
+
+      // The link pages: the link is the credential; its actions answer task tokens, photos go to
+      // the evidence bucket by presigned URLs.
+      const links = access(apiFunctions.links);
+      expect(links.env).toEqual(
+        expect.arrayContaining(['TABLE_NAME', 'STATE_MACHINE_ARN', 'LINK_SECRET', 'EVIDENCE_BUCKET']),
+      );
+      expect(links.actions).toEqual(
+        expect.arrayContaining([
+          'dynamodb:UpdateItem',
+          'states:SendTaskSuccess',
+          's3:PutObject',
+          's3:GetObject',
+        ]),
+      );
+      expect(links.actions).not.toContain('states:StartExecution');
+      expect(links.actions).not.toContain('states:StopExecution');
+      const [, linksFn] = fnByEntry(t, apiFunctions.links);
+      const s3Statement = statementsOf(t, roleRef(linksFn)).find((st) =>
+        asArray(st.Action).includes('s3:PutObject'),
+      );
+      expect(JSON.stringify(s3Statement?.Resource)).toContain(`whistle-dispatch-${stage}-evidence-`);
+      expect(JSON.stringify(s3Statement?.Resource)).toContain('/evidence/*');
+      expect(access(apiFunctions.ticketActions).env).toContain('LINK_SECRET');
+
+      // Only the functions that send messages may publish.
+      for (const name of ['ticketIntake', 'queries', 'adminConfig', 'open311', 'service', 'links'] as const) {
+        expect(access(apiFunctions[name]).actions, name).not.toContain('sns:Publish');
+      }
     });
 
     it('scopes StopExecution to the lifecycle machine executions', () => {
@@ -312,7 +409,7 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
       const lambdaStatements = statements.filter((s) => actionsOf([s]).some((a) => a.startsWith('lambda:')));
       expect(lambdaStatements).toHaveLength(1);
       expect(lambdaStatements[0]!.Action).toBe('lambda:InvokeFunction');
-      const taskFnIds = Object.values(taskFunctions).map((entry) => fnByEntry(t, entry)[0]);
+      const taskFnIds = lifecycleEntries.map((entry) => fnByEntry(t, entry)[0]);
       expect(asArray(lambdaStatements[0]!.Resource)).toEqual(
         expect.arrayContaining(taskFnIds.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] }))),
       );
@@ -426,6 +523,96 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
       });
     });
 
+    it('sets the account SMS attributes: transactional, carrier receipts logged by a scoped role', () => {
+      const t = get(stage).t.notifications;
+      const [[, settings]] = resources(t, 'Custom::SnsSmsAttributes') as [[string, Resource]];
+      // The SDK call is a JSON string with the role ARN joined in: read it as text.
+      const text = JSON.stringify(settings.Properties.Update).replace(/\\"/g, '"');
+      expect(text).toContain('SetSMSAttributes');
+      expect(text).toContain('"DefaultSMSType":"Transactional"');
+      expect(text).toContain(
+        `"DeliveryStatusSuccessSamplingRate":"${get(stage).config.smsSuccessSamplingRate}"`,
+      );
+      expect(text).toContain('DeliveryStatusIAMRole');
+      // No spend limit unless configured: more than the account's quota would fail the deploy.
+      expect(text).not.toContain('MonthlySpendLimit');
+      t.hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: {
+          Statement: [Match.objectLike({ Principal: { Service: 'sns.amazonaws.com' } })],
+        },
+      });
+      for (const suffix of ['DirectPublishToPhoneNumber', 'DirectPublishToPhoneNumber/Failure']) {
+        t.hasResourceProperties('AWS::Logs::LogGroup', {
+          LogGroupName: {
+            'Fn::Join': ['', ['sns/', { Ref: 'AWS::Region' }, '/', { Ref: 'AWS::AccountId' }, `/${suffix}`]],
+          },
+          RetentionInDays: stage === 'prod' ? 400 : 14,
+        });
+      }
+      const [, statusRole] = resources(t, 'AWS::IAM::Role').find(([, r]) =>
+        JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('sns.amazonaws.com'),
+      )!;
+      expect(statusRole).toBeDefined();
+      // The provider may set SMS attributes (no resource ARN) and pass exactly that role.
+      t.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Action: 'sns:SetSMSAttributes', Resource: '*' }),
+            Match.objectLike({
+              Action: 'iam:PassRole',
+              Resource: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] },
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('syncs e-mail subscriptions on configuration writes (stream, filtered to CONFIG) and daily', () => {
+      const t = get(stage).t.notifications;
+      const [fnId, fn] = fnByEntry(t, taskFunctions.syncSubscriptions);
+      expect(Object.keys(env(fn))).toEqual(
+        expect.arrayContaining(['TABLE_NAME', 'DISPATCH_TOPIC_ARN', 'DEAD_LETTER_QUEUE_ARN']),
+      );
+      t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: fnId },
+        StartingPosition: 'LATEST',
+        MaximumRetryAttempts: 3,
+        FilterCriteria: {
+          Filters: [{ Pattern: JSON.stringify({ dynamodb: { Keys: { pk: { S: ['CONFIG'] } } } }) }],
+        },
+        DestinationConfig: {
+          OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DeliveryDlq'), 'Arn'] } },
+        },
+      });
+      t.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'cron(0 0 * * ? *)',
+        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [fnId, 'Arn'] } })],
+      });
+      t.hasResourceProperties('AWS::Lambda::Permission', {
+        Principal: 'events.amazonaws.com',
+        FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] },
+      });
+      const statements = statementsOf(t, roleRef(fn));
+      const actions = actionsOf(statements);
+      expect(actions).toEqual(
+        expect.arrayContaining([
+          'sns:ListSubscriptionsByTopic',
+          'sns:Subscribe',
+          'sns:Unsubscribe',
+          'sns:SetSubscriptionAttributes',
+          'dynamodb:GetRecords',
+          'dynamodb:Query',
+        ]),
+      );
+      // It manages subscriptions; it never publishes and never writes the table.
+      expect(actions).not.toContain('sns:Publish');
+      expect(actions.filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a))).toEqual([]);
+      const unsubscribe = statements.find((st) => asArray(st.Action).includes('sns:Unsubscribe'));
+      expect(unsubscribe?.Resource).toEqual({
+        'Fn::Join': ['', [{ Ref: expect.stringMatching(/^DispatchTopic/) }, ':*']],
+      });
+    });
+
     it('has an encrypted, TLS-only delivery DLQ that SNS may write to', () => {
       const t = get(stage).t.notifications;
       t.hasResourceProperties('AWS::SQS::Queue', {
@@ -504,21 +691,58 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
     });
   });
 
-  describe('ConsoleStack', () => {
-    it('keeps the site bucket private, TLS-only and access-logged', () => {
-      get(stage).t.console.hasResourceProperties('AWS::S3::Bucket', {
+  describe('EdgeStack', () => {
+    it("holds the bare HTTP API resource: no stage, routes or integrations (those are the Api stack's)", () => {
+      const t = get(stage).t.edge;
+      t.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+      t.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+        ProtocolType: 'HTTP',
+        Name: `whistle-dispatch-${stage}`,
+      });
+      for (const type of [
+        'AWS::ApiGatewayV2::Stage',
+        'AWS::ApiGatewayV2::Route',
+        'AWS::ApiGatewayV2::Integration',
+        'AWS::ApiGatewayV2::Authorizer',
+      ])
+        t.resourceCountIs(type, 0);
+      const [[, api]] = resources(t, 'AWS::ApiGatewayV2::Api') as [[string, Resource]];
+      if (stage === 'dev') {
+        expect(api.Properties.CorsConfiguration).toMatchObject({
+          AllowOrigins: get(stage).config.corsOrigins,
+          AllowHeaders: expect.arrayContaining(['authorization', 'idempotency-key']),
+        });
+      } else {
+        // The console is same-origin behind CloudFront: prod allows no other browser origin.
+        expect(api.Properties.CorsConfiguration).toBeUndefined();
+      }
+    });
+
+    it('keeps the site bucket private, TLS-only, access-logged and named for the Console stack', () => {
+      const t = get(stage).t.edge;
+      t.hasResourceProperties('AWS::S3::Bucket', {
+        BucketName: {
+          'Fn::Join': [
+            '',
+            [`whistle-dispatch-${stage}-console-`, { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }],
+          ],
+        },
         PublicAccessBlockConfiguration: {
           BlockPublicAcls: true,
           BlockPublicPolicy: true,
           IgnorePublicAcls: true,
           RestrictPublicBuckets: true,
         },
+        BucketEncryption: Match.anyValue(),
         LoggingConfiguration: { DestinationBucketName: Match.anyValue() },
       });
+      for (const [, policy] of resources(t, 'AWS::S3::BucketPolicy')) {
+        expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+      }
     });
 
     it('serves it through CloudFront with origin access control, HTTPS and security headers', () => {
-      const t = get(stage).t.console;
+      const t = get(stage).t.edge;
       t.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
         OriginAccessControlConfig: { OriginAccessControlOriginType: 's3', SigningBehavior: 'always' },
       });
@@ -528,10 +752,12 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
           DefaultCacheBehavior: {
             ViewerProtocolPolicy: 'redirect-to-https',
             ResponseHeadersPolicyId: Match.anyValue(),
+            FunctionAssociations: [Match.objectLike({ EventType: 'viewer-request' })],
           },
           Origins: Match.arrayWith([
             Match.objectLike({ OriginAccessControlId: { 'Fn::GetAtt': [Match.anyValue(), 'Id'] } }),
           ]),
+          Logging: Match.objectLike({ Bucket: Match.anyValue() }),
         },
       });
       t.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
@@ -542,10 +768,13 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
           }),
         },
       });
+      t.hasResourceProperties('AWS::CloudFront::Function', {
+        FunctionCode: Match.stringLikeRegexp('index.html'),
+      });
     });
 
     it('forwards every API path to the HTTP API, uncached', () => {
-      const [[, distribution]] = resources(get(stage).t.console, 'AWS::CloudFront::Distribution') as [
+      const [[, distribution]] = resources(get(stage).t.edge, 'AWS::CloudFront::Distribution') as [
         [string, Resource],
       ];
       const behaviors = (
@@ -560,11 +789,189 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
       }
     });
 
-    it('deploys the console build and its config.json', () => {
-      get(stage).t.console.hasResourceProperties('Custom::CDKBucketDeployment', {
+    it('takes resolution photos in a private bucket the console origin may PUT to', () => {
+      const t = get(stage).t.edge;
+      t.hasResourceProperties('AWS::S3::Bucket', {
+        BucketName: {
+          'Fn::Join': [
+            '',
+            [`whistle-dispatch-${stage}-evidence-`, { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }],
+          ],
+        },
+        PublicAccessBlockConfiguration: Match.objectLike({
+          BlockPublicAcls: true,
+          RestrictPublicBuckets: true,
+        }),
+        LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: 'evidence-bucket/' },
+        CorsConfiguration: {
+          CorsRules: [
+            {
+              AllowedMethods: ['PUT', 'GET'],
+              AllowedHeaders: ['content-type'],
+              AllowedOrigins: [
+                {
+                  'Fn::Join': [
+                    '',
+                    ['https://', { 'Fn::GetAtt': [Match.stringLikeRegexp('^Distribution'), 'DomainName'] }],
+                  ],
+                },
+              ],
+              MaxAge: 3600,
+            },
+          ],
+        },
+      });
+    });
+
+    it(stage === 'prod' ? "keeps the buckets' objects on delete" : 'empties the buckets on delete', () => {
+      const t = get(stage).t.edge;
+      t.resourceCountIs('Custom::S3AutoDeleteObjects', stage === 'prod' ? 0 : 3);
+      // The auto-delete provider is CDK's; nothing else in this stack runs code.
+      t.resourceCountIs('AWS::Lambda::Function', stage === 'prod' ? 0 : 1);
+    });
+
+    it('gives the functions the distribution address as the public base URL', () => {
+      const { edge } = get(stage).stacks;
+      expect(edge.resolve(edge.publicBaseUrl)).toEqual({
+        'Fn::Join': [
+          '',
+          ['https://', { 'Fn::GetAtt': [expect.stringMatching(/^Distribution/), 'DomainName'] }],
+        ],
+      });
+    });
+  });
+
+  describe('ConsoleStack', () => {
+    it('deploys the console build and its config.json into the Edge bucket, invalidating CloudFront', () => {
+      const t = get(stage).t.console;
+      t.hasResourceProperties('Custom::CDKBucketDeployment', {
         Prune: true,
         DistributionPaths: ['/*'],
+        DestinationBucketName: {
+          'Fn::Join': [
+            '',
+            [`whistle-dispatch-${stage}-console-`, { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }],
+          ],
+        },
+        DistributionId: { 'Fn::ImportValue': Match.stringLikeRegexp('Edge:ExportsOutputRefDistribution') },
       });
+    });
+  });
+
+  describe('every resource', () => {
+    // Each type below is asserted by a test in this file; a new type fails here until it is.
+    const covered: Record<keyof WhistleApp['stacks'], string[]> = {
+      data: ['AWS::DynamoDB::Table', 'AWS::SecretsManager::Secret'],
+      notifications: [
+        'AWS::KMS::Key',
+        'AWS::SNS::Topic',
+        'AWS::SNS::TopicPolicy',
+        'AWS::SQS::Queue',
+        'AWS::SQS::QueuePolicy',
+        'AWS::Logs::LogGroup',
+        'AWS::IAM::Role',
+        'AWS::IAM::Policy',
+        'Custom::SnsSmsAttributes',
+        'AWS::Lambda::Function',
+        'AWS::Lambda::EventSourceMapping',
+        'AWS::Events::Rule',
+        'AWS::Lambda::Permission',
+      ],
+      edge: [
+        'AWS::ApiGatewayV2::Api',
+        'AWS::S3::Bucket',
+        'AWS::S3::BucketPolicy',
+        'AWS::CloudFront::Function',
+        'AWS::CloudFront::ResponseHeadersPolicy',
+        'AWS::CloudFront::OriginAccessControl',
+        'AWS::CloudFront::Distribution',
+        'Custom::S3AutoDeleteObjects',
+        'AWS::Lambda::Function',
+        'AWS::IAM::Role',
+      ],
+      workflow: [
+        'AWS::Logs::LogGroup',
+        'AWS::IAM::Role',
+        'AWS::IAM::Policy',
+        'AWS::Lambda::Function',
+        'AWS::StepFunctions::StateMachine',
+      ],
+      api: [
+        'AWS::Cognito::UserPool',
+        'AWS::Cognito::UserPoolClient',
+        'AWS::Cognito::UserPoolGroup',
+        'AWS::Logs::LogGroup',
+        'AWS::IAM::Role',
+        'AWS::IAM::Policy',
+        'AWS::Lambda::Function',
+        'AWS::ApiGatewayV2::Authorizer',
+        'AWS::ApiGatewayV2::Stage',
+        'AWS::ApiGatewayV2::Integration',
+        'AWS::Lambda::Permission',
+        'AWS::ApiGatewayV2::Route',
+      ],
+      observability: [
+        'AWS::KMS::Key',
+        'AWS::SNS::Topic',
+        'AWS::SNS::TopicPolicy',
+        'AWS::SNS::Subscription',
+        'AWS::CloudWatch::Alarm',
+        'AWS::CloudWatch::Dashboard',
+      ],
+      console: [
+        'AWS::Lambda::LayerVersion',
+        'Custom::CDKBucketDeployment',
+        'AWS::IAM::Role',
+        'AWS::IAM::Policy',
+        'AWS::Lambda::Function',
+      ],
+    };
+
+    it('is of a type the assertions above cover', () => {
+      for (const [name, template] of Object.entries(get(stage).t)) {
+        const types = new Set(
+          Object.values(template.toJSON().Resources as Record<string, Resource>).map((r) => r.Type),
+        );
+        types.delete('AWS::CDK::Metadata');
+        const allowed = covered[name as keyof WhistleApp['stacks']];
+        expect(
+          [...types].filter((type) => !allowed.includes(type)),
+          name,
+        ).toEqual([]);
+      }
+    });
+
+    it('is encrypted at rest where the service allows a choice', () => {
+      const all = Object.values(get(stage).t);
+      for (const t of all) {
+        for (const [id, q] of resources(t, 'AWS::SQS::Queue'))
+          expect(q.Properties.SqsManagedSseEnabled ?? q.Properties.KmsMasterKeyId, id).toBeTruthy();
+        for (const [id, topic] of resources(t, 'AWS::SNS::Topic'))
+          expect(topic.Properties.KmsMasterKeyId, id).toBeTruthy();
+        for (const [id, b] of resources(t, 'AWS::S3::Bucket'))
+          expect(b.Properties.BucketEncryption, id).toBeTruthy();
+        for (const [id, k] of resources(t, 'AWS::KMS::Key'))
+          expect(k.Properties.EnableKeyRotation, id).toBe(true);
+      }
+    });
+
+    it(stage === 'prod' ? 'keeps every stateful resource on delete' : 'tears stateful resources down', () => {
+      const stateful = [
+        'AWS::DynamoDB::Table',
+        'AWS::KMS::Key',
+        'AWS::SQS::Queue',
+        'AWS::S3::Bucket',
+        'AWS::Cognito::UserPool',
+        'AWS::Logs::LogGroup',
+        'AWS::SecretsManager::Secret',
+      ];
+      for (const [name, t] of Object.entries(get(stage).t)) {
+        for (const type of stateful) {
+          for (const [id, r] of resources(t, type)) {
+            expect(r.DeletionPolicy, `${name} ${id}`).toBe(stage === 'prod' ? 'Retain' : 'Delete');
+          }
+        }
+      }
     });
   });
 
@@ -584,6 +991,49 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
       expect(acknowledged.length).toBeGreaterThan(0);
       for (const reason of acknowledged) expect(reason.length).toBeGreaterThan(40);
     });
+  });
+});
+
+describe('stage context', () => {
+  it('links to the custom console domain and caps the SMS spend when configured', () => {
+    const { app, stacks } = buildApp({
+      stage: 'prod',
+      definition: fixtureAsl,
+      context: {
+        'aws:cdk:bundling-stacks': [],
+        consoleDomain: 'whistle.example.gov.cn',
+        consoleCertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc-123',
+        smsMonthlySpendLimit: '300',
+      },
+    });
+    app.synth();
+    const workflow = Template.fromStack(stacks.workflow);
+    for (const [, fn] of resources(workflow, 'AWS::Lambda::Function'))
+      expect(env(fn).PUBLIC_BASE_URL).toBe('https://whistle.example.gov.cn');
+    Template.fromStack(stacks.edge).hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: {
+        Aliases: ['whistle.example.gov.cn'],
+        ViewerCertificate: Match.objectLike({ MinimumProtocolVersion: 'TLSv1.2_2021' }),
+      },
+    });
+    const [[, settings]] = resources(
+      Template.fromStack(stacks.notifications),
+      'Custom::SnsSmsAttributes',
+    ) as [[string, Resource]];
+    expect(JSON.stringify(settings.Properties.Update)).toContain('MonthlySpendLimit\\":\\"300');
+  });
+
+  it('takes an explicit public base URL over the console address', () => {
+    const { app, stacks } = buildApp({
+      stage: 'dev',
+      definition: fixtureAsl,
+      context: { 'aws:cdk:bundling-stacks': [], publicBaseUrl: 'https://gw.example.gov.cn/whistle' },
+    });
+    app.synth();
+    for (const stack of [stacks.workflow, stacks.api]) {
+      for (const [, fn] of resources(Template.fromStack(stack), 'AWS::Lambda::Function'))
+        expect(env(fn).PUBLIC_BASE_URL).toBe('https://gw.example.gov.cn/whistle');
+    }
   });
 });
 

@@ -41,6 +41,25 @@ describe('loadStageConfig', () => {
     expect(config.corsOrigins).toContain('https://whistle.example.org');
   });
 
+  it('reads the SMS spend cap and an explicit public base URL', () => {
+    const config = loadStageConfig(
+      context({ smsMonthlySpendLimit: '250', publicBaseUrl: 'https://gw.example.gov.cn/whistle' }),
+    );
+    expect(config.smsMonthlySpendLimit).toBe(250);
+    expect(config.publicBaseUrl).toBe('https://gw.example.gov.cn/whistle');
+    expect(loadStageConfig(context({})).smsMonthlySpendLimit).toBeUndefined();
+  });
+
+  it('rejects a plain-http or slash-terminated base URL and a fractional spend cap', () => {
+    expect(() => loadStageConfig(context({ publicBaseUrl: 'http://gw.example.gov.cn' }))).toThrow(
+      /publicBaseUrl/,
+    );
+    expect(() => loadStageConfig(context({ publicBaseUrl: 'https://gw.example.gov.cn/' }))).toThrow(
+      /publicBaseUrl/,
+    );
+    expect(() => loadStageConfig(context({ smsMonthlySpendLimit: '12.5' }))).toThrow(/smsMonthlySpendLimit/);
+  });
+
   it('rejects a bad alarm e-mail, a bad price and a domain without certificate', () => {
     expect(() => loadStageConfig(context({ alarmEmail: 'not-an-email' }))).toThrow(/alarmEmail/);
     expect(() => loadStageConfig(context({ smsMaxPrice: 'cheap' }))).toThrow(/smsMaxPrice/);
