@@ -21,6 +21,11 @@ export async function buildConsole(outDir: string): Promise<void> {
     outfile: join(outDir, 'app.js'),
     jsx: 'automatic',
     jsxImportSource: 'preact',
+    // The console imports its stylesheet: esbuild writes app.css beside app.js.
+    loader: { '.css': 'css' },
+    // ECharts checks process.env.NODE_ENV for its dev warnings; production drops them.
+    define: { 'process.env.NODE_ENV': '"production"' },
+    legalComments: 'linked',
     logLevel: 'warning',
   });
   copyFileSync(join(here, 'index.html'), join(outDir, 'index.html'));
