@@ -1,0 +1,157 @@
+/**
+ * bundles: every Lambda entry of functions/api/routes.ts bundled as CDK's NodejsFunction does it
+ * (infra/constructs/app-function.ts: esbuild, minified, ESM with a require shim, platform node,
+ * target node22, module/main fields, the SDK bundled), its minified size, and its module init
+ * time in a fresh Node 22 process (median of several runs) against an SDK-only baseline bundle
+ * (the DynamoDB client and lib-dynamodb) built and timed in the same run.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { build, type Metafile } from 'esbuild';
+import { apiFunctions, taskFunctions } from '../../functions/api/routes';
+import { round } from './common';
+
+const run = promisify(execFile);
+const root = resolve(import.meta.dirname, '../..');
+const banner = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+const baselineSource = `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+export const handler = async (event) =>
+  doc.send(new GetCommand({ TableName: process.env.TABLE_NAME, Key: { pk: event.id, sk: 'T' } }));
+`;
+
+/** What a function module reads at load (values only need to look right). */
+const lambdaEnv = {
+  TABLE_NAME: 'whistle-dispatch-bench',
+  STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:bench',
+  DISPATCH_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:bench',
+  PUBLIC_BASE_URL: 'https://whistle.example.org',
+  AWS_REGION: 'us-east-1',
+  AWS_LAMBDA_FUNCTION_NAME: 'bench',
+  POWERTOOLS_SERVICE_NAME: 'whistle-dispatch',
+  POWERTOOLS_METRICS_NAMESPACE: 'WhistleDispatch',
+  POWERTOOLS_TRACE_ENABLED: 'false',
+  AWS_ACCESS_KEY_ID: 'bench',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+};
+
+export interface BundleRow {
+  name: string;
+  entry: string;
+  kb: number;
+  gzipKb: number;
+  initMs: number;
+  initVsBaseline: number;
+  /** The biggest packages in the bundle (KB of minified output). */
+  top: Record<string, number>;
+  sizeMet: boolean;
+  initMet: boolean;
+}
+
+export interface BundlesResult {
+  baseline: { kb: number; initMs: number };
+  functions: BundleRow[];
+  runs: number;
+  target: { kb: number; initVsBaseline: number; allMet: boolean };
+}
+
+async function bundle(entry: string, outDir: string): Promise<{ file: string; metafile: Metafile }> {
+  const outfile = join(outDir, 'index.mjs');
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    minify: true,
+    sourcemap: 'external',
+    sourcesContent: false,
+    mainFields: ['module', 'main'],
+    banner: { js: banner },
+    outfile,
+    metafile: true,
+    logLevel: 'error',
+    absWorkingDir: root,
+  });
+  return { file: outfile, metafile: result.metafile };
+}
+
+function topPackages(metafile: Metafile, file: string): Record<string, number> {
+  const out =
+    Object.values(metafile.outputs).find((o) => o.entryPoint !== undefined) ?? metafile.outputs[file];
+  const byPkg = new Map<string, number>();
+  for (const [path, info] of Object.entries(out?.inputs ?? {})) {
+    const m = path.match(/node_modules\/((@[^/]+\/)?[^/]+)/);
+    const key = m?.[1] ?? path.split('/').slice(0, 2).join('/');
+    byPkg.set(key, (byPkg.get(key) ?? 0) + info.bytesInOutput);
+  }
+  return Object.fromEntries(
+    [...byPkg]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 8)
+      .map(([k, v]) => [k, round(v / 1024)]),
+  );
+}
+
+/** Milliseconds `await import(file)` takes in a fresh Node process (median of `runs`). */
+async function initTime(file: string, runs: number): Promise<number> {
+  const script = `const t = performance.now(); await import(${JSON.stringify(`file://${file}`)}); process.stdout.write(String(performance.now() - t));`;
+  const times: number[] = [];
+  for (let i = 0; i < runs; i += 1) {
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+      env: { PATH: process.env.PATH ?? '', ...lambdaEnv },
+      cwd: root,
+    });
+    times.push(Number(stdout));
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)] as number;
+}
+
+export async function benchBundles(opts: { runs: number }): Promise<BundlesResult> {
+  const work = join(root, '.tmp', 'bench-bundles');
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  const baselineEntry = join(work, 'baseline-src.mjs');
+  writeFileSync(baselineEntry, baselineSource);
+  const base = await bundle(baselineEntry, join(work, 'baseline'));
+  const baseKb = statSync(base.file).size / 1024;
+  // Interleave baseline and function timings so a busy moment on the machine hits both alike.
+  const baseTimes: number[] = [];
+  const rows: BundleRow[] = [];
+  const entries = Object.entries({ ...apiFunctions, ...taskFunctions });
+  for (const [name, entry] of entries) {
+    const b = await bundle(join(root, entry), join(work, name));
+    const kb = statSync(b.file).size / 1024;
+    baseTimes.push(await initTime(base.file, opts.runs));
+    const initMs = await initTime(b.file, opts.runs);
+    rows.push({
+      name,
+      entry,
+      kb: round(kb),
+      gzipKb: round(gzipSync(readFileSync(b.file)).length / 1024),
+      initMs: round(initMs),
+      initVsBaseline: 0,
+      top: topPackages(b.metafile, b.file),
+      sizeMet: kb <= 450,
+      initMet: false,
+    });
+  }
+  baseTimes.sort((a, b) => a - b);
+  const baseInit = baseTimes[Math.floor(baseTimes.length / 2)] as number;
+  for (const r of rows) {
+    r.initVsBaseline = round(r.initMs / baseInit, 2);
+    r.initMet = r.initVsBaseline <= 1.5;
+  }
+  return {
+    baseline: { kb: round(baseKb), initMs: round(baseInit) },
+    functions: rows,
+    runs: opts.runs,
+    target: { kb: 450, initVsBaseline: 1.5, allMet: rows.every((r) => r.sizeMet && r.initMet) },
+  };
+}

@@ -1,0 +1,125 @@
+/** Shared pieces of the bench: a quiet runtime, a Liling-shaped request mix, percentiles, waiting. */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type Runtime, type RuntimeOptions, startRuntime } from '../../infra/local/runtime';
+import { LOCAL_TABLE } from '../../infra/local/store-server';
+import { arrivals, scenarios } from '../../scripts/sim/workload';
+import { seedConfig } from '../../shared/config/seed';
+import { createWorkCalendar } from '../../shared/domain/calendar';
+import type { LoadJob, LoadResult } from './load-client';
+
+/** A Monday morning in an ordinary working week: SLA clocks start as they usually do. */
+export const BENCH_START = '2026-03-02T09:00:00+08:00';
+
+export function quietRuntime(extra: Partial<RuntimeOptions> = {}): Promise<Runtime> {
+  return startRuntime({
+    port: 0,
+    timeScale: 1,
+    clockStart: BENCH_START,
+    localTokens: true,
+    quiet: true,
+    log: () => {},
+    backoffMs: [0],
+    ...extra,
+  });
+}
+
+/** POST /v1/tickets bodies in the simulator's Liling mix (channels, duty items, communities). */
+export function ticketBodies(count: number, seed = 'bench') {
+  const config = seedConfig(BENCH_START);
+  const items = new Map(config.dutyItems.map((d) => [d.id, d]));
+  return arrivals({
+    spec: scenarios.liling,
+    config,
+    cal: createWorkCalendar([]),
+    seed,
+    tickets: count,
+    days: 28,
+    startMs: Date.parse(BENCH_START),
+  }).map((a) => ({
+    communityId: a.communityId,
+    body: {
+      dutyItemId: a.dutyItemId,
+      communityId: a.communityId,
+      title: items.get(a.dutyItemId)?.name ?? a.dutyItemId,
+      description: `基准测试工单 #${a.index + 1}`,
+      channel: a.channel,
+      ...(a.gridId ? { location: { gridId: a.gridId } } : {}),
+    },
+  }));
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] as number;
+}
+
+export const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** Resolves once the workflow engine and the store have had nothing to do for `quietMs`. */
+export async function drained(rt: Runtime, quietMs = 60): Promise<void> {
+  let quietSince = performance.now();
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 5));
+    if (rt.workflow.busy > 0 || rt.store.stats.inFlight > 0) quietSince = performance.now();
+    else if (performance.now() - quietSince >= quietMs) return;
+  }
+}
+
+const loadClient = fileURLToPath(new URL('./load-client.ts', import.meta.url));
+
+/** Run a load job in a child process (its CPU is not the server's). */
+export function runLoad(job: LoadJob): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(loadClient, [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    child.once('message', (m: { ok: true; result: LoadResult } | { ok: false; error: string }) =>
+      m.ok ? resolve(m.result) : reject(new Error(m.error)),
+    );
+    child.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`load client exited with ${code}`));
+    });
+    child.send(job);
+  });
+}
+
+/** Up to `concurrency` calls in flight over `items`. */
+export async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<unknown>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) {
+        const item = items[next++] as T;
+        await fn(item);
+      }
+    }),
+  );
+}
+
+/** Raw single-item PutItem at `concurrency`, through the runtime's own store client. */
+export async function storeWriteRate(
+  rt: Runtime,
+  item: (i: number) => Record<string, unknown>,
+  concurrency: number,
+  ms: number,
+): Promise<number> {
+  const doc = DynamoDBDocumentClient.from(rt.store.client);
+  let n = 0;
+  let i = 0;
+  const end = performance.now() + ms;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        i += 1;
+        await doc.send(new PutCommand({ TableName: LOCAL_TABLE, Item: item(i) }));
+        n += 1;
+      }
+    }),
+  );
+  return n / ((performance.now() - start) / 1000);
+}

@@ -1,0 +1,184 @@
+/**
+ * intake: POST /v1/tickets over real HTTP (a separate client process, 32 concurrent clients) into
+ * the embedded runtime with its workflows running, the store's own write rate in the same run,
+ * the writes a ticket costs up to its dispatch, and latency at a steady 100 requests a second.
+ */
+import type { Runtime } from '../../infra/local/runtime';
+import type { Ticket } from '../../shared/domain/model';
+import {
+  drained,
+  percentile,
+  pool,
+  quietRuntime,
+  round,
+  runLoad,
+  storeWriteRate,
+  ticketBodies,
+} from './common';
+
+export interface IntakeResult {
+  clients: number;
+  windowSeconds: number;
+  created: number;
+  /** 201 answers per second while the clients ran. */
+  responsesPerSec: number;
+  /** Tickets created and dispatched per second, the workflow's drain included (the figure judged). */
+  ticketsPerSec: number;
+  drainSeconds: number;
+  dispatched: number;
+  statuses: Record<string, number>;
+  storeWritesPerSec: number;
+  storeIndexedWritesPerSec: number;
+  rawItemBytes: number;
+  writesPerTicket: number;
+  readsPerTicket: number;
+  latency: {
+    offeredPerSec: number;
+    requests: number;
+    p50Ms: number;
+    p90Ms: number;
+    p99Ms: number;
+    maxMs: number;
+  };
+  target: { ticketsPerSec: number; met: boolean; p99Ms: number; p99Met: boolean };
+  transport: string;
+}
+
+async function tokensFor(rt: Runtime, communities: Iterable<string>): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const c of communities)
+    out.set(c, await rt.auth.sign({ role: 'reporter', communityId: c }, `bench-${c}`));
+  return out;
+}
+
+export async function benchIntake(opts: {
+  seconds: number;
+  clients: number;
+  quick: boolean;
+}): Promise<IntakeResult> {
+  const rt = await quietRuntime();
+  try {
+    const bodies = ticketBodies(4000);
+    const tokens = await tokensFor(rt, new Set(bodies.map((b) => b.communityId)));
+    const requests = bodies.map((b) => ({
+      token: tokens.get(b.communityId) as string,
+      body: JSON.stringify(b.body),
+    }));
+    const job = {
+      url: rt.url,
+      path: '/v1/tickets',
+      requests,
+      concurrency: opts.clients,
+      warmupMs: 0,
+      rate: 0,
+      count: 0,
+    };
+
+    // Warm-up: JIT, caches, the first executions; then let the workflow catch up.
+    await runLoad({ ...job, mode: 'closed', durationMs: opts.quick ? 1000 : 3000 });
+    await drained(rt);
+
+    const before = { ...rt.store.stats };
+    const t0 = performance.now();
+    const load = await runLoad({ ...job, mode: 'closed', durationMs: opts.seconds * 1000 });
+    const t1 = performance.now();
+    await drained(rt);
+    const t2 = performance.now();
+    const created = load.ids.length;
+    const writes = rt.store.stats.writes - before.writes;
+    const reads = rt.store.stats.reads - before.reads;
+
+    // Every ticket of the window reached its units (status dispatched or beyond).
+    let dispatched = 0;
+    const sizes: number[] = [];
+    const sample: Ticket[] = [];
+    await pool(load.ids, 16, async (id) => {
+      const rec = await rt.deps.store.getTicket(id);
+      if (rec && rec.ticket.status !== 'received') dispatched += 1;
+      if (rec && sizes.length < 200) {
+        sizes.push(JSON.stringify(rec).length);
+        sample.push(rec.ticket);
+      }
+    });
+    const itemBytes = Math.round(sizes.reduce((n, s) => n + s, 0) / Math.max(1, sizes.length));
+
+    // The store's own limit, same client, same concurrency: a plain item of a ticket's size, and
+    // the ticket item itself with its four index keys (what a ticket write really costs).
+    const filler = 'x'.repeat(itemBytes);
+    const rawRate = await storeWriteRate(
+      rt,
+      (i) => ({ pk: `BENCH#${i}`, sk: 'RAW', body: filler }),
+      opts.clients,
+      3000,
+    );
+    const template = sample[0];
+    const indexedRate = template
+      ? await storeWriteRate(
+          rt,
+          (i) => {
+            const key = `${template.createdAt}#bench${i}`;
+            return {
+              pk: `BENCHT#${i}`,
+              sk: 'T',
+              version: 0,
+              t: template,
+              tokens: {},
+              gk1: 'BENCH',
+              gs1: key,
+              gk2: `BU#bench${i % 50}`,
+              gs2: key,
+              gk3: `BC#bench${i % 20}`,
+              gs3: key,
+              gk4: 'BS#dispatched',
+              gs4: key,
+            };
+          },
+          opts.clients,
+          3000,
+        )
+      : 0;
+
+    // Latency at a steady offered load (open loop), after the store settled again.
+    await drained(rt);
+    const rate = 100;
+    const lat = await runLoad({ ...job, mode: 'open', durationMs: 0, rate, count: opts.quick ? 300 : 1000 });
+    await drained(rt);
+
+    const writesPerTicket = writes / Math.max(1, created);
+    const ticketsPerSec = created / ((t2 - t0) / 1000);
+    const targetRate = 0.5 * (rawRate / writesPerTicket);
+    const p99 = percentile(lat.latenciesMs, 0.99);
+    return {
+      clients: opts.clients,
+      windowSeconds: round((t1 - t0) / 1000, 2),
+      created,
+      responsesPerSec: round(created / ((t1 - t0) / 1000)),
+      ticketsPerSec: round(ticketsPerSec),
+      drainSeconds: round((t2 - t1) / 1000, 2),
+      dispatched,
+      statuses: load.statuses,
+      storeWritesPerSec: round(rawRate),
+      storeIndexedWritesPerSec: round(indexedRate),
+      rawItemBytes: itemBytes,
+      writesPerTicket: round(writesPerTicket, 2),
+      readsPerTicket: round(reads / Math.max(1, created), 2),
+      latency: {
+        offeredPerSec: rate,
+        requests: lat.latenciesMs.length,
+        p50Ms: round(percentile(lat.latenciesMs, 0.5), 2),
+        p90Ms: round(percentile(lat.latenciesMs, 0.9), 2),
+        p99Ms: round(p99, 2),
+        maxMs: round(Math.max(...lat.latenciesMs), 2),
+      },
+      target: {
+        ticketsPerSec: round(targetRate),
+        met: ticketsPerSec >= targetRate,
+        p99Ms: 50,
+        p99Met: p99 <= 50,
+      },
+      transport: rt.store.transport,
+    };
+  } finally {
+    await rt.stop();
+  }
+}
