@@ -3,6 +3,8 @@
  * code), Step Functions or the embedded engine for workflows, SNS or the printed outbox for
  * messages, the wall clock or the simulated clock for time.
  */
+
+import type { LinkAction, LinkGrant, LinkUse } from './domain/links';
 import type { Breach, ConfigSnapshot, NotificationKind, Stage, Ticket, TicketStatus } from './domain/model';
 
 export interface Clock {
@@ -100,6 +102,8 @@ export interface TicketStore {
   /** Overwrite a record first written as `retrying` with its final outcome. */
   replaceNotification(record: NotificationRecord, unitOrCommunity: string): Promise<void>;
   hasNotification(ticketId: string, id: string): Promise<boolean>;
+  /** The recorded notification (consistent read), to resume or report a delivery that ran before. */
+  getNotification(ticketId: string, id: string): Promise<NotificationRecord | undefined>;
   listNotifications(
     filter: NotificationFilter,
     limit: number,
@@ -142,10 +146,72 @@ export interface WorkflowPort {
   stop(ticketId: string, reason: string): Promise<void>;
 }
 
+/** What a channel may need to know about a message besides its text (SNS message attributes). */
+export interface MessageMeta {
+  ticketId: string;
+  kind: NotificationKind;
+  /** The recipient unit, or the recipient community for notices to the reporter's side. */
+  unitId?: string;
+  communityId?: string;
+  /** The notification record the message belongs to. */
+  notificationId?: string;
+}
+
+/** Where undeliverable messages are parked for operators (on AWS: the alarmed delivery DLQ). */
+export interface DeadLetters {
+  put(record: NotificationRecord, message: NotificationRecord['messages'][number]): Promise<void>;
+}
+
 export interface Notifier {
   /** Deliver one message; throws when the channel refuses (the caller retries and records). */
-  send(
-    message: OutboundMessage,
-    meta: { ticketId: string; kind: NotificationKind; unitId?: string },
-  ): Promise<void>;
+  send(message: OutboundMessage, meta: MessageMeta): Promise<void>;
+}
+
+/** A signed link as stored (shared/domain/links.ts): the grant, its HMAC, and its use so far. */
+export interface StoredLink {
+  grant: LinkGrant;
+  /** HMAC over the grant: an item altered in the table is refused like a forged code. */
+  sig: string;
+  /** When each single-use action was done through the link. */
+  used: LinkUse;
+  /** Evidence files uploaded through the link, the only ones its resolve may cite. */
+  evidence: string[];
+}
+
+/** A resolution photo kept in the store (embedded runtime; on AWS photos go to S3). */
+export interface EvidenceObject {
+  name: string;
+  ticketId: string;
+  contentType: string;
+  bytes: Uint8Array;
+  at: string;
+}
+
+export interface LinkStore {
+  /** Conditional put: false when a link with this code exists already. */
+  putLink(link: StoredLink): Promise<boolean>;
+  getLink(code: string): Promise<StoredLink | undefined>;
+  /** Conditional: false when the action was already done through this link (single use). */
+  markLinkUsed(code: string, action: LinkAction, at: string): Promise<boolean>;
+  /** Undo a mark whose action the domain then refused, so the holder may try again. */
+  unmarkLinkUsed(code: string, action: LinkAction): Promise<void>;
+  /** Conditional append: false when the link already carries `max` evidence files. */
+  addLinkEvidence(code: string, name: string, max: number): Promise<boolean>;
+  putEvidence(object: EvidenceObject): Promise<void>;
+  getEvidence(name: string): Promise<EvidenceObject | undefined>;
+}
+
+/** Where resolution photos go: through the API into the store, or straight to S3 by presigned PUT. */
+export interface EvidenceStore {
+  readonly mode: 'inline' | 'presigned';
+  /** Inline mode: keep the bytes. */
+  put(object: EvidenceObject): Promise<void>;
+  /** Presigned mode: where the phone PUTs the photo (exactly this type and size). */
+  presignPut(
+    name: string,
+    contentType: string,
+    size: number,
+  ): Promise<{ url: string; headers: Record<string, string> }>;
+  /** The photo itself (inline) or where to fetch it (a short-lived presigned GET), or nothing. */
+  open(name: string): Promise<{ contentType: string; bytes: Uint8Array } | { redirect: string } | undefined>;
 }

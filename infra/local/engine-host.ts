@@ -106,6 +106,10 @@ export class LocalWorkflow implements WorkflowPort {
     const payload = (input as { Payload: { ticketId: string; timerAt: string } }).Payload;
     const token = `${payload.ticketId}.${randomUUID()}`;
     const { promise, resolve, reject } = Promise.withResolvers<Step>();
+    // The timer may fire while the handler still runs (an overdue stage after a restart): nobody
+    // awaits the promise yet, and an unhandled rejection would kill the whole runtime. The
+    // rejection still reaches the engine through the `return promise` below.
+    promise.catch(() => {});
     const cancelTimer = this.clock.setTimer(new Date(payload.timerAt), () => {
       if (this.waits.delete(token)) reject(statesTimeout());
     });

@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { handler as adminConfig } from '../../functions/api/admin-config';
+import { handler as links } from '../../functions/api/links';
 import { handler as open311 } from '../../functions/api/open311';
 import { handler as queries } from '../../functions/api/queries';
 import type { RouteSpec } from '../../functions/api/routes';
@@ -23,7 +24,8 @@ import { seedConfig } from '../../shared/config/seed';
 import { toShanghaiIso } from '../../shared/domain/deadlines';
 import type { Notifier } from '../../shared/ports';
 import { ConfigService } from '../../shared/use-cases/config-service';
-import { ticketStep } from '../../shared/use-cases/ticket-service';
+import { LinkService, LinkSigner } from '../../shared/use-cases/links';
+import { executionInput } from '../../shared/use-cases/ticket-service';
 import {
   readLifecycleAsl,
   substituteAsl,
@@ -32,6 +34,7 @@ import {
 } from '../../workflows/contract';
 import { LocalWorkflow } from './engine-host';
 import { type LambdaHandler, lambdaContext, type StaticSite, startHttpServer } from './http-server';
+import { linkSecretForDataDir } from './link-secret';
 import { LocalAuth } from './local-auth';
 import { PrintingOutbox } from './outbox';
 import { type SchedulingClock, SimClock } from './sim-clock';
@@ -156,6 +159,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     publicBaseUrl: `http://127.0.0.1:${opts.port}`,
     local: true,
     verifyToken: (token) => auth.verify(`Bearer ${token}`),
+    links: new LinkService(db, new LinkSigner(linkSecretForDataDir(opts.dataDir))),
     ...(opts.backoffMs ? { backoffMs: opts.backoffMs } : {}),
   };
   provideDeps(deps);
@@ -168,6 +172,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     adminConfig: adminConfig as unknown as LambdaHandler,
     open311: open311 as unknown as LambdaHandler,
     service: service as unknown as LambdaHandler,
+    links: links as unknown as LambdaHandler,
   };
   const { server, url } = await startHttpServer({
     port: opts.port,
@@ -185,7 +190,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   let resumed = 0;
   for await (const page of db.openTickets()) {
     for (const t of page) {
-      await workflow.start(t.id, ticketStep(t, clock));
+      await workflow.start(t.id, executionInput(t, clock));
       resumed += 1;
     }
   }

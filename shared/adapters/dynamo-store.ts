@@ -12,16 +12,21 @@ import {
   PutCommand,
   QueryCommand,
   type QueryCommandInput,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { StoreBusyError, ValidationError, VersionConflictError } from '../domain/errors';
+import type { LinkAction } from '../domain/links';
 import type { Breach, ConfigSnapshot, Ticket } from '../domain/model';
 import type {
   BreachFilter,
   BreachRecord,
   ConfigStore,
+  EvidenceObject,
+  LinkStore,
   NotificationFilter,
   NotificationRecord,
   Page,
+  StoredLink,
   StoredTicket,
   TicketFilter,
   TicketStore,
@@ -78,7 +83,7 @@ async function guard<T>(op: () => Promise<T>): Promise<T> {
   }
 }
 
-export class DynamoStore implements TicketStore, ConfigStore {
+export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
   private readonly doc: DynamoDBDocumentClient;
 
   constructor(
@@ -479,6 +484,20 @@ export class DynamoStore implements TicketStore, ConfigStore {
     return Boolean(out.Item);
   }
 
+  async getNotification(ticketId: string, id: string): Promise<NotificationRecord | undefined> {
+    const out = await guard(() =>
+      this.doc.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: ticketPk(ticketId), sk: `N#${id}` },
+          ProjectionExpression: 'n',
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return out.Item?.n as NotificationRecord | undefined;
+  }
+
   async listNotifications(
     filter: NotificationFilter,
     limit: number,
@@ -590,6 +609,133 @@ export class DynamoStore implements TicketStore, ConfigStore {
       ...(i.note ? { note: i.note as string } : {}),
     }));
   }
+
+  // ------------------------------------------------------------------------------------------
+  // Signed links (LINK#<code> / L) and evidence photos kept in the store (EV#<name> / E)
+  // ------------------------------------------------------------------------------------------
+
+  async putLink(link: StoredLink): Promise<boolean> {
+    try {
+      await guard(() =>
+        this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { pk: linkPk(link.grant.code), sk: LINK_SK, ...link },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  async getLink(code: string): Promise<StoredLink | undefined> {
+    const out = await guard(() =>
+      this.doc.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: linkPk(code), sk: LINK_SK },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    if (!out.Item) return undefined;
+    const { grant, sig, used, evidence } = out.Item;
+    return {
+      grant: grant as StoredLink['grant'],
+      sig: sig as string,
+      used: (used as StoredLink['used']) ?? {},
+      evidence: (evidence as string[]) ?? [],
+    };
+  }
+
+  /** Returns false on a failed condition; other errors propagate. */
+  private async conditionalUpdate(input: {
+    code: string;
+    update: string;
+    condition: string;
+    names: Record<string, string>;
+    values?: Record<string, unknown>;
+  }): Promise<boolean> {
+    try {
+      await guard(() =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: linkPk(input.code), sk: LINK_SK },
+            UpdateExpression: input.update,
+            ConditionExpression: input.condition,
+            ExpressionAttributeNames: input.names,
+            ...(input.values ? { ExpressionAttributeValues: input.values } : {}),
+          }),
+        ),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  async markLinkUsed(code: string, action: LinkAction, at: string): Promise<boolean> {
+    return this.conditionalUpdate({
+      code,
+      update: 'SET #used.#a = :at',
+      condition: 'attribute_exists(pk) AND attribute_not_exists(#used.#a)',
+      names: { '#used': 'used', '#a': action },
+      values: { ':at': at },
+    });
+  }
+
+  async unmarkLinkUsed(code: string, action: LinkAction): Promise<void> {
+    await this.conditionalUpdate({
+      code,
+      update: 'REMOVE #used.#a',
+      condition: 'attribute_exists(pk)',
+      names: { '#used': 'used', '#a': action },
+    });
+  }
+
+  async addLinkEvidence(code: string, name: string, max: number): Promise<boolean> {
+    return this.conditionalUpdate({
+      code,
+      update: 'SET #ev = list_append(#ev, :one)',
+      condition: 'attribute_exists(pk) AND size(#ev) < :max',
+      names: { '#ev': 'evidence' },
+      values: { ':one': [name], ':max': max },
+    });
+  }
+
+  async putEvidence(object: EvidenceObject): Promise<void> {
+    await guard(() =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: `EV#${object.name}`, sk: 'E', ...object },
+        }),
+      ),
+    );
+  }
+
+  async getEvidence(name: string): Promise<EvidenceObject | undefined> {
+    const out = await guard(() =>
+      this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: `EV#${name}`, sk: 'E' } })),
+    );
+    if (!out.Item) return undefined;
+    const { ticketId, contentType, bytes, at } = out.Item;
+    return {
+      name,
+      ticketId: ticketId as string,
+      contentType: contentType as string,
+      bytes: bytes as Uint8Array,
+      at: at as string,
+    };
+  }
 }
 
+const LINK_SK = 'L';
+const linkPk = (code: string) => `LINK#${code}`;
 const versionKey = (v: number) => `V#${String(v).padStart(9, '0')}`;

@@ -10,6 +10,8 @@
  * - task token        T#<id> / K#<stage>#<unitId>
  * - config version    CONFIG / V#<000000042>  the whole configuration, immutable
  * - idempotency       IDEM#<owner>#<key> / I  maps a client's key to the ticket it created
+ * - signed link       LINK#<code> / L         grant, HMAC, single-use marks, evidence names
+ * - evidence photo    EV#<name> / E           embedded runtime only (S3 on AWS)
  *
  * Overloaded GSIs (all keys are strings; an item appears only if it carries the index's pk):
  * - byKind:      gk1 = TICKET | BREACH | NOTIF,            gs1 = <instant>#<id>  (time-ordered lists)

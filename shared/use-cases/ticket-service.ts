@@ -12,13 +12,23 @@ import {
   TicketGoneError,
   VersionConflictError,
 } from '../domain/errors';
-import type { Breach, Ticket } from '../domain/model';
+import type { Ticket } from '../domain/model';
 import type { Principal } from '../domain/principal';
 import { requireOversight, requireReporterOf, requireRole, requireVisible } from '../domain/principal';
 import * as rules from '../domain/ticket-rules';
 import type { Clock, Notifier, Step, StoredTicket, TicketStore, Wait, WorkflowPort } from '../ports';
 import type { ConfigService } from './config-service';
-import { buildNotice, CITY_SOCIAL_WORK_UNIT, deliver, type NoticeSpec } from './notify';
+import {
+  buildNotice,
+  type DeadLetters,
+  type DeliveryDeps,
+  deliver,
+  deliverNotices,
+  flagFailedNotice,
+  type NoticeContext,
+  type NoticeSpec,
+  timerNoticeSpecs,
+} from './notify';
 
 export interface Metrics {
   count(name: string, value?: number, dimensions?: Record<string, string>): void;
@@ -34,6 +44,37 @@ export interface TicketDeps {
   metrics?: Metrics;
   /** Delivery backoff (ms); tests and simulations pass zeros. */
   backoffMs?: readonly number[];
+  /**
+   * Waits between retries (lost optimistic-lock races, delivery backoff). The simulator passes
+   * one that only yields: in simulated time a real wait is idle CPU and nothing else.
+   */
+  sleep?: (ms: number) => Promise<void>;
+  /** Where undeliverable messages are parked (the delivery DLQ on AWS). */
+  deadLetters?: DeadLetters;
+  onDeliveryError?: (message: string, err: unknown) => void;
+  /** Signed links for the notices (shared/use-cases/links.ts); without it they carry no signed link. */
+  links?: NoticeLinks;
+}
+
+/** Mints and stores a signed link per notice before the notices are built. */
+export interface NoticeLinks {
+  forNotices(
+    t: Ticket,
+    specs: readonly NoticeSpec[],
+    ctx: { now: Date; publicBaseUrl: string },
+  ): Promise<NonNullable<NoticeContext['linkFor']>>;
+}
+
+/** What buildNotice needs, with a signed link minted for each of `specs`. */
+async function noticeContext(
+  deps: TicketDeps,
+  t: Ticket,
+  specs: readonly NoticeSpec[],
+  ctx: rules.RuleContext,
+): Promise<NoticeContext> {
+  const base = { config: ctx.config, publicBaseUrl: deps.publicBaseUrl, now: ctx.now };
+  if (!deps.links || specs.length === 0) return base;
+  return { ...base, linkFor: await deps.links.forNotices(t, specs, base) };
 }
 
 /** Longest a single engine wait lasts before the timer task re-checks (and re-arms). */
@@ -75,6 +116,16 @@ export function ticketStep(t: Ticket, clock: Clock): Step {
   return { ticketId: t.id, next: 'wait', Payload: waitFor(t, undefined, stage as Wait['stage'], clock) };
 }
 
+/**
+ * The input of a fresh execution (intake, an intake replay, a restart's re-attachment). The machine
+ * starts at the units' Map: a ticket whose units are all done (waiting for the verdict or a ruling)
+ * enters it with no branch and goes straight to Advance, which plans from the record.
+ */
+export function executionInput(t: Ticket, clock: Clock): Step {
+  const step = ticketStep(t, clock);
+  return step.next === 'tracks' ? step : { ticketId: t.id, next: 'tracks', tracks: [] };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
@@ -111,7 +162,8 @@ async function mutate(
       return { before, after };
     } catch (err) {
       if (!(err instanceof VersionConflictError) || attempt >= CONFLICT_RETRIES) throw err;
-      await new Promise((r) => setTimeout(r, Math.random() * 5 * (attempt + 1)));
+      const wait = Math.random() * 5 * (attempt + 1);
+      await (deps.sleep ? deps.sleep(wait) : new Promise((r) => setTimeout(r, wait)));
     }
   }
 }
@@ -203,11 +255,11 @@ export async function createTicket(
       });
     }
     // A replay also restarts the workflow if the first attempt died before starting it.
-    await deps.workflow.start(existing.ticket.id, ticketStep(existing.ticket, deps.clock));
+    await deps.workflow.start(existing.ticket.id, executionInput(existing.ticket, deps.clock));
     return { ticket: existing.ticket, replayed: true };
   }
   deps.metrics?.count('TicketsReceived', 1, { slaClass: ticket.slaClass });
-  await deps.workflow.start(ticket.id, ticketStep(ticket, deps.clock));
+  await deps.workflow.start(ticket.id, executionInput(ticket, deps.clock));
   return { ticket, replayed: false };
 }
 
@@ -300,15 +352,17 @@ export async function act(
   body: ActionBody,
 ): Promise<Ticket> {
   let steps = new Map<string, Step>();
-  const { before, after } = await mutate(deps, id, (rec, ctx) => {
+  const { before, after } = await mutate(deps, id, async (rec, ctx) => {
     requireVisible(actor, rec.ticket, id);
-    const ticket = applyAction(rec.ticket, actor, action, body, ctx);
+    let ticket = applyAction(rec.ticket, actor, action, body, ctx);
+    // Delivered before the write so a failure flags the ticket in that same write; a retried
+    // request finds the notice recorded (keyed by the urge count) and does not send it twice.
+    if (action === 'urge') ticket = await notifyUrge(deps, ticket, body.note as string, ctx);
     const next = { ...rec, ticket };
     steps = stepsAfter(next, deps.clock);
     return withoutTokens(next, steps.keys());
   });
   const t = after.ticket;
-  if (action === 'urge') await notifyUrge(deps, t, body.note as string);
   if (action === 'cancel') {
     await deps.workflow.stop(t.id, 'cancelled');
   } else {
@@ -319,13 +373,32 @@ export async function act(
   return t;
 }
 
-async function notifyUrge(deps: TicketDeps, t: Ticket, note: string): Promise<void> {
+function deliveryDeps(deps: TicketDeps): DeliveryDeps {
+  return {
+    store: deps.store,
+    notifier: deps.notifier,
+    ...(deps.backoffMs ? { backoffMs: deps.backoffMs } : {}),
+    ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    ...(deps.deadLetters ? { deadLetters: deps.deadLetters } : {}),
+    ...(deps.onDeliveryError ? { onDeliveryError: deps.onDeliveryError } : {}),
+  };
+}
+
+/** Urges (催办/督办) reach the lead unit's leader; an undelivered urge flags the ticket. */
+async function notifyUrge(
+  deps: TicketDeps,
+  t: Ticket,
+  note: string,
+  ctx: rules.RuleContext,
+): Promise<Ticket> {
   const lead = t.assignments.find((a) => a.role === 'lead' && a.status !== 'returned');
-  if (!lead) return;
-  const config = await deps.configs.version(t.configVersion);
-  const spec: NoticeSpec = { kind: 'urge', unitId: lead.unitId, note, key: `v${t.version}` };
-  const record = buildNotice(t, spec, { config, publicBaseUrl: deps.publicBaseUrl, now: deps.clock.now() });
-  await deliver({ ...deps, ...(deps.backoffMs ? { backoffMs: deps.backoffMs } : {}) }, record);
+  if (!lead) return t;
+  const spec: NoticeSpec = { kind: 'urge', unitId: lead.unitId, note, key: `n${t.urgeCount}` };
+  const record = buildNotice(t, spec, await noticeContext(deps, t, [spec], ctx));
+  const outcome = await deliver(deliveryDeps(deps), record);
+  if (outcome.delivered) return t;
+  if (!outcome.duplicate) deps.metrics?.count('NotificationFailures', 1, { kind: 'urge' });
+  return flagFailedNotice(t, outcome.record, ctx.now);
 }
 
 export async function getTicket(deps: TicketDeps, actor: Principal, id: string): Promise<Ticket> {
@@ -375,19 +448,12 @@ export async function armWait(deps: TicketDeps, wait: Wait, taskToken: string): 
           ...(clock ? { dueAt: clock.dueAt } : {}),
           key: clock?.startedAt ?? toShanghaiIso(ctx.now),
         };
-        const record = buildNotice(t, spec, {
-          config: ctx.config,
-          publicBaseUrl: deps.publicBaseUrl,
-          now: ctx.now,
-        });
-        const { delivered } = await deliver(
-          { ...deps, ...(deps.backoffMs ? { backoffMs: deps.backoffMs } : {}) },
-          record,
-        );
+        const record = buildNotice(t, spec, await noticeContext(deps, t, [spec], ctx));
+        const outcome = await deliver(deliveryDeps(deps), record);
         ticket = rules.markNotified(t, unitId, kind, ctx);
-        if (!delivered && !ticket.flags.includes('notification_failed')) {
-          ticket.flags.push('notification_failed');
-          deps.metrics?.count('NotificationFailures', 1, { kind });
+        if (!outcome.delivered) {
+          ticket = flagFailedNotice(ticket, outcome.record, ctx.now);
+          if (!outcome.duplicate) deps.metrics?.count('NotificationFailures', 1, { kind });
         }
       }
       return { ...rec, ticket, tokens: { ...rec.tokens, [party]: { token: taskToken, stage: wait.stage } } };
@@ -397,70 +463,47 @@ export async function armWait(deps: TicketDeps, wait: Wait, taskToken: string): 
   if (complete) await deps.workflow.sendTaskSuccess(taskToken, complete);
 }
 
-function escalationSpecs(t: Ticket, breach: Breach, config: rules.RuleContext['config']): NoticeSpec[] {
-  const base = {
-    kind: 'escalation' as const,
-    stage: breach.stage,
-    dueAt: breach.dueAt,
-    level: breach.level as 1 | 2 | 3,
-  };
-  const key = `${breach.stage}.${breach.unitId}.${breach.level}.${breach.dueAt}`;
-  if (breach.level === 1) return [{ ...base, unitId: breach.unitId, key }];
-  if (breach.level === 2) {
-    const office = config.units.find((u) => u.kind === 'street' && u.streetId === t.streetId);
-    return office ? [{ ...base, unitId: office.id, aboutUnitId: breach.unitId, key }] : [];
-  }
-  const city = config.units.find((u) => u.id === CITY_SOCIAL_WORK_UNIT);
-  return city ? [{ ...base, unitId: city.id, aboutUnitId: breach.unitId, key }] : [];
-}
-
-/** The wait timed out: record warnings and breaches due by now, notify, and take the next step. */
+/**
+ * The wait timed out: record warnings and breaches due by now, notify, and take the next step.
+ * Notices go out before the write, so an undelivered one flags the ticket in that same write and a
+ * task that dies after sending finds its notices recorded when the workflow retries it.
+ */
 export async function onTimer(deps: TicketDeps, wait: Wait): Promise<Step> {
   const party = wait.unitId || TICKET_PARTY;
   const unitId = wait.unitId || undefined;
   let events: rules.TimerEvent[] = [];
+  let newlyFailed: NoticeSpec['kind'][] = [];
   const { after } = await mutate(
     deps,
     wait.ticketId,
-    (current, ctx) => {
+    async (current, ctx) => {
       const applied = rules.applyTimers(current.ticket, unitId, ctx);
       events = applied.events;
-      return withoutTokens({ ...current, ticket: applied.ticket }, [party]);
+      let ticket = applied.ticket;
+      const specs = timerNoticeSpecs(ticket, events, ctx.config);
+      const outcome = await deliverNotices(
+        deliveryDeps(deps),
+        ticket,
+        specs,
+        await noticeContext(deps, ticket, specs, ctx),
+      );
+      for (const record of outcome.failed) ticket = flagFailedNotice(ticket, record, ctx.now);
+      newlyFailed = outcome.newlyFailed.map((r) => r.kind);
+      // Like the notices, the breach items are written before the ticket: once the ticket records
+      // the breach, a retried task (or a restarted runtime) finds no event left to write them for.
+      const breaches = events.flatMap((e) => (e.kind === 'breach' ? [e.breach] : []));
+      if (breaches.length) await deps.store.putBreaches(ticket, breaches);
+      return withoutTokens({ ...current, ticket }, [party]);
     },
     () => new TicketGoneError(`ticket ${wait.ticketId} is gone`),
   );
   const t = after.ticket;
-  if (events.length > 0) {
-    const config = await deps.configs.version(t.configVersion);
-    const breaches = events.flatMap((e) => (e.kind === 'breach' ? [e.breach] : []));
-    if (breaches.length) await deps.store.putBreaches(t, breaches);
-    const specs: NoticeSpec[] = [];
-    for (const e of events) {
-      if (e.kind === 'warning') {
-        specs.push({
-          kind: e.clock.stage === 'feedback' ? 'feedback_request' : 'warning',
-          ...(e.clock.unitId ? { unitId: e.clock.unitId } : {}),
-          stage: e.clock.stage,
-          dueAt: e.clock.dueAt,
-          key: `warn.${e.clock.stage}.${e.clock.dueAt}`,
-        });
-      }
-      if (e.kind === 'breach') {
-        specs.push(...escalationSpecs(t, e.breach, config));
-        deps.metrics?.count('SlaBreaches', 1, { Stage: e.breach.stage, Level: String(e.breach.level) });
-        if (e.breach.level > 1) deps.metrics?.count('Escalations', 1, { Level: String(e.breach.level) });
-      }
-    }
-    const now = deps.clock.now();
-    for (const spec of specs) {
-      const record = buildNotice(t, spec, { config, publicBaseUrl: deps.publicBaseUrl, now });
-      const { delivered } = await deliver(
-        { ...deps, ...(deps.backoffMs ? { backoffMs: deps.backoffMs } : {}) },
-        record,
-      );
-      if (!delivered) deps.metrics?.count('NotificationFailures', 1, { kind: spec.kind });
-    }
+  const breaches = events.flatMap((e) => (e.kind === 'breach' ? [e.breach] : []));
+  for (const b of breaches) {
+    deps.metrics?.count('SlaBreaches', 1, { Stage: b.stage, Level: String(b.level) });
+    if (b.level > 1) deps.metrics?.count('Escalations', 1, { Level: String(b.level) });
   }
+  for (const kind of newlyFailed) deps.metrics?.count('NotificationFailures', 1, { kind });
   return unitId ? trackStep(t, unitId, deps.clock) : ticketStep(t, deps.clock);
 }
 

@@ -1,0 +1,488 @@
+/**
+ * Faults from DynamoDB, SNS and Step Functions, injected with aws-sdk-client-mock (and, for the
+ * SDK's own retries, with a middleware in front of a real store): each is retried with backoff,
+ * answered as the port promises, or surfaced to HTTP clients as a clean 503 problem+json.
+ */
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  InternalServerError,
+  ProvisionedThroughputExceededException,
+  RequestLimitExceeded,
+} from '@aws-sdk/client-dynamodb';
+import {
+  ExecutionAlreadyExists,
+  InvalidToken,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+  TaskDoesNotExist,
+  TaskTimedOut,
+} from '@aws-sdk/client-sfn';
+import {
+  InternalErrorException,
+  InvalidParameterException,
+  PublishCommand,
+  SNSClient,
+  ThrottledException,
+} from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { handler as queries } from '../../functions/api/queries';
+import { handler as ticketIntake } from '../../functions/api/ticket-intake';
+import { type Deps, provideDeps } from '../../functions/lib/deps';
+import { errorToResponse } from '../../functions/lib/http';
+import { lambdaContext } from '../../infra/local/http-server';
+import { type LocalStore, startStore } from '../../infra/local/store-server';
+import { DynamoStore } from '../../shared/adapters/dynamo-store';
+import { SfnWorkflow } from '../../shared/adapters/sfn-workflow';
+import { SnsNotifier } from '../../shared/adapters/sns-notifier';
+import { seedConfig } from '../../shared/config/seed';
+import { createWorkCalendar } from '../../shared/domain/calendar';
+import { toShanghaiIso } from '../../shared/domain/deadlines';
+import { StoreBusyError, ValidationError, VersionConflictError } from '../../shared/domain/errors';
+import type { Principal } from '../../shared/domain/principal';
+import * as rules from '../../shared/domain/ticket-rules';
+import type { Clock, NotificationRecord, Step, StoredTicket, WorkflowPort } from '../../shared/ports';
+import { ConfigService } from '../../shared/use-cases/config-service';
+import { buildNotice, deliver } from '../../shared/use-cases/notify';
+import { armWait, createTicket, type TicketDeps, ticketStep } from '../../shared/use-cases/ticket-service';
+
+const TABLE = 'whistle-dispatch';
+const NOW = new Date('2026-09-28T09:00:00+08:00');
+const meta = { $metadata: {} };
+const clock: Clock = {
+  now: () => NOW,
+  engineSecondsUntil: (at) => Math.max(1, Math.ceil((at.getTime() - NOW.getTime()) / 1000)),
+};
+const reporter: Principal = {
+  sub: 'grid-worker-1',
+  role: 'reporter',
+  communityId: 'cm-nanqiao',
+  via: 'token',
+};
+const newTicket = {
+  dutyItemId: 'di-neighbor-dispute',
+  communityId: 'cm-nanqiao',
+  title: '楼道堆放杂物',
+  description: '3栋2单元楼道堆满杂物',
+  channel: 'grid' as const,
+};
+
+/** An error shaped as the SDK throws it after its own retries gave up. */
+function sdkError(name: string, status: number, extra: Record<string, unknown> = {}): Error {
+  return Object.assign(new Error(`${name} (injected)`), {
+    name,
+    $metadata: { httpStatusCode: status },
+    ...extra,
+  });
+}
+
+describe('DynamoDB faults → StoreBusyError, conflicts → the port’s answers', () => {
+  let ddb: AwsClientStub<DynamoDBDocumentClient>;
+  const store = new DynamoStore(new DynamoDBClient({ region: 'ap-east-1' }), TABLE);
+  beforeAll(() => {
+    ddb = mockClient(DynamoDBDocumentClient);
+  });
+  afterEach(() => ddb.reset());
+  afterAll(() => ddb.restore());
+
+  const transient: [string, Error][] = [
+    [
+      'ProvisionedThroughputExceededException',
+      new ProvisionedThroughputExceededException({ message: 'slow down', ...meta }),
+    ],
+    ['RequestLimitExceeded', new RequestLimitExceeded({ message: 'account limit', ...meta })],
+    ['InternalServerError', new InternalServerError({ message: 'oops', ...meta })],
+    ['ThrottlingException', sdkError('ThrottlingException', 400, { $retryable: { throttling: true } })],
+    ['a 503 from the endpoint', sdkError('ServiceUnavailable', 503)],
+    ['a reset connection', Object.assign(new Error('read ECONNRESET'), { name: 'Error' })],
+  ];
+  it.each(transient)('turns %s into StoreBusyError on reads, writes and queries', async (_n, err) => {
+    ddb.on(GetCommand).rejects(err);
+    ddb.on(PutCommand).rejects(err);
+    ddb.on(QueryCommand).rejects(err);
+    await expect(store.getTicket('t00000000000000000000')).rejects.toBeInstanceOf(StoreBusyError);
+    await expect(store.latestVersion()).rejects.toBeInstanceOf(StoreBusyError);
+    await expect(store.listTickets({}, 10)).rejects.toBeInstanceOf(StoreBusyError);
+    await expect(store.hasNotification('t1', 'n1')).rejects.toBeInstanceOf(StoreBusyError);
+  });
+
+  it('leaves a client mistake (ValidationException) as it is: retrying would not help', async () => {
+    ddb.on(GetCommand).rejects(sdkError('ValidationException', 400));
+    const err = await store.getTicket('t1').catch((e: unknown) => e);
+    expect(err).not.toBeInstanceOf(StoreBusyError);
+    expect((err as Error).name).toBe('ValidationException');
+  });
+
+  it('answers a lost conditional write as the port says: false, or VersionConflictError', async () => {
+    const t = (await import('../../shared/domain/ticket-rules')).createTicket(
+      newTicket,
+      { id: 't0000000000000000000a', code: 'WD00000000' },
+      reporter,
+      {
+        now: NOW,
+        config: seedConfig(toShanghaiIso(NOW)),
+        cal: (await import('../../shared/domain/calendar')).createWorkCalendar([]),
+      },
+    );
+    const rec: StoredTicket = { ticket: t, tokens: {} };
+    ddb.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'exists', ...meta }));
+    expect(await store.createTicket(rec)).toBe(false);
+    await expect(store.saveTicket(rec, 0)).rejects.toBeInstanceOf(VersionConflictError);
+    const n: NotificationRecord = {
+      id: 'n1',
+      ticketId: t.id,
+      kind: 'dispatch',
+      messages: [],
+      at: t.createdAt,
+    };
+    expect(await store.putNotification(n, 'u-x')).toBe(false);
+  });
+
+  it('refuses a cursor it did not issue before asking the store', async () => {
+    await expect(store.listTickets({}, 10, 'bm90LWEta2V5')).rejects.toBeInstanceOf(ValidationError);
+    expect(ddb.calls()).toHaveLength(0);
+  });
+});
+
+describe('the SDK retries throttling with backoff before the store gives up', () => {
+  let local: LocalStore;
+  beforeAll(async () => {
+    local = await startStore(undefined);
+  });
+  afterAll(async () => {
+    await local.close();
+  });
+
+  /** Fail the next `n` attempts (inside the SDK's retry loop) with a throttling error. */
+  function throttleNext(n: number) {
+    const seen: number[] = [];
+    let left = n;
+    const name = `throttle-${Math.random()}`;
+    local.client.middlewareStack.add(
+      (next) => async (args) => {
+        seen.push(Date.now());
+        if (left > 0) {
+          left -= 1;
+          throw sdkError('ProvisionedThroughputExceededException', 400);
+        }
+        return next(args);
+      },
+      { step: 'deserialize', name },
+    );
+    return { seen, remove: () => local.client.middlewareStack.remove(name) };
+  }
+
+  it('absorbs two throttled attempts (three in all) and the read succeeds', async () => {
+    const store = new DynamoStore(local.client, 'whistle-dispatch');
+    const fault = throttleNext(2);
+    try {
+      expect(await store.latestVersion()).toBe(0);
+      expect(fault.seen).toHaveLength(3);
+      // Backoff: the attempts are spread out, not fired back to back.
+      expect((fault.seen[2] ?? 0) - (fault.seen[0] ?? 0)).toBeGreaterThan(0);
+    } finally {
+      fault.remove();
+    }
+  });
+
+  it('gives up after its attempts and says StoreBusyError (the caller or the ASL retries)', async () => {
+    const store = new DynamoStore(local.client, 'whistle-dispatch');
+    const fault = throttleNext(10);
+    try {
+      await expect(store.latestVersion()).rejects.toBeInstanceOf(StoreBusyError);
+      expect(fault.seen).toHaveLength(3);
+    } finally {
+      fault.remove();
+    }
+  });
+});
+
+describe('SNS faults: retried with backoff, then recorded as failed and the ticket flagged', () => {
+  let sns: AwsClientStub<SNSClient>;
+  let local: LocalStore;
+  let store: DynamoStore;
+  beforeAll(async () => {
+    local = await startStore(undefined);
+    store = new DynamoStore(local.client, TABLE);
+    await store.put(seedConfig(toShanghaiIso(NOW)));
+    sns = mockClient(SNSClient);
+  });
+  afterEach(() => sns.reset());
+  afterAll(async () => {
+    sns.restore();
+    await local.close();
+  });
+
+  const notifier = () =>
+    new SnsNotifier(new SNSClient({ region: 'ap-east-1' }), 'arn:aws:sns:ap-east-1:111122223333:dispatch');
+  const config = seedConfig(toShanghaiIso(NOW));
+  const subject = rules.createTicket(
+    newTicket,
+    { id: 't0000000000000000000b', code: 'WD0000000B' },
+    reporter,
+    {
+      now: NOW,
+      config,
+      cal: createWorkCalendar([]),
+    },
+  );
+  /** A dispatch notice as the use cases build it: an SMS to the duty phone and an e-mail. */
+  const record = (key: string): NotificationRecord =>
+    buildNotice(
+      subject,
+      { kind: 'dispatch', unitId: 'u-street-lailongmen', stage: 'acknowledge', key },
+      { config, publicBaseUrl: 'https://whistle.example.org', now: NOW },
+    );
+  const phone = () => record('x').messages.find((m) => m.channel === 'sms')?.to as string;
+
+  it('retries a throttled SMS with backoff, shows it as retrying meanwhile, and records it sent', async () => {
+    sns
+      .on(PublishCommand, { PhoneNumber: phone() })
+      .rejectsOnce(new ThrottledException({ message: 'Rate exceeded', ...meta }))
+      .rejectsOnce(new InternalErrorException({ message: 'internal', ...meta }))
+      .resolves({ MessageId: 'sms-1' });
+    sns
+      .on(PublishCommand, { TopicArn: 'arn:aws:sns:ap-east-1:111122223333:dispatch' })
+      .resolves({ MessageId: 'm-1' });
+    const waits: number[] = [];
+    const seenWhileWaiting: string[] = [];
+    const notice = record('retry-1');
+    const outcome = await deliver(
+      {
+        store,
+        notifier: notifier(),
+        backoffMs: [10, 20, 40],
+        sleep: async (ms) => {
+          waits.push(ms);
+          const n = await store.getNotification(subject.id, notice.id);
+          seenWhileWaiting.push(n?.messages[0]?.status ?? 'missing');
+        },
+      },
+      notice,
+    );
+    expect(outcome.delivered).toBe(true);
+    expect(waits).toEqual([10, 20]);
+    expect(seenWhileWaiting).toEqual(['retrying', 'retrying']);
+    expect(sns.commandCalls(PublishCommand, { PhoneNumber: phone() })).toHaveLength(3);
+    const saved = await store.getNotification(subject.id, notice.id);
+    expect(saved?.messages.map((m) => [m.channel, m.status, m.attempts])).toEqual([
+      ['sms', 'sent', 3],
+      ['email', 'sent', 1],
+    ]);
+    // A retried task finds the record and sends nothing again.
+    const again = await deliver({ store, notifier: notifier(), backoffMs: [0] }, record('retry-1'));
+    expect(again.duplicate).toBe(true);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(4);
+  });
+
+  it('gives up after the backoff is spent and records the message failed', async () => {
+    sns.on(PublishCommand).rejects(new ThrottledException({ message: 'Rate exceeded', ...meta }));
+    const outcome = await deliver({ store, notifier: notifier(), backoffMs: [0, 0, 0] }, record('fail-1'));
+    expect(outcome.delivered).toBe(false);
+    expect(outcome.record.messages.map((m) => [m.status, m.attempts, m.error])).toEqual([
+      ['failed', 4, 'ThrottledException'],
+      ['failed', 4, 'ThrottledException'],
+    ]);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(8);
+  });
+
+  it('does not retry a permanent refusal (a malformed number)', async () => {
+    sns.on(PublishCommand).rejects(new InvalidParameterException({ message: 'bad number', ...meta }));
+    const outcome = await deliver({ store, notifier: notifier(), backoffMs: [0, 0, 0] }, record('perm-1'));
+    expect(outcome.record.messages.map((m) => m.attempts)).toEqual([1, 1]);
+  });
+
+  it('flags the ticket notification_failed when the dispatch cannot go out, and still arms the wait', async () => {
+    sns.on(PublishCommand).rejects(new ThrottledException({ message: 'Rate exceeded', ...meta }));
+    const started: Step[] = [];
+    const workflow: WorkflowPort = {
+      start: async (_id, input) => {
+        started.push(input);
+      },
+      sendTaskSuccess: async () => true,
+      stop: async () => {},
+    };
+    const deps: TicketDeps = {
+      store,
+      configs: new ConfigService(store, clock),
+      clock,
+      workflow,
+      notifier: notifier(),
+      publicBaseUrl: 'https://whistle.example.org',
+      backoffMs: [0, 0],
+    };
+    const { ticket } = await createTicket(deps, reporter, newTicket, 'flag-1');
+    const track = ticketStep(ticket, clock).tracks?.[0];
+    expect(track?.Payload).toBeDefined();
+    await armWait(deps, track?.Payload as NonNullable<Step['Payload']>, 'token-1');
+    const after = await store.getTicket(ticket.id);
+    expect(after?.ticket.flags).toContain('notification_failed');
+    expect(after?.ticket.status).toBe('dispatched');
+    expect(after?.tokens['u-street-lailongmen']).toEqual({ token: 'token-1', stage: 'acknowledge' });
+    const notes = await store.listNotifications({ ticketId: ticket.id }, 10);
+    expect(notes.items.flatMap((n) => n.messages.map((m) => m.status))).toEqual(['failed', 'failed']);
+  });
+});
+
+describe('Step Functions faults', () => {
+  let sfn: AwsClientStub<SFNClient>;
+  beforeAll(() => {
+    sfn = mockClient(SFNClient);
+  });
+  const arn = 'arn:aws:states:ap-east-1:111122223333:stateMachine:ticket-lifecycle';
+  const wf = () => new SfnWorkflow(new SFNClient({ region: 'ap-east-1' }), arn);
+  const step: Step = { ticketId: 't1', next: 'done' };
+  afterEach(() => sfn.reset());
+  afterAll(() => sfn.restore());
+
+  it.each([
+    ['TaskTimedOut', new TaskTimedOut({ message: 'timed out', ...meta })],
+    ['TaskDoesNotExist', new TaskDoesNotExist({ message: 'gone', ...meta })],
+    ['InvalidToken', new InvalidToken({ message: 'bad token', ...meta })],
+  ])('answers false when the wait already ended (%s): the record holds the truth', async (_n, err) => {
+    sfn.on(SendTaskSuccessCommand).rejects(err);
+    expect(await wf().sendTaskSuccess('token', step)).toBe(false);
+  });
+
+  it('answers true when the wait took the step', async () => {
+    sfn.on(SendTaskSuccessCommand).resolves({});
+    expect(await wf().sendTaskSuccess('token', step)).toBe(true);
+    expect(sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input).toEqual({
+      taskToken: 'token',
+      output: JSON.stringify(step),
+    });
+  });
+
+  it('treats starting a running execution again as a no-op (a retried intake)', async () => {
+    sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', ...meta }));
+    await expect(wf().start('t1', step)).resolves.toBeUndefined();
+    expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.name).toBe('ticket-t1');
+  });
+
+  it('treats stopping an execution that is gone as a no-op', async () => {
+    sfn.on(StopExecutionCommand).rejects(sdkError('ExecutionDoesNotExist', 400));
+    await expect(wf().stop('t1', 'cancelled')).resolves.toBeUndefined();
+  });
+
+  it('lets throttling through to the caller, which answers 503', async () => {
+    const throttled = sdkError('ThrottlingException', 400, { $retryable: { throttling: true } });
+    sfn.on(SendTaskSuccessCommand).rejects(throttled);
+    const err = await wf()
+      .sendTaskSuccess('token', step)
+      .catch((e: unknown) => e);
+    const res = errorToResponse(err);
+    expect(res.statusCode).toBe(503);
+  });
+});
+
+describe('HTTP: dependency faults surface as clean problem+json', () => {
+  it.each([
+    ['StoreBusyError', new StoreBusyError('store unavailable'), 503],
+    [
+      'SNS or SFN throttling',
+      sdkError('ThrottlingException', 400, { $retryable: { throttling: true } }),
+      503,
+    ],
+    ['a 5xx from a dependency', sdkError('InternalFailure', 500), 503],
+    ['a lost optimistic lock after every retry', new VersionConflictError('moved'), 409],
+  ])('maps %s to %i', (_n, err, status) => {
+    const res = errorToResponse(err);
+    expect(res.statusCode).toBe(status);
+    expect(res.headers?.['content-type']).toBe('application/problem+json');
+    const body = JSON.parse(res.body as string) as { status: number; title: string; detail: string };
+    expect(body.status).toBe(status);
+    expect(body.detail).not.toMatch(/injected|moved|store unavailable/);
+  });
+
+  it('keeps anything else a bare 500 that leaks no internals', () => {
+    const res = errorToResponse(new Error('secret table name whistle-prod'));
+    expect(res.statusCode).toBe(500);
+    expect(res.body).not.toContain('whistle-prod');
+  });
+
+  describe('through the real handlers, with the table throttled', () => {
+    let ddb: AwsClientStub<DynamoDBDocumentClient>;
+    beforeAll(() => {
+      ddb = mockClient(DynamoDBDocumentClient);
+    });
+    beforeEach(() => {
+      const throttled = new ProvisionedThroughputExceededException({ message: 'slow down', ...meta });
+      ddb.onAnyCommand().rejects(throttled);
+      const store = new DynamoStore(new DynamoDBClient({ region: 'ap-east-1' }), TABLE);
+      const deps: Deps = {
+        store,
+        configStore: store,
+        configs: new ConfigService(store, clock),
+        clock,
+        workflow: { start: async () => {}, sendTaskSuccess: async () => true, stop: async () => {} },
+        notifier: { send: async () => {} },
+        publicBaseUrl: 'https://whistle.example.org',
+        local: false,
+      };
+      provideDeps(deps);
+    });
+    afterAll(() => ddb.restore());
+
+    const event = (
+      routeKey: string,
+      path: string,
+      body?: unknown,
+      pathParameters?: Record<string, string>,
+    ) => ({
+      version: '2.0',
+      routeKey,
+      rawPath: path,
+      rawQueryString: '',
+      headers: { 'content-type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+      ...(pathParameters ? { pathParameters } : {}),
+      isBase64Encoded: false,
+      requestContext: {
+        http: {
+          method: routeKey.split(' ')[0],
+          path,
+          protocol: 'HTTP/1.1',
+          sourceIp: '127.0.0.1',
+          userAgent: 't',
+        },
+        requestId: 'r1',
+        routeKey,
+        stage: '$default',
+        authorizer: {
+          jwt: {
+            claims: { sub: 'grid-worker-1', role: 'reporter', communityId: 'cm-nanqiao' },
+            scopes: null,
+          },
+        },
+      },
+    });
+
+    it('POST /v1/tickets answers 503 problem+json', async () => {
+      const res = (await ticketIntake(
+        event('POST /v1/tickets', '/v1/tickets', newTicket) as never,
+        lambdaContext('ticketIntake'),
+      )) as {
+        statusCode: number;
+        headers: Record<string, string>;
+        body: string;
+      };
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['content-type']).toBe('application/problem+json');
+      expect(JSON.parse(res.body)).toMatchObject({ status: 503, title: 'Service unavailable' });
+    });
+
+    it('GET /v1/tickets/{id} answers 503 problem+json', async () => {
+      const id = 't0000000000000000000c';
+      const res = (await queries(
+        event('GET /v1/tickets/{id}', `/v1/tickets/${id}`, undefined, { id }) as never,
+        lambdaContext('queries'),
+      )) as { statusCode: number; body: string };
+      expect(res.statusCode).toBe(503);
+      expect(JSON.parse(res.body)).toMatchObject({ status: 503 });
+    });
+  });
+});

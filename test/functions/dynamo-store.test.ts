@@ -1,0 +1,298 @@
+/**
+ * The DynamoDB store adapter, proven on two emulators with one suite: dynalite (what the embedded
+ * runtime runs on) and AWS's own DynamoDB Local (amplify-dynamodb-simulator's jar, on Java). Every
+ * test gets a fresh table, created with the same table design the CDK data stack deploys.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureTable, startStore } from '../../infra/local/store-server';
+import { DynamoStore } from '../../shared/adapters/dynamo-store';
+import { seedConfig } from '../../shared/config/seed';
+import { createWorkCalendar } from '../../shared/domain/calendar';
+import { toShanghaiIso } from '../../shared/domain/deadlines';
+import { ValidationError, VersionConflictError } from '../../shared/domain/errors';
+import type { Breach, Ticket } from '../../shared/domain/model';
+import type { Principal } from '../../shared/domain/principal';
+import * as rules from '../../shared/domain/ticket-rules';
+import type { NotificationRecord, StoredTicket } from '../../shared/ports';
+import { ticketIds } from '../../shared/use-cases/ticket-service';
+import { startDynamoDbLocal } from './dynamodb-local';
+
+interface Backend {
+  client: DynamoDBClient;
+  stop(): Promise<void>;
+}
+
+const backends: [string, () => Promise<Backend>][] = [
+  [
+    'dynalite',
+    async () => {
+      const s = await startStore(undefined);
+      return { client: s.client, stop: () => s.close() };
+    },
+  ],
+  ['DynamoDB Local', () => startDynamoDbLocal()],
+];
+
+const START = Date.parse('2026-09-28T09:00:00+08:00');
+const config = seedConfig(toShanghaiIso(new Date(START)));
+const cal = createWorkCalendar([]);
+const reporterOf = (communityId: string): Principal => ({
+  sub: `reporter-${communityId}`,
+  role: 'reporter',
+  communityId,
+  via: 'token',
+});
+
+/** A ticket as the rules create it, `minute` minutes after the start (list order is by creation). */
+function ticket(
+  seed: string,
+  minute: number,
+  opts: { communityId?: string; dutyItemId?: string; priority?: 'urgent' } = {},
+): Ticket {
+  const communityId = opts.communityId ?? 'cm-nanqiao';
+  return rules.createTicket(
+    {
+      dutyItemId: opts.dutyItemId ?? 'di-neighbor-dispute',
+      communityId,
+      title: `工单 ${seed}`,
+      description: '存储适配器测试',
+      channel: 'grid',
+      ...(opts.priority ? { priority: opts.priority } : {}),
+      reporter: { name: '李四', phone: '+8613900000000' },
+    },
+    ticketIds(seed),
+    reporterOf(communityId),
+    { now: new Date(START + minute * 60_000), config, cal },
+  );
+}
+
+const stored = (t: Ticket): StoredTicket => ({ ticket: t, tokens: {}, requestHash: `hash-${t.id}` });
+
+function notification(t: Ticket, n: number, unitId: string, minute: number): NotificationRecord {
+  return {
+    id: `dispatch.${unitId}.${n}`,
+    ticketId: t.id,
+    unitId,
+    kind: 'dispatch',
+    stage: 'acknowledge',
+    messages: [{ channel: 'sms', to: '+8613700000000', text: `派单 ${n}`, status: 'sent', attempts: 1 }],
+    at: toShanghaiIso(new Date(START + minute * 60_000)),
+  };
+}
+
+async function collect<T>(
+  page: (cursor?: string) => Promise<{ items: T[]; nextCursor?: string }>,
+): Promise<{ items: T[]; pages: number }> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  let pages = 0;
+  do {
+    const p = await page(cursor);
+    items.push(...p.items);
+    cursor = p.nextCursor;
+    pages += 1;
+  } while (cursor && pages < 100);
+  return { items, pages };
+}
+
+describe.each(backends)('DynamoStore on %s', (_name, start) => {
+  let backend: Backend;
+  beforeAll(async () => {
+    backend = await start();
+  }, 60_000);
+  afterAll(async () => {
+    await backend?.stop();
+  });
+
+  /** A fresh table per test: the same keys and indexes as the deployed one. */
+  async function freshStore(): Promise<DynamoStore> {
+    const name = `whistle-${randomUUID().slice(0, 8)}`;
+    await ensureTable(backend.client, name);
+    return new DynamoStore(backend.client, name);
+  }
+
+  it('creates a ticket once and reads it back whole, tokens and request hash included', async () => {
+    const store = await freshStore();
+    const t = ticket('create-1', 0);
+    expect(
+      await store.createTicket({ ...stored(t), tokens: { u1: { token: 'tok', stage: 'acknowledge' } } }),
+    ).toBe(true);
+    expect(await store.createTicket(stored(t))).toBe(false);
+    const back = await store.getTicket(t.id);
+    expect(back?.ticket).toEqual(t);
+    expect(back?.tokens).toEqual({ u1: { token: 'tok', stage: 'acknowledge' } });
+    expect(back?.requestHash).toBe(`hash-${t.id}`);
+    expect(await store.getTicket('tdoesnotexist0000000')).toBeUndefined();
+  });
+
+  it('guards every save with the version: a stale writer loses, exactly one of racing writers wins', async () => {
+    const store = await freshStore();
+    const t = ticket('save-1', 0);
+    await store.createTicket(stored(t));
+    const v1 = await store.saveTicket({ ...stored(t), ticket: { ...t, title: 'v1' } }, 0);
+    expect(v1.ticket.version).toBe(1);
+    await expect(
+      store.saveTicket({ ...stored(t), ticket: { ...t, title: 'stale' } }, 0),
+    ).rejects.toBeInstanceOf(VersionConflictError);
+    const racers = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) =>
+        store.saveTicket({ ...v1, ticket: { ...v1.ticket, title: `r${i}` } }, 1),
+      ),
+    );
+    expect(racers.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const losers = racers.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(losers).toHaveLength(9);
+    for (const l of losers) expect(l.reason).toBeInstanceOf(VersionConflictError);
+    const final = await store.getTicket(t.id);
+    expect(final?.ticket.version).toBe(2);
+    const winner = racers.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<StoredTicket>;
+    expect(final?.ticket.title).toBe(winner.value.ticket.title);
+  });
+
+  it('lists newest first, pages with a cursor that visits every ticket exactly once, and filters', async () => {
+    const store = await freshStore();
+    const nanqiao = Array.from({ length: 7 }, (_, i) => ticket(`list-n${i}`, i));
+    const xishan = Array.from({ length: 4 }, (_, i) =>
+      ticket(`list-x${i}`, 10 + i, { communityId: 'cm-xishan' }),
+    );
+    // A joint dispatch: the street leads, co-handling departments find it through index items.
+    const joint = ticket('list-joint', 20, { dutyItemId: 'di-fire-lane-blocked' });
+    const all = [...nanqiao, ...xishan, joint];
+    for (const t of all) expect(await store.createTicket(stored(t))).toBe(true);
+    // One acknowledged and one breached ticket for the status and breached filters.
+    const acked = nanqiao[0] as Ticket;
+    await store.saveTicket(stored({ ...acked, status: 'acknowledged' }), 0);
+    const breached = xishan[0] as Ticket;
+    const breach: Breach = {
+      stage: 'acknowledge',
+      unitId: 'u-street-xishan',
+      dueAt: breached.deadlines.acknowledgeBy as string,
+      breachedAt: breached.deadlines.acknowledgeBy as string,
+      level: 1,
+    };
+    await store.saveTicket(stored({ ...breached, breaches: [breach] }), 0);
+
+    const everything = await collect((c) => store.listTickets({}, 5, c));
+    expect(everything.pages).toBeGreaterThanOrEqual(3);
+    expect(everything.items.map((t) => t.id)).toEqual(
+      [...all].sort((a, b) => b.createdAt.localeCompare(a.createdAt)).map((t) => t.id),
+    );
+
+    const ids = async (filter: Parameters<DynamoStore['listTickets']>[0]) =>
+      (await collect((c) => store.listTickets(filter, 3, c))).items.map((t) => t.id).sort();
+    const sorted = (ts: Ticket[]) => ts.map((t) => t.id).sort();
+    expect(await ids({ communityId: 'cm-xishan' })).toEqual(sorted(xishan));
+    expect(await ids({ streetId: 'st-xishan' })).toEqual(sorted(xishan));
+    expect(await ids({ status: 'acknowledged' })).toEqual([acked.id]);
+    expect(await ids({ status: 'received', communityId: 'cm-xishan' })).toEqual(sorted(xishan));
+    expect(await ids({ breached: true })).toEqual([breached.id]);
+    expect(await ids({ unitId: 'u-street-lailongmen' })).toEqual(sorted([...nanqiao, joint]));
+    expect(await ids({ unitId: 'u-xfjy' })).toEqual([joint.id]);
+    expect(await ids({ unitId: 'u-xfjy', status: 'acknowledged' })).toEqual([]);
+    const from = toShanghaiIso(new Date(START + 10 * 60_000));
+    const to = toShanghaiIso(new Date(START + 12 * 60_000));
+    expect(await ids({ from, to })).toEqual(sorted(xishan.slice(0, 3)));
+
+    const open = [];
+    for await (const page of store.openTickets()) open.push(...page.map((t) => t.id));
+    expect(open.sort()).toEqual(sorted(all));
+    const period = [];
+    for await (const page of store.scanPeriod(from, to)) period.push(...page.map((t) => t.id));
+    expect(period.sort()).toEqual(sorted(xishan.slice(0, 3)));
+  });
+
+  it('leaves closed and cancelled tickets out of the open set, and rejects a forged cursor', async () => {
+    const store = await freshStore();
+    const open = ticket('open-1', 0);
+    const closed = ticket('closed-1', 1);
+    const cancelled = ticket('cancelled-1', 2);
+    for (const t of [open, closed, cancelled]) await store.createTicket(stored(t));
+    await store.saveTicket(stored({ ...closed, status: 'closed' }), 0);
+    await store.saveTicket(stored({ ...cancelled, status: 'cancelled' }), 0);
+    const ids = [];
+    for await (const page of store.openTickets()) ids.push(...page.map((t) => t.id));
+    expect(ids).toEqual([open.id]);
+    for (const cursor of ['not-a-cursor', Buffer.from('[1,2]').toString('base64url'), 'e30']) {
+      await expect(store.listTickets({}, 10, cursor)).rejects.toBeInstanceOf(ValidationError);
+    }
+  });
+
+  it('records breaches idempotently and lists them by unit, stage, level and street', async () => {
+    const store = await freshStore();
+    const a = ticket('breach-a', 0, { priority: 'urgent' });
+    const b = ticket('breach-b', 1, { priority: 'urgent', communityId: 'cm-xishan' });
+    const ladder = (t: Ticket, unitId: string): Breach[] =>
+      [1, 2, 3].map((level) => ({
+        stage: 'acknowledge',
+        unitId,
+        dueAt: t.deadlines.acknowledgeBy as string,
+        breachedAt: toShanghaiIso(new Date(START + level * 30 * 60_000)),
+        level,
+      }));
+    await store.putBreaches(a, ladder(a, 'u-street-lailongmen'));
+    await store.putBreaches(a, ladder(a, 'u-street-lailongmen')); // a retried timer task
+    await store.putBreaches(b, ladder(b, 'u-street-xishan'));
+    const all = await collect((c) => store.listBreaches({}, 2, c));
+    expect(all.items).toHaveLength(6);
+    expect(all.pages).toBeGreaterThanOrEqual(3);
+    expect(new Set(all.items.map((x) => `${x.ticketId}/${x.level}`)).size).toBe(6);
+    expect(all.items[0]).toMatchObject({ ticketId: expect.any(String), code: expect.any(String) });
+    const only = async (filter: Parameters<DynamoStore['listBreaches']>[0]) =>
+      (await collect((c) => store.listBreaches(filter, 10, c))).items;
+    expect((await only({ unitId: 'u-street-xishan' })).map((x) => x.ticketId)).toEqual([b.id, b.id, b.id]);
+    expect(await only({ level: 2 })).toHaveLength(2);
+    expect(await only({ stage: 'resolve' })).toHaveLength(0);
+    expect((await only({ streetId: 'st-lailongmen' })).every((x) => x.ticketId === a.id)).toBe(true);
+    expect(await only({ from: toShanghaiIso(new Date(START + 80 * 60_000)) })).toHaveLength(2);
+  });
+
+  it('records a notification once, replaces its outcome, and lists by ticket and by unit', async () => {
+    const store = await freshStore();
+    const t = ticket('notify-1', 0);
+    const other = ticket('notify-2', 1);
+    const first = notification(t, 1, 'u-street-lailongmen', 0);
+    expect(await store.putNotification(first, 'u-street-lailongmen')).toBe(true);
+    expect(await store.putNotification({ ...first, at: 'changed' }, 'u-street-lailongmen')).toBe(false);
+    expect(await store.hasNotification(t.id, first.id)).toBe(true);
+    expect(await store.hasNotification(t.id, 'dispatch.nobody.1')).toBe(false);
+    const failed: NotificationRecord = {
+      ...first,
+      messages: first.messages.map((m) => ({ ...m, status: 'failed', attempts: 4, error: 'Throttling' })),
+    };
+    await store.replaceNotification(failed, 'u-street-lailongmen');
+    for (let n = 2; n <= 5; n += 1) await store.putNotification(notification(t, n, 'u-xfjy', n), 'u-xfjy');
+    await store.putNotification(notification(other, 9, 'u-xfjy', 9), 'u-xfjy');
+
+    const byTicket = await collect((c) => store.listNotifications({ ticketId: t.id }, 2, c));
+    expect(byTicket.items.map((n) => n.id)).toEqual([
+      first.id,
+      ...[2, 3, 4, 5].map((n) => `dispatch.u-xfjy.${n}`),
+    ]);
+    expect(byTicket.items[0]?.messages[0]).toMatchObject({ status: 'failed', attempts: 4 });
+    const byUnit = await collect((c) => store.listNotifications({ unitId: 'u-xfjy' }, 2, c));
+    expect(byUnit.items).toHaveLength(5);
+    expect(new Set(byUnit.items.map((n) => `${n.ticketId}/${n.id}`)).size).toBe(5);
+    const unitOnTicket = await collect((c) =>
+      store.listNotifications({ ticketId: t.id, unitId: 'u-xfjy' }, 10, c),
+    );
+    expect(unitOnTicket.items).toHaveLength(4);
+    const everything = await collect((c) => store.listNotifications({}, 4, c));
+    expect(everything.items).toHaveLength(6);
+  });
+
+  it('keeps configuration as immutable numbered versions', async () => {
+    const store = await freshStore();
+    expect(await store.latestVersion()).toBe(0);
+    expect(await store.put(config)).toBe(true);
+    expect(await store.put({ ...config, note: 'a second writer' })).toBe(false);
+    const v2 = { ...config, version: 2, note: 'v2', createdBy: 'admin:a1' };
+    expect(await store.put(v2)).toBe(true);
+    expect(await store.latestVersion()).toBe(2);
+    expect(await store.get(1)).toEqual(config);
+    expect((await store.get(2)).note).toBe('v2');
+    await expect(store.get(3)).rejects.toThrow(/does not exist/);
+    expect((await store.listVersions(10)).map((v) => v.version)).toEqual([2, 1]);
+  });
+});
