@@ -3,7 +3,9 @@
  * 大工委 each, 23 urban communities and 220 grids (seed document figures). Community names are
  * plausible, not an official roster.
  */
+
 import type { Community, Grid, Street } from '../domain/model';
+import { phone } from './seed-contacts';
 
 /** [slug, name]; the slug builds ids (`st-<slug>`, `u-street-<slug>`, ...). */
 export const streetRows: ReadonlyArray<readonly [string, string]> = [
@@ -47,8 +49,17 @@ export function seedStreets(): Street[] {
   return streetRows.map(([slug, name]) => ({ id: `st-${slug}`, name }));
 }
 
+/**
+ * Each community office (社区居委会) has a duty phone and mailbox: it is asked for the resident's
+ * verdict. Numbers come from a range apart from the units' so no two parties share one.
+ */
 export function seedCommunities(): Community[] {
-  return communityRows.map(([slug, name, street]) => ({ id: `cm-${slug}`, name, streetId: `st-${street}` }));
+  return communityRows.map(([slug, name, street], i) => ({
+    id: `cm-${slug}`,
+    name,
+    streetId: `st-${street}`,
+    contacts: { dutyPhone: phone(10_000 + i), email: `office@cm-${slug}.liling.gov.cn` },
+  }));
 }
 
 /**

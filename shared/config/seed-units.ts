@@ -5,6 +5,7 @@
  * county-level city has. Contacts are fictitious but deterministic, so tests and demos are stable.
  */
 import type { Contacts, Unit } from '../domain/model';
+import { phone } from './seed-contacts';
 import { streetRows } from './seed-places';
 
 /** Function codes of per-street units: duty items name these and routing resolves them per street. */
@@ -117,16 +118,6 @@ const givenNames = [
   '德胜',
   '小芳',
 ];
-const mobilePrefixes = ['13', '15', '18'];
-
-/** A mobile-like E.164 number (+86 and 11 digits), derived from a counter so it never changes. */
-function phone(seed: number): string {
-  const prefix = mobilePrefixes[seed % mobilePrefixes.length] ?? '13';
-  // Multiplicative hashing spreads consecutive seeds over 9 digits; stays far below 2^53.
-  const rest = ((seed * 2_654_435_761 + 12_345) % 900_000_000) + 100_000_000;
-  return `+86${prefix}${rest}`;
-}
-
 function contacts(id: string, i: number): Contacts {
   return {
     dutyPhone: phone(2 * i + 7),

@@ -258,7 +258,7 @@ describe('each kind of event publishes to the right recipients', () => {
     expectSms(sms()[0], leadUnit.contacts.leaderPhone, /督办提醒/);
     expectEmail(emails()[0], { email: leadUnit.contacts.email, kind: 'urge', ticketId: t0.id, unitId: lead });
 
-    // Resolved: the reporter's community is asked for the verdict (through its street office).
+    // Resolved: the reporter's community office is asked for the verdict.
     const unit = who({ role: 'unit', unitId: lead });
     await act(deps, unit, t0.id, 'acknowledge', {});
     const resolved = await act(deps, unit, t0.id, 'resolve', { summary: '已更换灯泡' });
@@ -267,9 +267,10 @@ describe('each kind of event publishes to the right recipients', () => {
     const verdict = ticketStep(resolved, clock);
     expect(verdict.Payload?.stage).toBe('feedback');
     await armWait(deps, verdict.Payload!, 'tok-feedback');
-    expectSms(sms()[0], office.contacts.dutyPhone, /评价/);
+    const communityOffice = config.communities.find((c) => c.id === 'cm-nanqiao')!.contacts!;
+    expectSms(sms()[0], communityOffice.dutyPhone, /评价/);
     expectEmail(emails()[0], {
-      email: office.contacts.email,
+      email: communityOffice.email,
       kind: 'feedback_request',
       ticketId: t0.id,
       communityId: 'cm-nanqiao',

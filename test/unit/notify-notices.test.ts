@@ -100,7 +100,13 @@ describe('recipients', () => {
   });
 
   it('asks the community for the verdict, through the street office when it has no contacts', () => {
-    const r = buildNotice(streetlight, { kind: 'feedback_request', stage: 'feedback', key: 'k' }, ctx);
+    const bare = structuredClone(config);
+    delete bare.communities.find((c) => c.id === 'cm-nanqiao')!.contacts;
+    const r = buildNotice(
+      streetlight,
+      { kind: 'feedback_request', stage: 'feedback', key: 'k' },
+      { ...ctx, config: bare },
+    );
     expect(r.communityId).toBe('cm-nanqiao');
     expect(r.unitId).toBeUndefined();
     expect(r.messages.map((m) => m.to)).toEqual([
