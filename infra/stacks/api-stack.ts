@@ -76,7 +76,7 @@ export class ApiStack extends Stack {
       }),
     });
     const issuer = `https://cognito-idp.${this.region}.amazonaws.com/${this.userPool.userPoolId}`;
-    // For operators creating users with the Cognito CLI (docs/deploy.md).
+    // For operators creating users with the Cognito CLI (README, "Deploy step by step").
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.userPoolClient.userPoolClientId });
 
