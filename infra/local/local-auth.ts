@@ -4,7 +4,7 @@
  * The dev token endpoint signs tokens with the same key.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jwtVerify, SignJWT } from 'jose';
 
@@ -17,7 +17,11 @@ export class LocalAuth {
   static forDataDir(dir: string | undefined): LocalAuth {
     if (!dir) return new LocalAuth(randomBytes(32));
     const file = join(dir, 'jwt-signing.key');
-    if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600 });
+    if (!existsSync(file)) {
+      // Aside, then renamed: a kill mid-write must not leave an empty key (every token refused).
+      writeFileSync(`${file}.tmp`, randomBytes(32).toString('base64'), { mode: 0o600 });
+      renameSync(`${file}.tmp`, file);
+    }
     return new LocalAuth(Buffer.from(readFileSync(file, 'utf8'), 'base64'));
   }
 

@@ -3,7 +3,7 @@
  * from an anchor stored in the data directory, so it keeps running while the runtime is down and
  * a restart continues the same timeline. Every deadline, timer and calendar reads it.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../../shared/ports';
 
@@ -41,7 +41,10 @@ export class SimClock implements SchedulingClock {
       if (Number.isNaN(simMs)) throw new Error(`WHISTLE_CLOCK_START is not an ISO 8601 instant: ${start}`);
       anchor = { simMs, realMs: realNow, scale };
     }
-    writeFileSync(file, JSON.stringify(anchor));
+    // Written aside and renamed: a process killed mid-write must not leave a truncated anchor
+    // that would keep the runtime from ever starting again.
+    writeFileSync(`${file}.tmp`, JSON.stringify(anchor));
+    renameSync(`${file}.tmp`, file);
     return new SimClock(anchor);
   }
 
