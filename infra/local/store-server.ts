@@ -26,7 +26,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { HttpRequest, HttpResponse, RequestHandler } from '@smithy/types';
 import dynalite from 'dynalite';
 import { globalSecondaryIndexes, tableKeys } from '../../shared/adapters/table-design';
-import { journalWrites, repairTornWrites } from './store-repair';
+import { journalWrites, repairTornWrites, type WriteJournal } from './store-repair';
 
 export const LOCAL_TABLE = 'whistle-dispatch';
 
@@ -369,8 +369,7 @@ export async function startStore(
     transport === 'in-process' && listener ? new InProcessHandler(listener) : undefined,
   );
   if (transport === 'in-process') skipSigning(client);
-  // On disk, every write is journaled first so a start after a crash can mend torn index writes.
-  const journal = path ? journalWrites(client, join(path, 'write-journal')) : undefined;
+  let journal: WriteJournal | undefined;
   const store: LocalStore = {
     client,
     endpoint,
@@ -386,6 +385,12 @@ export async function startStore(
   };
   instrument(store);
   await ensureTable(client, LOCAL_TABLE);
-  if (path) await repairTornWrites(client, LOCAL_TABLE, join(path, 'write-journal'));
+  if (path) {
+    // Mend what the last crash tore (the journal is emptied only once that is done), then journal
+    // every write from now on so the next start can do the same.
+    const file = join(path, 'write-journal');
+    await repairTornWrites(client, LOCAL_TABLE, file);
+    journal = journalWrites(client, file);
+  }
   return store;
 }
