@@ -15,6 +15,8 @@ const envSchema = z.object({
   WHISTLE_LOCAL_TOKENS: z.enum(['on', 'off', 'true', 'false', '1', '0']).default('on'),
   WHISTLE_INTAKE_PER_SECOND: z.coerce.number().positive().default(500),
   WHISTLE_QUIET: z.enum(['0', '1']).default('0'),
+  // The store on its own core by default (docs/performance.md: about twice the intake).
+  WHISTLE_STORE_TRANSPORT: z.enum(['worker', 'in-process', 'tcp']).default('worker'),
 });
 
 const parsed = envSchema.safeParse(process.env);
@@ -41,6 +43,7 @@ const runtime = await startRuntime({
   consoleDir,
   intakePerSecond: env.WHISTLE_INTAKE_PER_SECOND,
   quiet: env.WHISTLE_QUIET === '1',
+  storeTransport: env.WHISTLE_STORE_TRANSPORT,
 });
 
 process.stdout.write(

@@ -38,7 +38,7 @@ import { linkSecretForDataDir } from './link-secret';
 import { LocalAuth } from './local-auth';
 import { PrintingOutbox } from './outbox';
 import { type SchedulingClock, SimClock } from './sim-clock';
-import { LOCAL_TABLE, type LocalStore, startStore } from './store-server';
+import { LOCAL_TABLE, type LocalStore, type StoreTransport, startStore } from './store-server';
 
 export interface RuntimeOptions {
   port: number;
@@ -55,6 +55,11 @@ export interface RuntimeOptions {
   /** Delivery backoff; tests pass zeros. */
   backoffMs?: readonly number[];
   intakePerSecond?: number;
+  /**
+   * How the runtime reaches its store (store-server.ts): `worker` runs dynalite on another core
+   * (npm start), `in-process` keeps it on this thread (tests, the simulator's shards).
+   */
+  storeTransport?: StoreTransport;
   log?: (line: string) => void;
   quiet?: boolean;
 }
@@ -121,7 +126,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
           realMs: Date.now(),
           scale: opts.timeScale,
         }));
-  const store = await startStore(opts.dataDir);
+  const store = await startStore(opts.dataDir, opts.storeTransport ? { transport: opts.storeTransport } : {});
   const db = new DynamoStore(store.client, LOCAL_TABLE);
   const auth = LocalAuth.forDataDir(opts.dataDir);
 

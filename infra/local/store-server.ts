@@ -15,6 +15,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Agent } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import {
   type AttributeValue,
   CreateTableCommand,
@@ -30,7 +31,7 @@ import { journalWrites, repairTornWrites, type WriteJournal } from './store-repa
 
 export const LOCAL_TABLE = 'whistle-dispatch';
 
-export type StoreTransport = 'in-process' | 'tcp';
+export type StoreTransport = 'in-process' | 'worker' | 'tcp';
 
 /** What the runtime's client asked of the store (the bench and the simulator read these). */
 export interface StoreStats {
@@ -61,7 +62,10 @@ export interface LocalStore {
   close(): Promise<void>;
 }
 
-export function storeClient(endpoint: string, requestHandler?: InProcessHandler): DynamoDBClient {
+export function storeClient(
+  endpoint: string,
+  requestHandler?: RequestHandler<HttpRequest, HttpResponse>,
+): DynamoDBClient {
   return new DynamoDBClient({
     endpoint,
     region: 'local',
@@ -178,6 +182,90 @@ function skipSigning(client: DynamoDBClient): void {
     },
     { step: 'finalizeRequest', name: 'whistleLocalSignature' },
   );
+}
+
+type WorkerReply =
+  | { type: 'ready'; port: number }
+  | { type: 'closed' }
+  | { type: 'response'; id: number; statusCode: number; headers: Record<string, string>; body: string }
+  | { type: 'response'; id: number; error: string };
+
+/** dynalite in a worker thread (store-worker.mjs), reached by messages instead of a socket. */
+export class WorkerHandler implements RequestHandler<HttpRequest, HttpResponse> {
+  readonly metadata = { handlerProtocol: 'http/1.1' };
+  private readonly pending = new Map<number, (reply: WorkerReply) => void>();
+  private next = 0;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (m: WorkerReply) => {
+      if (m.type !== 'response') return;
+      const done = this.pending.get(m.id);
+      this.pending.delete(m.id);
+      done?.(m);
+    });
+  }
+
+  static async start(path: string | undefined): Promise<{ handler: WorkerHandler; port: number }> {
+    const worker = new Worker(new URL('./store-worker.mjs', import.meta.url), {
+      workerData: { path },
+      // The worker is plain JavaScript: no TypeScript loader needed (nor wanted) there.
+      execArgv: [],
+    });
+    const port = await new Promise<number>((resolve, reject) => {
+      worker.once('error', reject);
+      worker.once('message', (m: WorkerReply) =>
+        m.type === 'ready' ? resolve(m.port) : reject(new Error('store worker')),
+      );
+    });
+    return { handler: new WorkerHandler(worker), port };
+  }
+
+  handle(request: HttpRequest): Promise<{ response: HttpResponse }> {
+    const id = ++this.next;
+    const body = bodyBytes(request.body);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(request.headers)) headers[k.toLowerCase()] = v;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, (m) => {
+        if (m.type !== 'response') return;
+        if ('error' in m) reject(new Error(`store worker: ${m.error}`));
+        else
+          resolve({
+            response: { statusCode: m.statusCode, headers: m.headers, body: Buffer.from(m.body, 'utf8') },
+          });
+      });
+      this.worker.postMessage({
+        type: 'request',
+        id,
+        method: request.method,
+        url: request.path || '/',
+        headers,
+        body,
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const onMessage = (m: WorkerReply) => {
+        if (m.type === 'closed') {
+          this.worker.off('message', onMessage);
+          resolve();
+        }
+      };
+      this.worker.on('message', onMessage);
+      this.worker.postMessage({ type: 'close' });
+    });
+    await this.worker.terminate();
+  }
+
+  updateHttpClientConfig(): void {}
+
+  httpHandlerConfigs(): Record<string, never> {
+    return {};
+  }
+
+  destroy(): void {}
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -333,7 +421,8 @@ async function createTable(client: DynamoDBClient, tableName: string): Promise<v
 }
 
 function transportFromEnv(): StoreTransport {
-  return process.env.WHISTLE_STORE_TRANSPORT === 'tcp' ? 'tcp' : 'in-process';
+  const t = process.env.WHISTLE_STORE_TRANSPORT;
+  return t === 'tcp' || t === 'worker' ? t : 'in-process';
 }
 
 /**
@@ -349,26 +438,37 @@ export async function startStore(
     path = join(dir, 'store');
     mkdirSync(path, { recursive: true });
   }
-  const server: Server = dynalite({
-    ...(path ? { path } : {}),
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const endpoint = `http://127.0.0.1:${port}`;
   const transport = opts.transport ?? transportFromEnv();
-  const listener = server.listeners('request')[0] as RequestListener | undefined;
-  if (transport === 'in-process' && !listener) throw new Error('dynalite exposes no request listener');
-  const client = storeClient(
-    endpoint,
-    transport === 'in-process' && listener ? new InProcessHandler(listener) : undefined,
-  );
-  if (transport === 'in-process') skipSigning(client);
+  let client: DynamoDBClient;
+  let endpoint: string;
+  let shutdown: () => Promise<void>;
+  if (transport === 'worker') {
+    const { handler, port } = await WorkerHandler.start(path);
+    endpoint = `http://127.0.0.1:${port}`;
+    client = storeClient(endpoint, handler);
+    shutdown = () => handler.close();
+  } else {
+    const server: Server = dynalite({
+      ...(path ? { path } : {}),
+      createTableMs: 0,
+      deleteTableMs: 0,
+      updateTableMs: 0,
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    const { port } = server.address() as AddressInfo;
+    endpoint = `http://127.0.0.1:${port}`;
+    const listener = server.listeners('request')[0] as RequestListener | undefined;
+    if (transport === 'in-process' && !listener) throw new Error('dynalite exposes no request listener');
+    client = storeClient(
+      endpoint,
+      transport === 'in-process' && listener ? new InProcessHandler(listener) : undefined,
+    );
+    shutdown = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+  if (transport !== 'tcp') skipSigning(client);
   let journal: WriteJournal | undefined;
   const store: LocalStore = {
     client,
@@ -376,12 +476,11 @@ export async function startStore(
     transport,
     stats: emptyStoreStats(),
     consumedCapacity: false,
-    close: () =>
-      new Promise<void>((resolve) => {
-        journal?.settle();
-        client.destroy();
-        server.close(() => resolve());
-      }),
+    close: async () => {
+      journal?.settle();
+      client.destroy();
+      await shutdown();
+    },
   };
   instrument(store);
   await ensureTable(client, LOCAL_TABLE);

@@ -76,8 +76,10 @@ interface Track {
   slaClass: Ticket['slaClass'];
   streetId: string;
   communityId: string;
-  /** Units already given a plan (each unit acts once per assignment). */
+  /** `role:unit` pairs already given a plan (each unit acts once per assignment). */
   planned: Set<string>;
+  /** When each unit acknowledges (or did), so a promoted co-handler does not sign twice. */
+  acksPlanned: Map<string, number>;
   /** When the current lead plans to resolve (co units do not acknowledge after it). */
   leadResolveAt: number;
   /** Verdict rounds so far (a reopen starts the next). */
@@ -328,6 +330,7 @@ export class Simulation {
       streetId: ticket.streetId,
       communityId: ticket.communityId,
       planned: new Set(),
+      acksPlanned: new Map(),
       leadResolveAt: Number.POSITIVE_INFINITY,
       round: 0,
     };
@@ -348,11 +351,17 @@ export class Simulation {
   /** Give every working assignment without a plan its unit's next moves. */
   private plan(track: Track, t: Ticket, firstRoute: boolean): void {
     const lead = t.assignments.find((a) => a.role === 'lead' && a.status !== 'returned');
-    if (lead && !track.planned.has(lead.unitId)) this.planLead(track, t, lead.unitId, firstRoute);
+    // Keyed by role too: a co-handler promoted to lead (the lead returned it) gets a lead's plan.
+    if (lead && !track.planned.has(`lead:${lead.unitId}`)) this.planLead(track, t, lead.unitId, firstRoute);
     for (const a of t.assignments) {
-      if (a.role !== 'co' || a.status === 'returned' || a.acknowledgedAt || track.planned.has(a.unitId))
+      if (
+        a.role !== 'co' ||
+        a.status === 'returned' ||
+        a.acknowledgedAt ||
+        track.planned.has(`co:${a.unitId}`)
+      )
         continue;
-      track.planned.add(a.unitId);
+      track.planned.add(`co:${a.unitId}`);
       const p = this.profile(a.unitId);
       const ackAt = after(
         Date.parse(a.dispatchedAt ?? t.createdAt),
@@ -361,7 +370,10 @@ export class Simulation {
         this.cal,
       );
       // Once the lead resolved, the co-handlers' clocks stop and there is nothing to sign for.
-      if (ackAt < track.leadResolveAt) this.actAs(track, a.unitId, ackAt, 'acknowledge', {});
+      if (ackAt < track.leadResolveAt) {
+        track.acksPlanned.set(a.unitId, ackAt);
+        this.actAs(track, a.unitId, ackAt, 'acknowledge', {});
+      }
     }
   }
 
@@ -381,7 +393,7 @@ export class Simulation {
   }
 
   private planLead(track: Track, t: Ticket, unitId: string, firstRoute: boolean): void {
-    track.planned.add(unitId);
+    track.planned.add(`lead:${unitId}`);
     const p = this.profile(unitId);
     const ref = refPolicy(t.slaClass);
     const policy = this.config.slaPolicies.find((x) => x.slaClass === t.slaClass) ?? ref;
@@ -401,16 +413,22 @@ export class Simulation {
       return;
     }
 
-    const ackAt = a?.acknowledgedAt
-      ? Date.parse(a.acknowledgedAt)
-      : after(
-          dispatched,
-          this.draw(track, `ack:${unitId}`).lognormal(p.ack, p.sigma),
-          ref.acknowledge,
-          this.cal,
-        );
-    if (!a?.acknowledgedAt) this.actAs(track, unitId, ackAt, 'acknowledge', {});
-    let workFrom = ackAt;
+    // A co-handler promoted to lead keeps the acknowledgement it gave (or is about to give).
+    const known = a?.acknowledgedAt ? Date.parse(a.acknowledgedAt) : track.acksPlanned.get(unitId);
+    const ackAt =
+      known ??
+      after(
+        dispatched,
+        this.draw(track, `ack:${unitId}`).lognormal(p.ack, p.sigma),
+        ref.acknowledge,
+        this.cal,
+      );
+    if (known === undefined) {
+      track.acksPlanned.set(unitId, ackAt);
+      this.actAs(track, unitId, ackAt, 'acknowledge', {});
+    }
+    // Work on the fix starts once the unit holds the ticket (a promoted co-handler: from now).
+    let workFrom = Math.max(ackAt, this.clock.nowMs());
     if (ref.arrive && t.clocks.some((c) => c.stage === 'arrive' && c.unitId === unitId && !c.doneAt)) {
       const arriveAt = after(
         ackAt,

@@ -3,7 +3,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type Runtime, type RuntimeOptions, startRuntime } from '../../infra/local/runtime';
-import { LOCAL_TABLE } from '../../infra/local/store-server';
+import { LOCAL_TABLE, type StoreTransport } from '../../infra/local/store-server';
 import { arrivals, scenarios } from '../../scripts/sim/workload';
 import { seedConfig } from '../../shared/config/seed';
 import { createWorkCalendar } from '../../shared/domain/calendar';
@@ -12,8 +12,15 @@ import type { LoadJob, LoadResult } from './load-client';
 /** A Monday morning in an ordinary working week: SLA clocks start as they usually do. */
 export const BENCH_START = '2026-03-02T09:00:00+08:00';
 
+/** The store transport `npm start` uses (WHISTLE_STORE_TRANSPORT overrides, as it does there). */
+export function benchTransport(): StoreTransport {
+  const t = process.env.WHISTLE_STORE_TRANSPORT;
+  return t === 'tcp' || t === 'in-process' ? t : 'worker';
+}
+
 export function quietRuntime(extra: Partial<RuntimeOptions> = {}): Promise<Runtime> {
   return startRuntime({
+    storeTransport: benchTransport(),
     port: 0,
     timeScale: 1,
     clockStart: BENCH_START,

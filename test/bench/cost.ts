@@ -24,7 +24,16 @@ export const prices = {
   httpApiPerRequest: 1.0 / 1_000_000,
   snsEmailPerMessage: 2.0 / 100_000,
   snsPerPublish: 0.5 / 1_000_000,
+  cloudWatchLogsPerGb: 0.5,
 } as const;
+
+/**
+ * Log volume is estimated, not measured (the local engine writes no CloudWatch events): the state
+ * machine logs ALL with execution data, about 0.9 KB an event: two per state, three more per Task
+ * (scheduled, started, finished), one per callback (submitted), two per execution; a Lambda
+ * invocation writes its three platform lines, about 0.4 KB in JSON.
+ */
+const LOG_KB = { sfnEvent: 0.9, lambdaInvocation: 0.4 } as const;
 
 /** Memory of each Lambda (infra/constructs/app-function.ts: API 512 MB, workflow tasks 256 MB). */
 export const memoryMb = { api: 512, task: 256 } as const;
@@ -75,8 +84,12 @@ export interface CostResult {
     sms: number;
     smsParts: number;
     storeOpsPerInvocation: number;
+    /** Estimated CloudWatch Logs ingestion (state machine events and Lambda platform lines). */
+    logKb: number;
   };
   usdPer1000: {
+    /** Estimated (see LOG_KB), not in the totals' targets but in the totals. */
+    cloudWatchLogs: number;
     stepFunctions: number;
     lambda: number;
     dynamodb: number;
@@ -176,8 +189,14 @@ export async function benchCost(opts: {
   const dynamo = wru * prices.dynamoPerWriteUnit + rru * prices.dynamoPerReadUnit;
   const http = apiRequests * prices.httpApiPerRequest;
   const sns = emails * prices.snsEmailPerMessage + publishes * prices.snsPerPublish;
-  const total = sfn + lambdaUsd + dynamo + http + sns;
-  const totalAws = sfn + lambdaAwsUsd + dynamo + http + sns;
+  const tasks = (timed.startStage.calls + timed.onTimer.calls + timed.finish.calls) / n;
+  const callbacks = timed.startStage.calls / n;
+  const logKb =
+    (transitions * 2 + tasks * 3 + callbacks + 2) * LOG_KB.sfnEvent +
+    (invocations / n) * LOG_KB.lambdaInvocation;
+  const logs = (logKb / 1024 / 1024) * prices.cloudWatchLogsPerGb;
+  const total = sfn + lambdaUsd + dynamo + http + sns + logs;
+  const totalAws = sfn + lambdaAwsUsd + dynamo + http + sns + logs;
   return {
     tickets: report.tickets.created,
     simulatedDays: report.window.simulatedDays,
@@ -193,8 +212,10 @@ export async function benchCost(opts: {
       sms: round(report.notifications.sms / n, 2),
       smsParts: round(report.notifications.smsParts / n, 2),
       storeOpsPerInvocation: round(opsPerInvocation, 2),
+      logKb: round(logKb, 1),
     },
     usdPer1000: {
+      cloudWatchLogs: per1000(logs),
       stepFunctions: per1000(sfn),
       lambda: per1000(lambdaUsd),
       dynamodb: per1000(dynamo),

@@ -10,7 +10,7 @@ import { type SimApi, simApi } from '../../scripts/sim/api';
 import { EventClock } from '../../scripts/sim/event-clock';
 import type { Ticket } from '../../shared/domain/model';
 import type { Principal } from '../../shared/domain/principal';
-import { BENCH_START, pool, round, storeWriteRate } from './common';
+import { BENCH_START, benchTransport, pool, round, storeWriteRate } from './common';
 
 const MIN = 60_000;
 const reporter: Principal = { sub: 'bench-grid', role: 'reporter', communityId: 'cm-nanqiao', via: 'token' };
@@ -37,6 +37,7 @@ export async function simRuntime(): Promise<Sim> {
   const clock = new EventClock(Date.parse(BENCH_START), 1000);
   const sent = { messages: 0 };
   const rt = await startRuntime({
+    storeTransport: benchTransport(),
     port: 0,
     timeScale: 1,
     localTokens: false,

@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [--json FILE] [--only intake,lifecycle,transitions,cost,bundles] [--quick]
+ * npm run bench -- [--json FILE] [--only intake,lifecycle,transitions,cost,bundles,reliability] [--quick]
  *
  * Measures the embedded runtime and the Lambda bundles and prints each figure against its target
  * (issue 10; docs/performance.md explains every figure and how it is measured). Never part of
@@ -8,12 +8,13 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { type CrashReport, crashRecoveryBench } from '../reliability/crash-run';
 import { type BundlesResult, benchBundles } from './bundles';
 import { benchCost, type CostResult } from './cost';
 import { benchIntake, type IntakeResult } from './intake';
 import { benchLifecycle, benchTransitions, type LifecycleResult, type TransitionsResult } from './lifecycle';
 
-const sections = ['bundles', 'transitions', 'lifecycle', 'intake', 'cost'] as const;
+const sections = ['bundles', 'transitions', 'lifecycle', 'intake', 'cost', 'reliability'] as const;
 type Section = (typeof sections)[number];
 
 interface BenchReport {
@@ -26,6 +27,8 @@ interface BenchReport {
   transitions?: TransitionsResult;
   cost?: CostResult;
   bundles?: BundlesResult;
+  /** The SIGKILL crash-recovery run at full count (docs/reliability.md). */
+  reliability?: Omit<CrashReport, 'dataDir'>;
   seconds: Record<string, number>;
 }
 
@@ -93,6 +96,7 @@ function rowsOf(r: BenchReport): Row[] {
         c.target.totalMet,
       ],
       ['  (Lambda at measured local durations)', c.usdPer1000.total.toFixed(3), '', undefined],
+      ['  of which CloudWatch Logs (estimated)', c.usdPer1000.cloudWatchLogs.toFixed(3), '', undefined],
       [
         '  SMS per 1k tickets (parts)',
         `${c.smsPer1000.messages} (${c.smsPer1000.parts})`,
@@ -100,6 +104,15 @@ function rowsOf(r: BenchReport): Row[] {
         undefined,
       ],
     );
+  }
+  if (r.reliability) {
+    const c = r.reliability;
+    rows.push([
+      `crash recovery: ${c.tickets} tickets, ${c.kills} SIGKILLs (seed ${c.seed})`,
+      `${c.violations.length} lost/doubled`,
+      '0',
+      c.violations.length === 0,
+    ]);
   }
   if (r.bundles) {
     const b = r.bundles;
@@ -178,6 +191,17 @@ async function main(): Promise<void> {
     benchCost({ tickets: quick ? 300 : 1000, days: quick ? 20 : 60, tailDays: quick ? 20 : 30 }),
   );
   if (cost) report.cost = cost;
+  // Spawns and kills runtimes of its own (quick: the reduced count `npm test` runs).
+  const crash = await timed('reliability', () =>
+    crashRecoveryBench(
+      quick ? { RELIABILITY_TICKETS: '60', RELIABILITY_KILLS: '3', ...process.env } : process.env,
+      (line) => process.stderr.write(`  ${line}\n`),
+    ),
+  );
+  if (crash) {
+    const { dataDir: _dir, ...rest } = crash;
+    report.reliability = rest;
+  }
 
   process.stdout.write(`${table(rowsOf(report))}\n`);
   if (values.json) {
