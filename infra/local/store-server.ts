@@ -2,12 +2,14 @@
  * The embedded store: dynalite (DynamoDB's API over LevelDB) on disk in the data directory, with
  * the table created on first start and reused after restarts.
  *
- * The runtime's own client reaches dynalite in-process by default: a smithy HttpHandler hands the
- * signed DynamoDB JSON request straight to dynalite's request listener, without a socket or an
- * HTTP parser in between. Same wire protocol, same validation, same code in the adapter; about
- * 2.5× the PutItem throughput of loopback HTTP on the 2-core machines (docs/performance.md).
- * dynalite still listens on a loopback port (`endpoint`) for other tools, and
- * WHISTLE_STORE_TRANSPORT=tcp sends the runtime's own requests through it as before.
+ * How the runtime's own client reaches dynalite (docs/performance.md has the measurements):
+ * - `in-process` (the default of startStore): a smithy request handler hands the DynamoDB JSON
+ *   request straight to dynalite's request listener, no socket, no HTTP parser: same wire
+ *   protocol, same validation, same adapter code; about 2.5× the PutItem rate of loopback HTTP.
+ * - `worker` (`npm start`): the same, with dynalite in a worker thread (store-worker.mjs), so the
+ *   store works on the second core: about twice the intake of `in-process`.
+ * - `tcp`: loopback HTTP, as before. dynalite always listens on a loopback port (`endpoint`) too.
+ * WHISTLE_STORE_TRANSPORT picks one when the caller does not.
  */
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
@@ -123,7 +125,8 @@ function bodyBytes(body: unknown): Buffer | undefined {
 
 /**
  * A smithy HttpHandler that serves each request with dynalite's request listener in this process.
- * The SDK still serializes, signs and parses exactly as over HTTP; only the socket is gone.
+ * The SDK still serializes and parses exactly as over HTTP; only the socket (and, see skipSigning,
+ * the signature nobody checks) is gone.
  */
 export class InProcessHandler implements RequestHandler<HttpRequest, HttpResponse> {
   readonly metadata = { handlerProtocol: 'http/1.1' };

@@ -11,7 +11,7 @@ import type { Runtime } from '../../infra/local/runtime';
 import { startRuntime } from '../../infra/local/runtime';
 import type { WorkCalendar } from '../../shared/domain/calendar';
 import { toShanghaiIso } from '../../shared/domain/deadlines';
-import type { ConfigSnapshot, Duration, SlaPolicy, Ticket } from '../../shared/domain/model';
+import type { ConfigSnapshot, SlaPolicy, Ticket } from '../../shared/domain/model';
 import type { Principal } from '../../shared/domain/principal';
 import { defaultSlaPolicies } from '../../shared/domain/sla-defaults';
 import type { Notifier, OutboundMessage } from '../../shared/ports';
@@ -21,7 +21,7 @@ import { beijingConfig } from './beijing-config';
 import { EventClock } from './event-clock';
 import { ReportBuilder, type SimReport } from './report';
 import { Rng } from './rng';
-import { after, calendarDate, HOUR_MS, MINUTE_MS, workingDaysBetween } from './time';
+import { after, HOUR_MS, MINUTE_MS, workingDaysBetween } from './time';
 import { applyWhatIf, type WhatIf } from './what-if';
 import { type Arrival, arrivals, type ScenarioSpec, type UnitProfile, unitProfiles } from './workload';
 
@@ -122,7 +122,6 @@ export class Simulation {
   private config!: ConfigSnapshot;
   private cal!: WorkCalendar;
   private profiles = new Map<string, UnitProfile>();
-  private readonly tracks = new Map<string, Track>();
   private readonly notifier = new CountingNotifier();
   private inFlight = 0;
   private created = 0;
@@ -334,7 +333,6 @@ export class Simulation {
       leadResolveAt: Number.POSITIVE_INFINITY,
       round: 0,
     };
-    this.tracks.set(ticket.id, track);
     // A few reports are duplicates an admin cancels within the hour.
     const dup = this.draw(track, 'duplicate');
     if (dup.chance(0.003)) {
@@ -496,12 +494,12 @@ export class Simulation {
       const t = await this.call('resolve', () =>
         this.api.act(principal.unit(unitId), track.id, 'resolve', { summary: '已处置完毕（模拟）' }),
       );
-      if (t?.status === 'resolved') this.planVerdict(track, t, unitId);
+      if (t?.status === 'resolved') this.planVerdict(track, unitId);
     });
   }
 
   /** The community answers (or stays silent and the ticket closes as no-verdict). */
-  private planVerdict(track: Track, t: Ticket, leadId: string): void {
+  private planVerdict(track: Track, leadId: string): void {
     track.round += 1;
     const r = this.draw(track, `verdict:${track.round}`);
     // Silence: nobody answers within the feedback window.
@@ -512,7 +510,6 @@ export class Simulation {
     const u = r.next();
     const rating =
       u < unsatisfied ? 'unsatisfied' : u < unsatisfied + 0.12 ? 'basically_satisfied' : 'satisfied';
-    void t;
     this.later(at, async () => {
       const next = await this.call(`feedback`, () =>
         this.api.act(principal.reporter(track.communityId), track.id, 'feedback', {
@@ -566,13 +563,3 @@ function histogram(values: Iterable<number>): Record<string, number> {
   for (const v of values) out[v] = (out[v] ?? 0) + 1;
   return out;
 }
-
-export function simulationWindow(o: Pick<RunOptions, 'scenario' | 'days' | 'tailDays'>) {
-  const startMs = Date.parse(o.scenario.start);
-  return {
-    start: calendarDate(startMs),
-    end: calendarDate(startMs + (o.days + o.tailDays) * 24 * HOUR_MS - 1),
-  };
-}
-
-export type { Duration };

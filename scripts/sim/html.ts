@@ -354,7 +354,7 @@ export function renderReportHtml(r: SimReport): string {
   const open = t.created - closed - (t.byStatus.cancelled ?? 0);
   const body = `
 <h1>吹哨报到 SLA report · ${esc(r.title)}</h1>
-<p class="sub">${esc(r.label)} · seed <code>${esc(r.seed)}</code> · ${esc(r.window.start)} → ${esc(r.window.end)} (${r.window.intakeDays} intake days, ${r.window.simulatedDays} simulated) · config v${r.config.version}${r.config.note ? ` (${esc(r.config.note)})` : ''}: ${num(r.config.streets)} streets, ${num(r.config.communities)} communities, ${num(r.config.units)} units${r.whatIf ? ` · what-if <b>${esc(r.whatIf.name)}</b>: ${esc(r.whatIf.description ?? '')}` : ''}</p>
+<p class="sub">${esc(r.label)} · seed <code>${esc(r.seed)}</code> · ${esc(r.window.start)} → ${esc(r.window.end)} (${r.window.intakeDays} intake day${r.window.intakeDays === 1 ? '' : 's'}, ${r.window.simulatedDays} simulated) · config v${r.config.version}${r.config.note ? ` (${esc(r.config.note)})` : ''}: ${num(r.config.streets)} streets, ${num(r.config.communities)} communities, ${num(r.config.units)} units${r.whatIf ? ` · what-if <b>${esc(r.whatIf.name)}</b>: ${esc(r.whatIf.description ?? '')}` : ''}</p>
 ${tiles([
   [num(t.created), 'tickets 工单'],
   [num(closed), `closed 已关闭 (${num(open)} open 未结)`],
