@@ -128,21 +128,27 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
     };
   }
 
-  async createTicket(record: StoredTicket): Promise<boolean> {
+  /** Conditional put of a new item: false when an item with its key exists already. */
+  private async putIfAbsent(item: Record<string, unknown>): Promise<boolean> {
     try {
       await guard(() =>
         this.doc.send(
           new PutCommand({
             TableName: this.tableName,
-            Item: this.ticketItem(record),
+            Item: item,
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         ),
       );
+      return true;
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return false;
       throw err;
     }
+  }
+
+  async createTicket(record: StoredTicket): Promise<boolean> {
+    if (!(await this.putIfAbsent(this.ticketItem(record)))) return false;
     await this.indexCoUnits(record.ticket, []);
     return true;
   }
@@ -445,21 +451,7 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
   }
 
   async putNotification(record: NotificationRecord, recipient: string): Promise<boolean> {
-    try {
-      await guard(() =>
-        this.doc.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: this.notificationItem(record, recipient),
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        ),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
-    }
+    return this.putIfAbsent(this.notificationItem(record, recipient));
   }
 
   async replaceNotification(record: NotificationRecord, recipient: string): Promise<void> {
@@ -569,29 +561,15 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
   }
 
   async put(snapshot: ConfigSnapshot): Promise<boolean> {
-    try {
-      await guard(() =>
-        this.doc.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: {
-              pk: 'CONFIG',
-              sk: versionKey(snapshot.version),
-              version: snapshot.version,
-              createdAt: snapshot.createdAt,
-              createdBy: snapshot.createdBy,
-              ...(snapshot.note ? { note: snapshot.note } : {}),
-              doc: gzipSync(JSON.stringify(snapshot)),
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        ),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
-    }
+    return this.putIfAbsent({
+      pk: 'CONFIG',
+      sk: versionKey(snapshot.version),
+      version: snapshot.version,
+      createdAt: snapshot.createdAt,
+      createdBy: snapshot.createdBy,
+      ...(snapshot.note ? { note: snapshot.note } : {}),
+      doc: gzipSync(JSON.stringify(snapshot)),
+    });
   }
 
   async listVersions(limit: number) {
@@ -615,21 +593,7 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
   // ------------------------------------------------------------------------------------------
 
   async putLink(link: StoredLink): Promise<boolean> {
-    try {
-      await guard(() =>
-        this.doc.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: { pk: linkPk(link.grant.code), sk: LINK_SK, ...link },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        ),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
-    }
+    return this.putIfAbsent({ pk: linkPk(link.grant.code), sk: LINK_SK, ...link });
   }
 
   async getLink(code: string): Promise<StoredLink | undefined> {
