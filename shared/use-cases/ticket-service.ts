@@ -373,6 +373,37 @@ export async function act(
   return t;
 }
 
+/**
+ * A change the system makes to a ticket on its own (a published calendar moving deadlines, a
+ * delivery failure flagging it, a dispatcher's triage): the same read-modify-write as an action,
+ * and every wait whose stage or instant the change moved is re-armed. `change` returns the next
+ * ticket, or null to leave it as it is. Returns the ticket as stored, undefined when it is gone.
+ */
+export async function applySystemChange(
+  deps: TicketDeps,
+  ticketId: string,
+  change: (t: Ticket, ctx: rules.RuleContext) => Ticket | null | Promise<Ticket | null>,
+): Promise<Ticket | undefined> {
+  let steps = new Map<string, Step>();
+  try {
+    const { before, after } = await mutate(deps, ticketId, async (rec, ctx) => {
+      const ticket = await change(rec.ticket, ctx);
+      if (ticket === null) {
+        steps = new Map();
+        return null;
+      }
+      const next = { ...rec, ticket };
+      steps = stepsAfter(next, deps.clock);
+      return withoutTokens(next, steps.keys());
+    });
+    await signal(deps, before.tokens, steps);
+    return after.ticket;
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
+}
+
 function deliveryDeps(deps: TicketDeps): DeliveryDeps {
   return {
     store: deps.store,
