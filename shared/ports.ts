@@ -20,8 +20,11 @@ export interface Clock {
 /** A ticket as stored: the public ticket plus what only the engine needs. */
 export interface StoredTicket {
   ticket: Ticket;
-  /** Live task tokens by party (unit id, or `ticket` for the ticket-level wait) and the stage each waits on. */
-  tokens: Record<string, { token: string; stage: string }>;
+  /**
+   * Live task tokens by party (unit id, or `ticket` for the ticket-level wait), the stage each
+   * waits on and the next SLA instant its timer was armed for (null: none left to watch).
+   */
+  tokens: Record<string, { token: string; stage: string; nextAt?: string | null }>;
   /** Hash of the creating request, for Idempotency-Key replays. */
   requestHash?: string;
 }

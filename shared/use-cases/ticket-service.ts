@@ -195,14 +195,23 @@ function stepsAfter(rec: StoredTicket, clock: Clock): Map<string, Step> {
   for (const [party, held] of Object.entries(rec.tokens)) {
     if (party === TICKET_PARTY) {
       const step = ticketStep(t, clock);
-      if (step.next !== 'wait' || step.Payload?.stage !== held.stage) steps.set(party, step);
+      if (step.next !== 'wait' || step.Payload?.stage !== held.stage || movedInstant(t, undefined, held))
+        steps.set(party, step);
       continue;
     }
     const step = trackStep(t, party, clock);
     if (newcomer && waiting.length > 0) steps.set(party, { ticketId: t.id, next: 'done' });
-    else if (step.next !== 'wait' || step.Payload?.stage !== held.stage) steps.set(party, step);
+    else if (step.next !== 'wait' || step.Payload?.stage !== held.stage || movedInstant(t, party, held))
+      steps.set(party, step);
   }
   return steps;
+}
+
+/** The party's next SLA instant is not the one its wait was armed for (an extension, a new calendar). */
+function movedInstant(t: Ticket, unitId: string | undefined, held: StoredTicket['tokens'][string]): boolean {
+  if (held.nextAt === undefined) return false;
+  const next = rules.nextTimerAt(t, unitId);
+  return (next ? toShanghaiIso(next) : null) !== held.nextAt;
 }
 
 function withoutTokens(rec: StoredTicket, parties: Iterable<string>): StoredTicket {
@@ -487,7 +496,9 @@ export async function armWait(deps: TicketDeps, wait: Wait, taskToken: string): 
           if (!outcome.duplicate) deps.metrics?.count('NotificationFailures', 1, { kind });
         }
       }
-      return { ...rec, ticket, tokens: { ...rec.tokens, [party]: { token: taskToken, stage: wait.stage } } };
+      const next = rules.nextTimerAt(ticket, unitId);
+      const held = { token: taskToken, stage: wait.stage, nextAt: next ? toShanghaiIso(next) : null };
+      return { ...rec, ticket, tokens: { ...rec.tokens, [party]: held } };
     },
     () => new TicketGoneError(`ticket ${wait.ticketId} is gone`),
   );
