@@ -27,6 +27,26 @@ export interface StoredTicket {
   tokens: Record<string, { token: string; stage: string; nextAt?: string | null }>;
   /** Hash of the creating request, for Idempotency-Key replays. */
   requestHash?: string;
+  /**
+   * The execution that owns this ticket's clocks (issue 14): generation n runs as
+   * `ticket-<id>-<n>`; a task of another generation is told it is superseded.
+   */
+  run?: { generation: number; executionArn?: string; startedAt: string };
+  /**
+   * Starts and signals written with the change that caused them and not yet known delivered
+   * (durable signals): whoever sends one clears it; the reconciler re-sends what is left.
+   */
+  pending?: {
+    start?: { generation: number; at: string };
+    signals?: Record<string, { token: string; step: Step; at: string }>;
+  };
+  /**
+   * The instant by which the engine must next act on this ticket: its next SLA instant, or when
+   * a pending start or signal was written. Absent once nothing can fall due (closed tickets).
+   * The store keeps a sparse index on it (`listDue`), so the reconciler finds stranded tickets
+   * without reading the open ones.
+   */
+  dueBy?: string;
 }
 
 export interface Page<T> {
@@ -98,6 +118,8 @@ export interface TicketStore {
   scanPeriod(from: string, to: string): AsyncIterable<Ticket[]>;
   /** Open tickets (for re-attaching executions). */
   openTickets(): AsyncIterable<Ticket[]>;
+  /** Ids of tickets whose `dueBy` is at or before `before`, oldest first (the reconciler's query). */
+  listDue(before: string, limit: number, cursor?: string): Promise<Page<string>>;
   putBreaches(ticket: Ticket, breaches: Breach[]): Promise<void>;
   listBreaches(filter: BreachFilter, limit: number, cursor?: string): Promise<Page<BreachRecord>>;
   /** Conditional put: false when this notification was already recorded (a retried task). */

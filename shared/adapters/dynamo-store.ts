@@ -110,6 +110,9 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
       t,
       tokens: r.tokens,
       ...(r.requestHash ? { requestHash: r.requestHash } : {}),
+      ...(r.run ? { run: r.run } : {}),
+      ...(r.pending ? { pending: r.pending } : {}),
+      ...(r.dueBy ? { dueBy: r.dueBy } : {}),
       gk1: 'TICKET',
       gs1: key,
       ...(lead ? { gk2: `U#${lead.unitId}`, gs2: key } : {}),
@@ -125,6 +128,9 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
       ticket: item.t as Ticket,
       tokens: (item.tokens as StoredTicket['tokens']) ?? {},
       ...(item.requestHash ? { requestHash: item.requestHash as string } : {}),
+      ...(item.run ? { run: item.run as StoredTicket['run'] } : {}),
+      ...(item.pending ? { pending: item.pending as StoredTicket['pending'] } : {}),
+      ...(item.dueBy ? { dueBy: item.dueBy as string } : {}),
     };
   }
 
@@ -343,6 +349,43 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
         cursor = page.nextCursor;
       } while (cursor);
     }
+  }
+
+  /**
+   * Interim: walks the open tickets. The sparse due index (issue 16's store work) replaces this
+   * with one query per shard, so the reconciler's cost follows the stranded tickets only.
+   */
+  async listDue(before: string, limit: number, cursor?: string): Promise<Page<string>> {
+    const due: { id: string; at: string }[] = [];
+    const byStatus = await Promise.all(
+      ['received', 'dispatched', 'acknowledged', 'in_progress', 'resolved', 'reopened', 'returned'].map(
+        async (status) => {
+          const out: { id: string; at: string }[] = [];
+          let startKey: Record<string, unknown> | undefined;
+          do {
+            const page = await this.query({
+              IndexName: gsiNames.byStatus,
+              KeyConditionExpression: 'gk4 = :pk',
+              FilterExpression: 'dueBy <= :before',
+              ExpressionAttributeValues: { ':pk': `S#${status}`, ':before': before },
+              ProjectionExpression: 'pk, dueBy',
+              ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+            });
+            for (const i of page.Items ?? []) out.push({ id: String(i.pk).slice(2), at: String(i.dueBy) });
+            startKey = page.LastEvaluatedKey;
+          } while (startKey);
+          return out;
+        },
+      ),
+    );
+    for (const list of byStatus) due.push(...list);
+    due.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : 1));
+    const offset = cursor ? Number.parseInt(cursor, 10) || 0 : 0;
+    const items = due.slice(offset, offset + limit).map((d) => d.id);
+    return {
+      items,
+      ...(offset + limit < due.length ? { nextCursor: String(offset + limit) } : {}),
+    };
   }
 
   // ------------------------------------------------------------------------------------------
