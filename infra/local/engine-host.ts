@@ -77,6 +77,15 @@ function namedError(name: string, message: string): Error {
   return err;
 }
 
+/** Every error name some Retry of the definition retries (States.Timeout aside). */
+function retriedErrors(states: Record<string, AslState>): ReadonlySet<string> {
+  const out = new Set<string>();
+  for (const s of taskStates(states).values())
+    for (const r of (s as { Retry?: { ErrorEquals: string[]; MaxAttempts?: number }[] }).Retry ?? [])
+      if (r.MaxAttempts !== 0) for (const e of r.ErrorEquals) out.add(e);
+  return out;
+}
+
 /** Every Task state of the definition (Map/Parallel bodies included) by name. */
 function taskStates(
   states: Record<string, AslState>,
@@ -106,6 +115,12 @@ export class LocalWorkflow implements WorkflowPort {
   readonly transitionsByTicket = new Map<string, number>();
   /** Task handler invocations still running (tests wait for zero before moving the clock). */
   private inFlight = 0;
+  /**
+   * Tasks that failed with an error the ASL retries, per ticket, until the ticket's next task
+   * starts: the engine is sleeping out a backoff, which is work in flight, not a quiet engine.
+   */
+  private readonly retrying = new Map<string, number>();
+  private readonly retryable: ReadonlySet<string>;
 
   constructor(
     definition: string,
@@ -114,6 +129,7 @@ export class LocalWorkflow implements WorkflowPort {
     private readonly log: (line: string) => void = () => {},
   ) {
     const parsed = JSON.parse(definition) as { States: Record<string, AslState> };
+    this.retryable = retriedErrors(parsed.States);
     this.machine = new StateMachine(parsed as never, {
       validationOptions: { checkArn: true, checkPaths: true },
     });
@@ -127,8 +143,15 @@ export class LocalWorkflow implements WorkflowPort {
         const ticketId = ((event as { ticketId?: unknown }).ticketId as string) ?? '';
         this.inFlight += 1;
         this.busyTickets.set(ticketId, (this.busyTickets.get(ticketId) ?? 0) + 1);
+        const sleeping = this.retrying.get(ticketId) ?? 0;
+        if (sleeping > 1) this.retrying.set(ticketId, sleeping - 1);
+        else this.retrying.delete(ticketId);
         try {
           return await handler(event);
+        } catch (err) {
+          if (this.retryable.has((err as Error).name))
+            this.retrying.set(ticketId, (this.retrying.get(ticketId) ?? 0) + 1);
+          throw err;
         } finally {
           this.inFlight -= 1;
           const left = (this.busyTickets.get(ticketId) ?? 1) - 1;
@@ -330,7 +353,7 @@ export class LocalWorkflow implements WorkflowPort {
     let quiet = 0;
     while (quiet < quietChecks) {
       await new Promise((r) => setTimeout(r, 2));
-      quiet = this.inFlight === 0 ? quiet + 1 : 0;
+      quiet = this.inFlight === 0 && this.retrying.size === 0 ? quiet + 1 : 0;
     }
   }
 

@@ -177,7 +177,11 @@ export function auditTicket(rec: AuditedRecord, engine: EngineReport, now: Date,
       continue;
     }
     if (w.stage !== e.stage || (w.unitId ?? '') !== (e.unitId ?? '')) {
-      if (!settling && !young(signal?.at)) add(e.party, 'wrong_wait', want, describeWait(w));
+      if (settling || young(signal?.at)) continue;
+      // The wait the engine holds is the one a pending signal was meant for: re-send it.
+      if (signal)
+        add(e.party, 'pending_signal', want, `${describeWait(w)}; signal pending since ${signal.at}`);
+      else add(e.party, 'wrong_wait', want, describeWait(w));
       continue;
     }
     if (!e.nextAt) continue;

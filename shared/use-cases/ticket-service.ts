@@ -98,7 +98,8 @@ async function noticeContext(
 
 /** Longest a single engine wait lasts before the timer task re-checks (and re-arms). */
 export const MAX_WAIT_MS = 14 * 24 * 3600 * 1000;
-const CONFLICT_RETRIES = 8;
+/** Lost optimistic-lock races retried in place: eleven parties of a joint dispatch arming at once need ten. */
+const CONFLICT_RETRIES = 16;
 
 /** A task of an older generation: a newer execution owns the ticket's clocks (the ASL ends it). */
 export class ExecutionSupersededError extends Error {
