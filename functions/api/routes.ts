@@ -53,6 +53,7 @@ export const routes: readonly RouteSpec[] = [
   action('feedback'),
   action('cancel'),
   action('ruling'),
+  action('reassign'),
   { method: 'GET', path: '/v1/units', fn: 'queries' },
   { method: 'GET', path: '/v1/communities', fn: 'queries' },
   { method: 'GET', path: '/v1/duty-items', fn: 'queries' },

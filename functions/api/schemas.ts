@@ -83,6 +83,10 @@ export const rulingBody = z.strictObject({
   note: z.string().trim().max(500).optional(),
 });
 
+export const reassignBody = z
+  .strictObject({ unitId: idSchema, reason: text(500) })
+  .meta({ examples: [{ unitId: 'u-street-xishan', reason: '原承办单位逾期未签收，改由属地街道办理' }] });
+
 type Role = (typeof roles)[number];
 
 export interface ActionSpec {
@@ -165,6 +169,13 @@ export const ticketActions = {
     roles: ['supervisor', 'admin'],
     status: 200,
     summary: 'A supervisor rules on a held ticket: close it, assign it to a unit, or reopen it.',
+  },
+  reassign: {
+    body: reassignBody,
+    roles: ['supervisor', 'admin'],
+    status: 200,
+    summary:
+      'A supervisor (within its street) or admin hands any open, unresolved ticket to another lead unit (改派): the old lead’s clocks close, the new lead gets fresh clocks from now and is dispatched. The unit must be one of the street’s own units or a city department.',
   },
 } as const satisfies Record<ActionName, ActionSpec>;
 export type TicketActionName = keyof typeof ticketActions;

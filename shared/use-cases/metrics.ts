@@ -77,7 +77,7 @@ export class UnitMetricsAccumulator {
         m.acknowledgedOnTime += 1;
       const arrive = clocks.find((c) => c.stage === 'arrive');
       if (a.arrivedAt && arrive && Date.parse(a.arrivedAt) <= Date.parse(arrive.dueAt)) m.arrivedOnTime += 1;
-      if (a.status === 'returned') m.returned += 1;
+      if (a.status === 'returned' && !a.reassignedAt) m.returned += 1;
       if (a.role === 'lead' && a.status !== 'returned') {
         const resolveClock = [...clocks].reverse().find((c) => c.stage === 'resolve');
         const resolvedAt =
