@@ -8,12 +8,14 @@ import type { Server } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { handler as adminConfig } from '../../functions/api/admin-config';
+import { handler as exportsHandler } from '../../functions/api/exports';
 import { handler as links } from '../../functions/api/links';
 import { handler as open311 } from '../../functions/api/open311';
 import { handler as queries } from '../../functions/api/queries';
 import type { RouteSpec } from '../../functions/api/routes';
 import { handler as service } from '../../functions/api/service';
 import { handler as ticketActions } from '../../functions/api/ticket-actions';
+import { handler as ticketEvidence } from '../../functions/api/ticket-evidence';
 import { handler as ticketIntake } from '../../functions/api/ticket-intake';
 import { type Deps, provideDeps } from '../../functions/lib/deps';
 import { handler as finish } from '../../functions/tasks/finish';
@@ -178,6 +180,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     open311: open311 as unknown as LambdaHandler,
     service: service as unknown as LambdaHandler,
     links: links as unknown as LambdaHandler,
+    ticketEvidence: ticketEvidence as unknown as LambdaHandler,
+    exports: exportsHandler as unknown as LambdaHandler,
   };
   const { server, url } = await startHttpServer({
     port: opts.port,
