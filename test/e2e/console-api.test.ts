@@ -161,11 +161,11 @@ describe('exports', () => {
     expect(res.headers.get('content-disposition')).toMatch(/attachment; filename="breaches-units-/);
     const book = new ExcelJS.Workbook();
     await book.xlsx.load(await res.arrayBuffer());
-    const sheet = book.worksheets[0];
-    const text = (r: number) => (sheet?.getRow(r).values as unknown[]).slice(1).map((c) => String(c ?? ''));
+    const sheet = book.worksheets[0] as ExcelJS.Worksheet;
+    const text = (r: number) => (sheet.getRow(r).values as unknown[]).slice(1).map((c) => String(c ?? ''));
     expect(text(1)[0]).toBe('超时督办 · 超时单位');
     expect(text(2)[0]).toContain('级别: 二级督办');
-    const rows = Array.from({ length: sheet?.rowCount ?? 0 }, (_, i) => text(i + 1));
+    const rows = Array.from({ length: sheet.rowCount }, (_, i) => text(i + 1));
     const head = rows.findIndex((r) => r[0] === '承办单位 / 街道');
     expect(head).toBeGreaterThan(0);
     const total = rows.find((r) => r[0] === '合计');
