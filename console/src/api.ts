@@ -105,6 +105,7 @@ export async function request<S extends z.ZodType>(
   method: 'GET' | 'POST',
   path: string,
   body?: unknown,
+  extraHeaders: Record<string, string> = {},
 ): Promise<z.infer<S>> {
   const s = currentSession();
   let res: Response;
@@ -115,6 +116,7 @@ export async function request<S extends z.ZodType>(
         accept: 'application/json',
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
         ...(s ? { authorization: `Bearer ${s.token}` } : {}),
+        ...extraHeaders,
       },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });

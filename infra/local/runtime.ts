@@ -3,9 +3,8 @@
  * ASL on the local engine bound to the Lambda handlers, the HTTP API with its authorizer, the
  * console, and the simulated clock. Open tickets are re-attached to fresh executions at start-up.
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { extname, join, normalize } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { handler as adminConfig } from '../../functions/api/admin-config';
 import { handler as exportsHandler } from '../../functions/api/exports';
@@ -35,11 +34,12 @@ import {
   taskFunctionBySubstitution,
 } from '../../workflows/contract';
 import { LocalWorkflow } from './engine-host';
-import { type LambdaHandler, lambdaContext, type StaticSite, startHttpServer } from './http-server';
+import { type LambdaHandler, lambdaContext, startHttpServer } from './http-server';
 import { linkSecretForDataDir } from './link-secret';
 import { LocalAuth } from './local-auth';
 import { PrintingOutbox } from './outbox';
 import { type SchedulingClock, SimClock } from './sim-clock';
+import { staticSite } from './static-site';
 import { LOCAL_TABLE, type LocalStore, type StoreTransport, startStore } from './store-server';
 
 export interface RuntimeOptions {
@@ -76,28 +76,6 @@ export interface Runtime {
   store: LocalStore;
   resumed: number;
   stop(): Promise<void>;
-}
-
-const types: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.json': 'application/json',
-  '.map': 'application/json',
-  '.ico': 'image/x-icon',
-};
-
-function staticSite(dir: string): StaticSite {
-  return {
-    get(path) {
-      const rel = normalize(path === '/' ? '/index.html' : path).replace(/^(\.\.[/\\])+/, '');
-      const file = join(dir, rel);
-      if (!file.startsWith(dir) || !existsSync(file) || !statSync(file).isFile()) return undefined;
-      return { body: readFileSync(file), type: types[extname(file)] ?? 'application/octet-stream' };
-    },
-  };
 }
 
 /** A token bucket for intake admission (the embedded runtime protects its single store). */
