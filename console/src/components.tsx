@@ -262,14 +262,14 @@ export function rowLink(hrefValue: string) {
 /** A scrolling table box: focusable and named, so keyboard users can scroll it (axe: scrollable-region-focusable). */
 export function TableWrap(props: { label: string; tall?: boolean; children: ComponentChildren }) {
   return (
-    <div
+    <section
       class={`table-wrap ${props.tall ? 'tall' : ''}`}
+      // biome-ignore lint/a11y/noNoninteractiveTabindex: a box that scrolls must take focus, or keyboard users cannot scroll it (WCAG 2.1.1; axe scrollable-region-focusable).
       tabIndex={0}
-      role="region"
       aria-label={t('common.scrollRegion', { label: props.label })}
     >
       {props.children}
-    </div>
+    </section>
   );
 }
 

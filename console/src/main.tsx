@@ -124,7 +124,7 @@ function CodeSearch() {
   return (
     <form
       class="code-search"
-      role="search"
+      aria-label={t('search.label')}
       onSubmit={(e) => {
         e.preventDefault();
         const c = code.replace(/\s+/g, '').toUpperCase();
