@@ -38,7 +38,12 @@ async function axe(p: Page, where: string) {
   const result = await new AxeBuilder({ page: p }).withTags(['wcag2a', 'wcag2aa', 'wcag21aa']).analyze();
   for (const v of result.violations) {
     if (v.impact === 'serious' || v.impact === 'critical') {
-      findings.push(`${where}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+      findings.push(
+        `${where}: ${v.id} (${v.impact}) ${v.nodes
+          .map((n) => n.target.join(' '))
+          .slice(0, 3)
+          .join(', ')}`,
+      );
     }
   }
 }
@@ -149,7 +154,10 @@ describe('a street supervisor on a phone (390 px)', () => {
           ...[...r.querySelectorAll('td.num')].map((c) => c.textContent?.trim() ?? ''),
         ]),
       );
-    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-export="xlsx"]').click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('[data-export="xlsx"]').click(),
+    ]);
     expect(download.suggestedFilename()).toMatch(/^breaches-units-.*\.xlsx$/);
     const book = new ExcelJS.Workbook();
     await book.xlsx.readFile(await download.path());
@@ -177,7 +185,9 @@ describe('a street supervisor on a phone (390 px)', () => {
   it('reassigns the late ticket to a unit of the street, whose clock starts now', async () => {
     const picker = page.locator('#reassign-unit');
     await picker.waitFor();
-    const offered = await picker.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    const offered = await picker
+      .locator('option')
+      .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
     expect(offered).toContain(POLICE);
     expect(offered).not.toContain('u-police-lailongmen');
     await page.locator('#reassign-unit-q').fill('派出所');
@@ -189,7 +199,9 @@ describe('a street supervisor on a phone (390 px)', () => {
     await page.getByTestId('timeline').locator('[data-type="reassigned"]').waitFor();
     const admin = await api.token({ role: 'admin' });
     const after = await api.call<Ticket>('GET', `/v1/tickets/${late.id}`, admin);
-    expect(after.body.assignments.find((a) => a.role === 'lead' && a.status !== 'returned')?.unitId).toBe(POLICE);
+    expect(after.body.assignments.find((a) => a.role === 'lead' && a.status !== 'returned')?.unitId).toBe(
+      POLICE,
+    );
   });
 
   it('decides the pending extension from "waiting for me"', async () => {
@@ -242,7 +254,9 @@ describe('a street supervisor on a phone (390 px)', () => {
       `/v1/notifications?ticketId=${late.id}`,
       admin,
     );
-    const link = notes.body.items.map((n) => /https?:\/\/\S+\/l\/[A-Za-z0-9]+/.exec(n.text)?.[0]).find(Boolean);
+    const link = notes.body.items
+      .map((n) => /https?:\/\/\S+\/l\/[A-Za-z0-9]+/.exec(n.text)?.[0])
+      .find(Boolean);
     expect(link).toBeDefined();
     const phone = await context.newPage();
     await phone.setViewportSize({ width: 390, height: 844 });
