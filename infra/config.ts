@@ -51,6 +51,14 @@ export interface StageConfig {
   breachSpikeThreshold: number;
   /** Cognito feature plan: `plus` turns on threat protection (adaptive auth, leaked passwords). */
   userPoolFeaturePlan: 'essentials' | 'plus';
+  /**
+   * Reserved concurrency of each lifecycle task function: a 17:30 wave can never take every
+   * concurrent execution of the account from the API (and the API never starves the clocks).
+   * Unset in dev: new accounts have too little concurrency to reserve any.
+   */
+  taskConcurrency?: number;
+  /** Minutes between reconciler runs (the clock audit over the due index). */
+  reconcileEveryMinutes: number;
 }
 
 const defaults: Record<DeployStage, StageConfig> = {
@@ -66,6 +74,7 @@ const defaults: Record<DeployStage, StageConfig> = {
     apiThrottle: { rateLimit: 20, burstLimit: 40 },
     breachSpikeThreshold: 5,
     userPoolFeaturePlan: 'essentials',
+    reconcileEveryMinutes: 5,
   },
   prod: {
     stage: 'prod',
@@ -81,6 +90,9 @@ const defaults: Record<DeployStage, StageConfig> = {
     apiThrottle: { rateLimit: 100, burstLimit: 200 },
     breachSpikeThreshold: 20,
     userPoolFeaturePlan: 'plus',
+    // 20,000 timeouts spread over five minutes ≈ 70 a second × ~0.2 s ≈ 15 busy: room for bursts.
+    taskConcurrency: 100,
+    reconcileEveryMinutes: 5,
   },
 };
 

@@ -19,6 +19,7 @@ import {
   calendarBody,
   calendarView,
   calendarWritten,
+  clockAuditView,
   communityList,
   communityView,
   configVersionList,
@@ -101,6 +102,7 @@ const responseComponents: [string, z.ZodType][] = [
   ['ConfigVersion', configVersionRow],
   ['ConfigVersionList', configVersionList],
   ['Board', boardView],
+  ['ClockAudit', clockAuditView],
   ['UnitWritten', unitWritten],
   ['DutyItemWritten', dutyItemWritten],
   ['SlaPolicyWritten', slaPolicyWritten],
@@ -420,6 +422,14 @@ const docs: Record<string, OperationDoc> = {
     roles: ['supervisor', 'admin'],
     query: rankingExportQuery,
     success: { status: 200, description: 'The file (attachment)', contentType: 'application/octet-stream' },
+  },
+  'GET /v1/admin/clock-audit': {
+    tag: 'Oversight',
+    summary: 'The clock audit: every open party whose SLA clock does not run as its ticket record says',
+    description:
+      'Compares each open ticket with the workflow engine: a party with no armed wait, a wait for the wrong stage or instant, an SLA instant long past with nothing recorded, a start or signal never delivered. The embedded runtime audits every open ticket; on AWS the tickets whose next instant passed the grace period ago. The reconciler repairs what it finds.',
+    roles: ['admin'],
+    success: { status: 200, component: 'ClockAudit', description: 'The findings' },
   },
   'PUT /v1/units/{id}': {
     tag: 'Configuration',

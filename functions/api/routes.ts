@@ -15,17 +15,10 @@ export const apiFunctions = {
   ticketEvidence: 'functions/api/ticket-evidence.ts',
   /** Lists as Excel or CSV files: its own function, so exceljs weighs on no other cold start. */
   exports: 'functions/api/exports.ts',
+  /** The clock audit (admin): every open party whose clock is not running as its record says. */
+  clockAudit: 'functions/api/clock-audit.ts',
 } as const;
 export type ApiFunction = keyof typeof apiFunctions;
-
-export const taskFunctions = {
-  startStage: 'functions/tasks/start-stage.ts',
-  onTimer: 'functions/tasks/on-timer.ts',
-  finish: 'functions/tasks/finish.ts',
-  /** Not a lifecycle state: keeps e-mail subscriptions in step with the configuration (AWS only). */
-  syncSubscriptions: 'functions/tasks/sync-subscriptions.ts',
-} as const;
-export type TaskFunction = keyof typeof taskFunctions;
 
 export interface RouteSpec {
   method: 'GET' | 'POST' | 'PUT';
@@ -75,6 +68,7 @@ export const routes: readonly RouteSpec[] = [
   { method: 'GET', path: '/v1/exports/breaches', fn: 'exports' },
   { method: 'GET', path: '/v1/exports/tickets', fn: 'exports' },
   { method: 'GET', path: '/v1/exports/rankings', fn: 'exports' },
+  { method: 'GET', path: '/v1/admin/clock-audit', fn: 'clockAudit' },
   { method: 'PUT', path: '/v1/units/{id}', fn: 'adminConfig' },
   { method: 'PUT', path: '/v1/duty-items/{id}', fn: 'adminConfig' },
   { method: 'PUT', path: '/v1/sla-policies/{slaClass}', fn: 'adminConfig' },

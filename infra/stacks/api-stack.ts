@@ -122,6 +122,8 @@ export class ApiStack extends Stack {
       ticketEvidence: fn('ticketEvidence').bindTable(table, 'read').bindEvidence(props.evidenceBucketName),
       // Lists as Excel/CSV files (exceljs): read-only.
       exports: fn('exports').bindTable(table, 'read'),
+      // The clock audit asks Step Functions about the tickets whose next instant passed.
+      clockAudit: fn('clockAudit').bindTable(table, 'read').bindStateMachine(stateMachine, { inspect: true }),
     };
     for (const f of [this.functions.links, this.functions.ticketEvidence]) {
       Validations.of(f.fn.role!).acknowledge({

@@ -30,8 +30,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
-import { taskFunctions } from '../../functions/api/routes';
 import { envNames } from '../../functions/lib/env';
+import { serviceTasks } from '../../workflows/tasks';
 import type { StageConfig } from '../config';
 import { AppFunction } from '../constructs/app-function';
 
@@ -184,14 +184,14 @@ export class NotificationsStack extends Stack {
   /** The e-mail subscription sync: on configuration writes (table stream) and daily. */
   private subscriptionSync(config: StageConfig, table: ITable): AppFunction {
     const fn = new AppFunction(this, 'SyncSubscriptions', {
-      entry: taskFunctions.syncSubscriptions,
+      entry: serviceTasks.syncSubscriptions.entry,
       serviceName: 'whistle-dispatch',
       logRetention: config.logRetention,
       removalPolicy: config.removalPolicy,
       memorySize: 256,
       // ~100 mailboxes: one list page, one attribute read each, a few changes.
       timeout: Duration.minutes(2),
-      description: taskFunctions.syncSubscriptions,
+      description: serviceTasks.syncSubscriptions.entry,
     }).bindTable(table, 'read');
     fn.fn.addEnvironment(envNames.topicArn, this.dispatchTopic.topicArn);
     fn.fn.addEnvironment(envNames.deadLetterQueueArn, this.deadLetterQueue.queueArn);
