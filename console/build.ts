@@ -1,34 +1,84 @@
 /**
  * Builds the admin console (static files) with esbuild: `npx tsx console/build.ts <outDir>`.
  * The embedded runtime serves the result at `/`; the CDK console stack uploads it to S3.
+ *
+ * Built for slow lines: ESM code-split by view (the rankings chunk alone carries ECharts),
+ * content-hashed names (cached for good), index.html carrying the page shell and preloading the
+ * entry, and every text file written pre-compressed beside itself (`.br`, `.gz`) for the
+ * embedded server; CloudFront compresses on its own.
  */
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
+const compressible = /\.(js|css|html|svg|json|map|txt)$/;
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
 
 export async function buildConsole(outDir: string): Promise<void> {
+  rmSync(join(outDir, 'assets'), { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
-  await build({
-    entryPoints: [join(here, 'src/main.tsx')],
+  const result = await build({
+    entryPoints: { app: join(here, 'src/main.tsx') },
     bundle: true,
+    splitting: true,
     minify: true,
     sourcemap: true,
     format: 'esm',
     target: ['chrome110', 'firefox110', 'safari16'],
-    outfile: join(outDir, 'app.js'),
+    outdir: join(outDir, 'assets'),
+    entryNames: '[name]-[hash]',
+    chunkNames: 'chunk-[hash]',
+    assetNames: '[name]-[hash]',
+    publicPath: '/assets',
+    metafile: true,
     jsx: 'automatic',
     jsxImportSource: 'preact',
-    // The console imports its stylesheet: esbuild writes app.css beside app.js.
+    // The console imports its stylesheet: esbuild writes the CSS beside the entry.
     loader: { '.css': 'css' },
     // ECharts checks process.env.NODE_ENV for its dev warnings; production drops them.
     define: { 'process.env.NODE_ENV': '"production"' },
     legalComments: 'linked',
     logLevel: 'warning',
   });
-  copyFileSync(join(here, 'index.html'), join(outDir, 'index.html'));
+  const outputs = Object.entries(result.metafile.outputs);
+  const entry =
+    outputs.find(([, o]) => o.entryPoint?.endsWith('main.tsx') && o.cssBundle !== undefined) ??
+    outputs.find(([, o]) => o.entryPoint?.endsWith('main.tsx'));
+  if (!entry) throw new Error('console build: no entry output');
+  const [entryFile, entryOut] = entry;
+  const url = (file: string) => `/${relative(outDir, file).split('\\').join('/')}`;
+  const js = url(entryFile);
+  const css = entryOut.cssBundle ? url(entryOut.cssBundle) : undefined;
+  // The entry's static imports load with it: preload them so they come in parallel.
+  const preloads = entryOut.imports.filter((i) => i.kind === 'import-statement').map((i) => url(i.path));
+  const html = readFileSync(join(here, 'index.html'), 'utf8')
+    .replace('<!--styles-->', css ? `<link rel="stylesheet" href="${css}" />` : '')
+    .replace(
+      '<!--scripts-->',
+      [
+        ...preloads.map((p) => `<link rel="modulepreload" href="${p}" />`),
+        `<script type="module" src="${js}"></script>`,
+      ].join('\n    '),
+    );
+  writeFileSync(join(outDir, 'index.html'), html);
+  for (const file of filesUnder(outDir)) {
+    if (!compressible.test(file)) continue;
+    const bytes = readFileSync(file);
+    writeFileSync(`${file}.gz`, gzipSync(bytes, { level: 9 }));
+    writeFileSync(
+      `${file}.br`,
+      brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }),
+    );
+  }
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -6,7 +6,15 @@
 
 import type { EngineReport } from './domain/clock-audit';
 import type { LinkAction, LinkGrant, LinkUse } from './domain/links';
-import type { Breach, ConfigSnapshot, NotificationKind, Stage, Ticket, TicketStatus } from './domain/model';
+import type {
+  Breach,
+  ConfigSnapshot,
+  NotificationKind,
+  SlaClass,
+  Stage,
+  Ticket,
+  TicketStatus,
+} from './domain/model';
 import type { WaitStage } from './domain/parties';
 
 export interface Clock {
@@ -69,6 +77,13 @@ export interface TicketFilter {
   breached?: boolean;
   from?: string;
   to?: string;
+  slaClass?: SlaClass;
+  /** The ticket's current escalation level (0..3), exactly. */
+  level?: number;
+  /** Tickets whose extension request awaits a supervisor's decision. */
+  extensionPending?: boolean;
+  /** Tickets carrying this flag (`needs_ruling`, `notification_failed`). */
+  flag?: string;
 }
 
 export interface BreachRecord extends Breach {
@@ -121,6 +136,10 @@ export interface TicketStore {
   /** One conditional write guarded by `expectedVersion`; throws VersionConflictError if it moved. */
   saveTicket(record: StoredTicket, expectedVersion: number): Promise<StoredTicket>;
   listTickets(filter: TicketFilter, limit: number, cursor?: string): Promise<Page<Ticket>>;
+  /** The ticket a code (`WD…`, as on the SMS and the phone page) names, if any. */
+  findTicketIdByCode(code: string): Promise<string | undefined>;
+  /** Several tickets by id (missing ids are skipped), for lists that join tickets to rows. */
+  getTickets(ids: readonly string[]): Promise<Ticket[]>;
   /** Every ticket created in [from, to), streamed page by page (metrics, reports). */
   scanPeriod(from: string, to: string): AsyncIterable<Ticket[]>;
   /** Open tickets (for re-attaching executions). */

@@ -105,6 +105,7 @@ export async function request<S extends z.ZodType>(
   method: 'GET' | 'POST',
   path: string,
   body?: unknown,
+  extraHeaders: Record<string, string> = {},
 ): Promise<z.infer<S>> {
   const s = currentSession();
   let res: Response;
@@ -115,6 +116,7 @@ export async function request<S extends z.ZodType>(
         accept: 'application/json',
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
         ...(s ? { authorization: `Bearer ${s.token}` } : {}),
+        ...extraHeaders,
       },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
@@ -142,3 +144,30 @@ export async function request<S extends z.ZodType>(
 export const get = <S extends z.ZodType>(schema: S, path: string) => request(schema, 'GET', path);
 export const post = <S extends z.ZodType>(schema: S, path: string, body: unknown) =>
   request(schema, 'POST', path, body);
+
+/**
+ * Download an export (`/v1/exports/...`) with the bearer token: fetched as a blob and saved under
+ * the name the server gives in Content-Disposition (the browser cannot send the header on a link).
+ */
+export async function download(path: string): Promise<void> {
+  const s = currentSession();
+  let res: Response;
+  try {
+    res = await fetch(path, { headers: s ? { authorization: `Bearer ${s.token}` } : {} });
+  } catch (err) {
+    throw new ApiError(0, { title: 'Network error', detail: (err as Error).message });
+  }
+  if (!res.ok) throw new ApiError(res.status, await parseProblem(res));
+  const disposition = res.headers.get('content-disposition') ?? '';
+  const utf8 = /filename\*=UTF-8''([^;]+)/.exec(disposition)?.[1];
+  const plain = /filename="([^"]+)"/.exec(disposition)?.[1];
+  const name = utf8 ? decodeURIComponent(utf8) : (plain ?? 'export');
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

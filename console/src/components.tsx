@@ -1,8 +1,8 @@
 /** Small building blocks shared by the views: cards, badges, sortable headers, async state. */
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { ApiError } from './api';
-import { t, tv } from './i18n';
+import { ApiError, download } from './api';
+import { lang, t, tv } from './i18n';
 
 export function Card(props: {
   title?: ComponentChildren;
@@ -253,4 +253,128 @@ export function rowLink(hrefValue: string) {
       location.hash = hrefValue.replace(/^#/, '');
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scroll regions, unit pickers, exports
+// ---------------------------------------------------------------------------------------------
+
+/** A scrolling table box: focusable and named, so keyboard users can scroll it (axe: scrollable-region-focusable). */
+export function TableWrap(props: { label: string; tall?: boolean; children: ComponentChildren }) {
+  return (
+    <section
+      class={`table-wrap ${props.tall ? 'tall' : ''}`}
+      // biome-ignore lint/a11y/noNoninteractiveTabindex: a box that scrolls must take focus, or keyboard users cannot scroll it (WCAG 2.1.1; axe scrollable-region-focusable).
+      tabIndex={0}
+      aria-label={t('common.scrollRegion', { label: props.label })}
+    >
+      {props.children}
+    </section>
+  );
+}
+
+export interface PickerUnit {
+  id: string;
+  name: string;
+  kind: string;
+  streetId?: string | undefined;
+}
+
+/**
+ * A searchable unit picker: a filter box over a native listbox, the street's own units first,
+ * then the city departments. `units` is already scoped to what the caller may pick.
+ */
+export function UnitPicker(props: {
+  id: string;
+  label: string;
+  units: readonly PickerUnit[];
+  value: string;
+  onChange: (id: string) => void;
+  streetId?: string | undefined;
+  allowAll?: boolean;
+  size?: number;
+}) {
+  const [q, setQ] = useState('');
+  const needle = q.trim().toLowerCase();
+  const shown = props.units.filter(
+    (u) => !needle || u.name.toLowerCase().includes(needle) || u.id.includes(needle),
+  );
+  const local = shown.filter((u) => u.streetId);
+  const city = shown.filter((u) => !u.streetId);
+  const byName = (a: PickerUnit, b: PickerUnit) =>
+    (a.kind === 'street' ? 0 : 1) - (b.kind === 'street' ? 0 : 1) || a.name.localeCompare(b.name, 'zh-CN');
+  const option = (u: PickerUnit) => (
+    <option key={u.id} value={u.id}>
+      {u.name}
+    </option>
+  );
+  return (
+    <div class="field wide unit-picker">
+      <label for={`${props.id}-q`}>{props.label}</label>
+      <input
+        id={`${props.id}-q`}
+        type="search"
+        value={q}
+        placeholder={t('ticket.unitSearch')}
+        aria-controls={props.id}
+        onInput={(e) => setQ(e.currentTarget.value)}
+      />
+      <select
+        id={props.id}
+        aria-label={props.label}
+        size={props.size ?? 1}
+        value={props.value}
+        onChange={(e) => props.onChange(e.currentTarget.value)}
+      >
+        {props.allowAll ? <option value="">{t('common.all')}</option> : null}
+        {!props.allowAll && !props.value ? <option value="">—</option> : null}
+        {local.length ? (
+          <optgroup label={t('ticket.streetUnits')}>{[...local].sort(byName).map(option)}</optgroup>
+        ) : null}
+        {city.length ? (
+          <optgroup label={t('ticket.cityDepts')}>{[...city].sort(byName).map(option)}</optgroup>
+        ) : null}
+      </select>
+      {shown.length === 0 ? <span class="muted small">{t('ticket.unitNone')}</span> : null}
+    </div>
+  );
+}
+
+/** Excel, CSV and print for a list: the server writes the file with the same filters. */
+export function ExportBar(props: { path: string; query: Record<string, string | number | undefined> }) {
+  const [busy, setBusy] = useState<string>();
+  const [error, setError] = useState<unknown>();
+  const go = async (format: 'xlsx' | 'csv') => {
+    setBusy(format);
+    setError(undefined);
+    try {
+      const q = new URLSearchParams();
+      const all: Record<string, string | number | undefined> = { ...props.query, format, lang: lang() };
+      for (const [k, v] of Object.entries(all)) if (v !== undefined && v !== '') q.set(k, String(v));
+      await download(`${props.path}?${q}`);
+    } catch (err) {
+      setError(err);
+    }
+    setBusy(undefined);
+  };
+  return (
+    <div class="export-bar no-print">
+      <button
+        type="button"
+        class="btn"
+        disabled={Boolean(busy)}
+        onClick={() => go('xlsx')}
+        data-export="xlsx"
+      >
+        {busy === 'xlsx' ? t('export.busy') : t('export.excel')}
+      </button>
+      <button type="button" class="btn" disabled={Boolean(busy)} onClick={() => go('csv')} data-export="csv">
+        {busy === 'csv' ? t('export.busy') : t('export.csv')}
+      </button>
+      <button type="button" class="btn btn-ghost" onClick={() => window.print()}>
+        {t('export.print')}
+      </button>
+      {error ? <ProblemBox error={error} /> : null}
+    </div>
+  );
 }

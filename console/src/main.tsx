@@ -3,19 +3,55 @@
  * breaches, the live board and rankings; every role can read tickets it may see and the config.
  */
 import './styles.css';
-import { type ComponentChildren, render } from 'preact';
+import { type ComponentChildren, type ComponentType, render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { currentSession, onSessionChange, type Session, setSession } from './api';
+import { currentSession, get, onSessionChange, type Session, setSession } from './api';
+import { Loading, useInterval } from './components';
 import { type Lang, lang, type MessageKey, setLang, t } from './i18n';
 import { type Refs, resetRefs, useRefs } from './refs';
 import { href, navigate, type Route, useRoute } from './router';
-import { BoardView } from './views/board';
-import { BreachesView } from './views/breaches';
-import { ConfigView } from './views/config';
-import { RankingsView } from './views/rankings';
+import { inboxSchema } from './schemas';
 import { LangSwitch, SignIn } from './views/sign-in';
-import { TicketView } from './views/ticket';
-import { TicketsView } from './views/tickets';
+
+/**
+ * Views load on demand (esbuild splits each into its own chunk): the shell and the first list
+ * arrive first on a slow line; ECharts comes only with the rankings.
+ */
+type ViewProps = { route: Route; session: Session };
+const loaders: Record<string, () => Promise<ComponentType<ViewProps>>> = {
+  breaches: () =>
+    import('./views/breaches').then((m) => (p: ViewProps) => <m.BreachesView route={p.route} />),
+  board: () => import('./views/board').then((m) => () => <m.BoardView />),
+  inbox: () => import('./views/inbox').then((m) => () => <m.InboxView />),
+  new: () =>
+    import('./views/new-ticket').then((m) => (p: ViewProps) => <m.NewTicketView session={p.session} />),
+  tickets: () => import('./views/tickets').then((m) => (p: ViewProps) => <m.TicketsView route={p.route} />),
+  ticket: () =>
+    import('./views/ticket').then((m) => (p: ViewProps) => (
+      <m.TicketView id={p.route.path[1] ?? ''} session={p.session} />
+    )),
+  rankings: () =>
+    import('./views/rankings').then((m) => (p: ViewProps) => <m.RankingsView route={p.route} />),
+  config: () =>
+    import('./views/config').then((m) => (p: ViewProps) => (
+      <m.ConfigView tab={p.route.path[1] ?? 'duty-items'} route={p.route} session={p.session} />
+    )),
+};
+const loaded = new Map<string, ComponentType<ViewProps>>();
+
+function Lazy(props: { name: string } & ViewProps) {
+  const [, setTick] = useState(0);
+  const View = loaded.get(props.name);
+  useEffect(() => {
+    if (View) return;
+    const load = loaders[props.name];
+    load?.().then((c) => {
+      loaded.set(props.name, c);
+      setTick((n) => n + 1);
+    });
+  }, [props.name]);
+  return View ? <View route={props.route} session={props.session} /> : <Loading />;
+}
 
 const oversight = (s: Session) => s.role === 'admin' || s.role === 'supervisor';
 
@@ -27,10 +63,12 @@ interface NavItem {
 }
 
 const mainNav: NavItem[] = [
+  { path: 'inbox', key: 'nav.inbox', icon: '✉' },
   { path: 'breaches', key: 'nav.breaches', icon: '⚑', oversight: true },
   { path: 'board', key: 'nav.board', icon: '◉', oversight: true },
   { path: 'tickets', key: 'nav.tickets', icon: '☰' },
   { path: 'rankings', key: 'nav.rankings', icon: '▤', oversight: true },
+  { path: 'new', key: 'nav.newTicket', icon: '＋' },
 ];
 const configNav: NavItem[] = [
   { path: 'config/duty-items', key: 'nav.dutyItems', icon: '≡' },
@@ -39,7 +77,7 @@ const configNav: NavItem[] = [
   { path: 'config/calendar', key: 'nav.calendar', icon: '▣' },
 ];
 
-function NavLink(props: { item: NavItem; route: Route }) {
+function NavLink(props: { item: NavItem; route: Route; count?: number | undefined }) {
   const here = props.route.path.join('/');
   const active =
     here === props.item.path || (props.item.path === 'tickets' && props.route.path[0] === 'tickets');
@@ -54,8 +92,72 @@ function NavLink(props: { item: NavItem; route: Route }) {
           {props.item.icon}
         </span>
         {t(props.item.key)}
+        {props.count ? (
+          <span class="nav-count" data-testid={`count-${props.item.path}`}>
+            {props.count}
+          </span>
+        ) : null}
       </a>
     </li>
+  );
+}
+
+/** The count of what waits for the signed-in person, refreshed every 30 seconds. */
+function useInboxCount(): number | undefined {
+  const [n, setN] = useState<number>();
+  const load = () =>
+    get(inboxSchema, '/v1/inbox').then(
+      (r) => setN(r.counts.total ?? r.items.length),
+      () => undefined,
+    );
+  useEffect(() => {
+    load();
+  }, []);
+  useInterval(load, 30_000, true);
+  return n;
+}
+
+/** Find a ticket by its code from any page: the ticket list filtered to that code. */
+function CodeSearch() {
+  const [code, setCode] = useState('');
+  const [invalid, setInvalid] = useState(false);
+  return (
+    <form
+      class="code-search"
+      aria-label={t('search.label')}
+      onSubmit={(e) => {
+        e.preventDefault();
+        const c = code.replace(/\s+/g, '').toUpperCase();
+        if (!/^WD[0-9A-Z]{8}$/.test(c)) {
+          setInvalid(true);
+          return;
+        }
+        setInvalid(false);
+        navigate('tickets', { code: c });
+      }}
+    >
+      <label for="code-search" class="sr-only">
+        {t('search.label')}
+      </label>
+      <input
+        id="code-search"
+        type="search"
+        value={code}
+        placeholder={t('search.placeholder')}
+        autoComplete="off"
+        aria-invalid={invalid}
+        aria-describedby={invalid ? 'code-search-error' : undefined}
+        onInput={(e) => setCode(e.currentTarget.value)}
+      />
+      <button type="submit" class="btn">
+        {t('search.go')}
+      </button>
+      {invalid ? (
+        <span id="code-search-error" class="field-error" role="alert">
+          {t('search.invalid')}
+        </span>
+      ) : null}
+    </form>
   );
 }
 
@@ -65,7 +167,7 @@ function scopeLabel(s: Session, refs: Refs | undefined) {
     return s.streetId ? (refs?.streetById.get(s.streetId)?.name ?? s.streetId) : t('auth.allStreets');
   if (s.role === 'reporter' && s.communityId)
     return refs?.communityById.get(s.communityId)?.name ?? s.communityId;
-  return s.sub;
+  return t('auth.wholeCity');
 }
 
 function Shell(props: {
@@ -76,15 +178,20 @@ function Shell(props: {
 }) {
   const { session, route } = props;
   const { refs } = useRefs();
-  const items = mainNav.filter((i) => !i.oversight || oversight(session));
+  const raises = session.role === 'reporter' || session.role === 'admin';
+  const items = mainNav.filter((i) => (!i.oversight || oversight(session)) && (i.path !== 'new' || raises));
   const scope = scopeLabel(session, refs);
+  const waiting = useInboxCount();
+  const [menu, setMenu] = useState(false);
+  // A phone's drawer closes once a page is chosen.
+  useEffect(() => setMenu(false), [route]);
   return (
-    <div class="shell">
+    <div class={`shell ${menu ? 'menu-open' : ''}`}>
       {/* A button, not a #main link: the hash belongs to the router. */}
       <button type="button" class="skip" onClick={() => document.getElementById('main')?.focus()}>
         {t('app.skip')}
       </button>
-      <aside class="sidebar">
+      <aside class="sidebar" id="sidebar">
         <div class="brand">
           <span class="logo" aria-hidden="true">
             哨
@@ -97,7 +204,7 @@ function Shell(props: {
         <nav aria-label={t('nav.main')}>
           <ul>
             {items.map((i) => (
-              <NavLink key={i.path} item={i} route={route} />
+              <NavLink key={i.path} item={i} route={route} count={i.path === 'inbox' ? waiting : undefined} />
             ))}
           </ul>
           <div class="nav-group">{t('nav.config')}</div>
@@ -118,10 +225,21 @@ function Shell(props: {
       </aside>
       <div class="content">
         <header class="topbar">
+          <button
+            type="button"
+            class="btn btn-ghost menu-button"
+            aria-expanded={menu}
+            aria-controls="sidebar"
+            onClick={() => setMenu(!menu)}
+          >
+            <span aria-hidden="true">☰</span> {menu ? t('app.closeMenu') : t('app.menu')}
+            {waiting ? <span class="nav-count">{waiting}</span> : null}
+          </button>
           <div class="who">
             <span class={`role-chip role-${session.role}`}>{t(`role.${session.role}`)}</span>
             <span class="scope">{scope}</span>
           </div>
+          <CodeSearch />
           <div class="topbar-tools">
             <LangSwitch onLang={props.onLang} />
             <button
@@ -147,20 +265,9 @@ function Shell(props: {
 function View(props: { route: Route; session: Session }) {
   const { route, session } = props;
   const [first, second] = route.path;
-  switch (first) {
-    case 'breaches':
-      return <BreachesView route={route} />;
-    case 'board':
-      return <BoardView />;
-    case 'tickets':
-      return second ? <TicketView id={second} session={session} /> : <TicketsView route={route} />;
-    case 'rankings':
-      return <RankingsView route={route} />;
-    case 'config':
-      return <ConfigView tab={second ?? 'duty-items'} route={route} session={session} />;
-    default:
-      return null;
-  }
+  const name = first === 'tickets' && second ? 'ticket' : (first ?? '');
+  if (!loaders[name]) return null;
+  return <Lazy key={name} name={name} route={route} session={session} />;
 }
 
 function App() {
@@ -182,9 +289,9 @@ function App() {
   useEffect(() => {
     if (!session) return;
     const first = route.path[0] ?? '';
-    const known = ['breaches', 'board', 'tickets', 'rankings', 'config'].includes(first);
+    const known = ['inbox', 'breaches', 'board', 'tickets', 'rankings', 'config', 'new'].includes(first);
     const forbidden = mainNav.some((i) => i.path === first && i.oversight) && !oversight(session);
-    if (!known || forbidden) navigate(oversight(session) ? 'breaches' : 'tickets');
+    if (!known || forbidden) navigate(oversight(session) ? 'breaches' : 'inbox');
   }, [session, route]);
 
   useEffect(() => {
@@ -207,4 +314,8 @@ function App() {
 
 setLang(lang());
 const root = document.getElementById('app');
-if (root) render(<App />, root);
+if (root) {
+  // index.html shows a static shell while this script loads; the app replaces it.
+  root.replaceChildren();
+  render(<App />, root);
+}

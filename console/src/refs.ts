@@ -58,6 +58,15 @@ async function load(): Promise<Refs> {
   };
 }
 
+/**
+ * Units the caller may pick in filters and for reassignment: a street's own units and the city
+ * departments (never another street's units); everything for the whole city.
+ */
+export function unitsServing(refs: Refs | undefined, streetId: string | undefined): Unit[] {
+  const all = refs?.units ?? [];
+  return streetId ? all.filter((u) => !u.streetId || u.streetId === streetId) : all;
+}
+
 export function loadRefs(): Promise<Refs> {
   cached ??= load().catch((err: unknown) => {
     cached = undefined;

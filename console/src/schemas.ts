@@ -245,3 +245,83 @@ export const cognitoAuthSchema = z.object({
   ChallengeName: opt,
   Session: opt,
 });
+
+const counts = {
+  lateStages: z.number(),
+  tickets: z.number(),
+  open: z.number(),
+  byLevel: z.object({ 1: z.number(), 2: z.number(), 3: z.number() }),
+};
+export const breachSummarySchema = z.object({
+  totals: z.object({ ...counts, rows: z.number(), units: z.number() }),
+  byStreet: z.array(z.object({ streetId: z.string(), ...counts, units: z.number() })),
+  byUnit: z.array(
+    z.object({
+      unitId: z.string(),
+      unitStreetId: opt,
+      ...counts,
+      maxLevel: z.number(),
+      lastBreachedAt: z.string(),
+    }),
+  ),
+  byTicket: z.array(
+    z.object({
+      ticketId: z.string(),
+      code: z.string(),
+      title: opt,
+      streetId: z.string(),
+      status: opt,
+      lateStages: z.number(),
+      open: z.number(),
+      maxLevel: z.number(),
+      units: z.array(z.string()),
+      stages: z.array(z.string()),
+      firstDueAt: z.string(),
+      lastBreachedAt: z.string(),
+    }),
+  ),
+  truncated: z.boolean(),
+});
+export type BreachSummary = z.infer<typeof breachSummarySchema>;
+
+export const inboxSchema = z.object({
+  items: z.array(
+    z.object({
+      kind: z.string(),
+      ticketId: z.string(),
+      code: z.string(),
+      title: z.string(),
+      status: z.string(),
+      streetId: z.string(),
+      communityId: z.string(),
+      since: z.string(),
+      escalationLevel: z.number(),
+      unitId: opt,
+      detail: opt,
+      workingDays: z.number().optional(),
+    }),
+  ),
+  counts: z.record(z.string(), z.number()),
+});
+export type Inbox = z.infer<typeof inboxSchema>;
+
+export const streetMetricsRowSchema = z.object({
+  streetId: z.string(),
+  received: z.number(),
+  acknowledgedOnTime: z.number(),
+  resolved: z.number(),
+  resolvedOnTime: z.number(),
+  returned: z.number(),
+  reopened: z.number(),
+  verdicts: z.number(),
+  satisfied: z.number(),
+  breaches: z.number(),
+  responseRate: rate,
+  resolutionRate: rate,
+  satisfactionRate: rate,
+});
+export type StreetMetricsRow = z.infer<typeof streetMetricsRowSchema>;
+export const streetMetricsSchema = z.object({ from: opt, to: opt, items: z.array(streetMetricsRowSchema) });
+
+export const evidenceSlotSchema = z.object({ name: z.string(), url: z.string() });
+export const openApiPathsSchema = z.object({ paths: z.record(z.string(), z.unknown()) });

@@ -10,9 +10,12 @@ import { linkActionForm, linkEvidenceSlot, linkEvidenceUpload } from './link-sch
 import { type RouteSpec, routes } from './routes';
 import {
   boardView,
+  breachExportQuery,
   breachesQuery,
   breachList,
   breachRow,
+  breachSummaryQuery,
+  breachSummaryView,
   calendarBody,
   calendarView,
   calendarWritten,
@@ -26,8 +29,10 @@ import {
   dutyItemList,
   dutyItemView,
   dutyItemWritten,
+  evidenceSlot,
   fieldErrorSchema,
   healthView,
+  inboxView,
   listTicketsQuery,
   localToken,
   localTokenBody,
@@ -45,12 +50,17 @@ import {
   open311ServiceList,
   open311ServicesQuery,
   problemSchema,
+  rankingExportQuery,
   referenceQuery,
   slaPolicyBody,
   slaPolicyList,
   slaPolicyView,
   slaPolicyWritten,
+  streetMetricsList,
+  streetMetricsRow,
   ticketActions,
+  ticketEvidenceBody,
+  ticketExportQuery,
   ticketList,
   ticketView,
   unitBody,
@@ -108,6 +118,11 @@ const responseComponents: [string, z.ZodType][] = [
   ['Open311Created', open311Created],
   ['Open311Errors', open311Errors],
   ['LinkEvidenceSlot', linkEvidenceSlot],
+  ['BreachSummary', breachSummaryView],
+  ['Inbox', inboxView],
+  ['StreetMetrics', streetMetricsRow],
+  ['StreetMetricsList', streetMetricsList],
+  ['EvidenceSlot', evidenceSlot],
 ];
 
 const actionComponentName = (name: string) =>
@@ -130,6 +145,7 @@ const requestComponents: [string, z.ZodType][] = [
   ['Open311RequestForm', open311RequestForm],
   ['LinkActionForm', linkActionForm],
   ['LinkEvidenceUpload', linkEvidenceUpload],
+  ['TicketEvidenceUpload', ticketEvidenceBody],
 ];
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -346,6 +362,66 @@ const docs: Record<string, OperationDoc> = {
     summary: 'Open tickets by status and escalation level, and flagged tickets',
     roles: ['supervisor', 'admin'],
     success: { status: 200, component: 'Board', description: 'The live board' },
+  },
+  'GET /v1/breaches/summary': {
+    tag: 'Oversight',
+    summary: 'Breaches grouped: late stages, tickets, units and streets over the whole filtered set',
+    description:
+      'The same filters as GET /v1/breaches, computed over every matching row (not a page): totals, one row per street of the tickets, per late unit (worst first) and per late ticket. A late stage is one ticket × stage × unit × deadline, counted once at the highest level it reached. A supervisor sees its street only.',
+    roles: ['supervisor', 'admin'],
+    query: breachSummaryQuery,
+    success: { status: 200, component: 'BreachSummary', description: 'The summary' },
+  },
+  'GET /v1/inbox': {
+    tag: 'Oversight',
+    summary: 'Waiting for me: the decisions and acts the caller owes, oldest first',
+    description:
+      'Supervisors and admins: `extension` (a request to decide) and `ruling` (a returned or disputed ticket), within their street. Reporters: `verdict` (a resolved ticket of their community). Units: `acknowledge` (a ticket to sign for) and `rework` (a reopened ticket they lead). New kinds may be added (a whistle to triage): show the ones you know, count the rest. `counts` has one entry per kind and `total`.',
+    roles: 'any',
+    success: { status: 200, component: 'Inbox', description: 'What waits, with counts' },
+  },
+  'GET /v1/metrics/streets': {
+    tag: 'Oversight',
+    summary: 'Per-street counts and 三率 for a period (the streets’ league table)',
+    description:
+      'Tickets created in [from, to] (the last 30 days by default), counted for the street of their community, whichever units handled them. Every street has a row. Street supervisors see every street’s aggregate row (the city publishes the table); their ticket lists stay within their street.',
+    roles: ['supervisor', 'admin'],
+    query: metricsQuery,
+    success: { status: 200, component: 'StreetMetricsList', description: 'One row per street' },
+  },
+  'POST /v1/tickets/{id}/evidence': {
+    tag: 'Ticket actions',
+    summary: 'A resolution photo from the signed-in lead unit (cite the URL in its resolve)',
+    description:
+      'Embedded runtime: the bytes come base64 in `data` and are stored at once. AWS: no `data`; the answer carries a presigned PUT for exactly this type and size. Photos are at most 350 KB (downscale first) and are served at `/l/evidence/<name>`.',
+    roles: ['unit'],
+    body: { component: 'TicketEvidenceUpload' },
+    success: { status: 201, component: 'EvidenceSlot', description: 'Where the photo is (and goes)' },
+    errors: [404, 409, 413, 422],
+  },
+  'GET /v1/exports/breaches': {
+    tag: 'Exports',
+    summary: 'The breaches as an Excel workbook or CSV: one row per breach, per late ticket or per late unit',
+    description:
+      'The filters of GET /v1/breaches (scoped the same way), over the whole filtered set; the header says what, which filters and when. `view=units` ends with per-street subtotals and the total, as the console shows them.',
+    roles: ['supervisor', 'admin'],
+    query: breachExportQuery,
+    success: { status: 200, description: 'The file (attachment)', contentType: 'application/octet-stream' },
+  },
+  'GET /v1/exports/tickets': {
+    tag: 'Exports',
+    summary: 'The ticket list as an Excel workbook or CSV, with the list’s filters',
+    roles: 'any',
+    query: ticketExportQuery,
+    success: { status: 200, description: 'The file (attachment)', contentType: 'application/octet-stream' },
+  },
+  'GET /v1/exports/rankings': {
+    tag: 'Exports',
+    summary:
+      'The league table of units or streets for a period, with the previous period and the score formula',
+    roles: ['supervisor', 'admin'],
+    query: rankingExportQuery,
+    success: { status: 200, description: 'The file (attachment)', contentType: 'application/octet-stream' },
   },
   'GET /v1/admin/clock-audit': {
     tag: 'Oversight',
@@ -724,6 +800,11 @@ const tagDocs = [
   { name: 'Reference data', description: 'Units, communities, the duty list, SLA policies, the calendar.' },
   { name: 'Oversight', description: 'Breaches, notifications, unit rankings (三率) and the live board.' },
   { name: 'Configuration', description: 'Admin writes: each creates a new configuration version.' },
+  {
+    name: 'Exports',
+    description:
+      'Lists as files for meetings: `format=xlsx` (default) or `csv` (UTF-8 with BOM), `lang=zh` (default) or `en`.',
+  },
   {
     name: 'Open311',
     description:

@@ -1,16 +1,15 @@
-/** Read-only routes: tickets, reference data, oversight lists, metrics, the live board. */
-import { shanghaiInstant } from '../../shared/domain/calendar';
 import { toShanghaiIso } from '../../shared/domain/deadlines';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../shared/domain/errors';
 import type { Ticket } from '../../shared/domain/model';
-import { canSee, type Principal, requireRole } from '../../shared/domain/principal';
+import { canSee, requireRole } from '../../shared/domain/principal';
 import { openStatuses } from '../../shared/domain/ticket-rules';
-import type { BreachRecord, NotificationRecord, TicketFilter } from '../../shared/ports';
+import type { BreachRecord, NotificationRecord } from '../../shared/ports';
 import { UnitMetricsAccumulator } from '../../shared/use-cases/metrics';
 import { getTicket } from '../../shared/use-cases/ticket-service';
 import { viewTicket } from '../../shared/views/ticket-view';
 import { getDeps } from '../lib/deps';
 import { httpHandler, json, parse, parseQuery, type Request } from '../lib/http';
+import { consoleRoutes } from './console-queries';
 import { collectPage, slicePage } from './paging';
 import {
   breachesQuery,
@@ -22,43 +21,16 @@ import {
   ticketIdPattern,
   yearParam,
 } from './schemas';
-
-/** Dates (`2026-10-01`) bound whole Asia/Shanghai days; instants are taken as given. */
-function bound(value: string | undefined, end: boolean): string | undefined {
-  if (!value) return undefined;
-  if (value.length === 10) return toShanghaiIso(shanghaiInstant(value, end ? 23 : 0, end ? 59 : 0));
-  return toShanghaiIso(new Date(value));
-}
-
-/** Narrow a list filter to what the caller may see; asking outside one's scope is a 403. */
-function scopeFilter(p: Principal, f: TicketFilter): TicketFilter {
-  switch (p.role) {
-    case 'unit':
-      if (f.unitId && f.unitId !== p.unitId) throw new ForbiddenError('a unit lists only its own tickets');
-      return { ...f, unitId: p.unitId as string };
-    case 'reporter':
-      if (f.communityId && f.communityId !== p.communityId)
-        throw new ForbiddenError('a reporter lists only its community');
-      return { ...f, communityId: p.communityId as string };
-    case 'supervisor':
-      if (p.streetId && f.streetId && f.streetId !== p.streetId)
-        throw new ForbiddenError('outside your street');
-      return p.streetId ? { ...f, streetId: p.streetId } : f;
-    case 'admin':
-      return f;
-  }
-}
+import { bound, ticketByCode, ticketFilterOf } from './scope';
 
 async function listTickets(req: Request) {
   const p = req.principal();
   const q = parseQuery(req, listTicketsQuery);
-  const filter = scopeFilter(p, {
-    ...(q.status ? { status: q.status } : {}),
-    ...(q.unitId ? { unitId: q.unitId } : {}),
-    ...(q.communityId ? { communityId: q.communityId } : {}),
-    ...(q.streetId ? { streetId: q.streetId } : {}),
-    ...(q.breached ? { breached: q.breached === 'true' } : {}),
-  });
+  const filter = ticketFilterOf(p, q);
+  if (q.code) {
+    const found = await ticketByCode(p, q.code, filter);
+    return json(200, { items: found.map((t) => viewTicket(t, p)), nextCursor: null });
+  }
   const store = getDeps().store;
   const page = await collectPage({
     fetch: (limit, cursor) => store.listTickets(filter, limit, cursor),
@@ -198,12 +170,22 @@ function notificationRows(n: NotificationRecord) {
 
 async function notifications(req: Request) {
   const p = req.principal();
-  requireRole(p, ['supervisor', 'admin'], 'review notifications');
+  requireRole(p, ['supervisor', 'admin', 'unit'], 'review notifications');
   const q = parseQuery(req, notificationsQuery);
   const deps = getDeps();
+  // A unit reads the messages it was sent about one of its tickets (its signed links among them).
+  if (p.role === 'unit') {
+    if (!q.ticketId)
+      throw new ValidationError('a unit lists the messages of one ticket', [
+        { path: 'ticketId', message: 'required for role unit' },
+      ]);
+    if (q.unitId && q.unitId !== p.unitId) throw new ForbiddenError('a unit reads only its own messages');
+    const rec = await deps.store.getTicket(q.ticketId);
+    if (!rec || !canSee(p, rec.ticket)) return json(200, { items: [], nextCursor: null });
+  }
   const filter = {
     ...(q.ticketId ? { ticketId: q.ticketId } : {}),
-    ...(q.unitId ? { unitId: q.unitId } : {}),
+    ...(p.role === 'unit' ? { unitId: p.unitId as string } : q.unitId ? { unitId: q.unitId } : {}),
   };
   // A street's supervisor sees the messages of its street's tickets only.
   const street = p.role === 'supervisor' ? p.streetId : undefined;
@@ -264,8 +246,13 @@ async function board(req: Request) {
       open += 1;
       byStatus[t.status] = (byStatus[t.status] ?? 0) + 1;
       byLevel[String(t.escalationLevel)] = (byLevel[String(t.escalationLevel)] ?? 0) + 1;
-      if (t.flags.some((f) => f !== 'fallback_owner'))
-        flagged.push({ id: t.id, code: t.code, flags: t.flags });
+      // What needs a supervisor: failed messages and rulings (flags), and decisions waiting.
+      const attention = [
+        ...t.flags.filter((f) => f !== 'fallback_owner'),
+        ...(t.extension?.status === 'pending' ? ['extension_pending'] : []),
+        ...(t.status === 'returned' && !t.flags.includes('needs_ruling') ? ['needs_ruling'] : []),
+      ];
+      if (attention.length) flagged.push({ id: t.id, code: t.code, flags: attention });
     }
   }
   return json(200, {
@@ -296,4 +283,5 @@ export const handler = httpHandler({
   'GET /v1/notifications': notifications,
   'GET /v1/metrics/units': unitMetrics,
   'GET /v1/board': board,
+  ...consoleRoutes,
 });

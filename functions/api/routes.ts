@@ -11,6 +11,10 @@ export const apiFunctions = {
   service: 'functions/api/service.ts',
   /** The phone pages behind the signed links in SMS and e-mail, and their actions. */
   links: 'functions/api/links.ts',
+  /** A signed-in lead unit's resolution photos (console). */
+  ticketEvidence: 'functions/api/ticket-evidence.ts',
+  /** Lists as Excel or CSV files: its own function, so exceljs weighs on no other cold start. */
+  exports: 'functions/api/exports.ts',
   /** The clock audit (admin): every open party whose clock is not running as its record says. */
   clockAudit: 'functions/api/clock-audit.ts',
 } as const;
@@ -46,6 +50,8 @@ export const routes: readonly RouteSpec[] = [
   action('feedback'),
   action('cancel'),
   action('ruling'),
+  action('reassign'),
+  { method: 'POST', path: '/v1/tickets/{id}/evidence', fn: 'ticketEvidence' },
   { method: 'GET', path: '/v1/units', fn: 'queries' },
   { method: 'GET', path: '/v1/communities', fn: 'queries' },
   { method: 'GET', path: '/v1/duty-items', fn: 'queries' },
@@ -56,6 +62,12 @@ export const routes: readonly RouteSpec[] = [
   { method: 'GET', path: '/v1/notifications', fn: 'queries' },
   { method: 'GET', path: '/v1/metrics/units', fn: 'queries' },
   { method: 'GET', path: '/v1/board', fn: 'queries' },
+  { method: 'GET', path: '/v1/breaches/summary', fn: 'queries' },
+  { method: 'GET', path: '/v1/inbox', fn: 'queries' },
+  { method: 'GET', path: '/v1/metrics/streets', fn: 'queries' },
+  { method: 'GET', path: '/v1/exports/breaches', fn: 'exports' },
+  { method: 'GET', path: '/v1/exports/tickets', fn: 'exports' },
+  { method: 'GET', path: '/v1/exports/rankings', fn: 'exports' },
   { method: 'GET', path: '/v1/admin/clock-audit', fn: 'clockAudit' },
   { method: 'PUT', path: '/v1/units/{id}', fn: 'adminConfig' },
   { method: 'PUT', path: '/v1/duty-items/{id}', fn: 'adminConfig' },

@@ -83,6 +83,10 @@ export const rulingBody = z.strictObject({
   note: z.string().trim().max(500).optional(),
 });
 
+export const reassignBody = z
+  .strictObject({ unitId: idSchema, reason: text(500) })
+  .meta({ examples: [{ unitId: 'u-street-xishan', reason: '原承办单位逾期未签收，改由属地街道办理' }] });
+
 type Role = (typeof roles)[number];
 
 export interface ActionSpec {
@@ -166,6 +170,13 @@ export const ticketActions = {
     status: 200,
     summary: 'A supervisor rules on a held ticket: close it, assign it to a unit, or reopen it.',
   },
+  reassign: {
+    body: reassignBody,
+    roles: ['supervisor', 'admin'],
+    status: 200,
+    summary:
+      'A supervisor (within its street) or admin hands any open, unresolved ticket to another lead unit (改派): the old lead’s clocks close, the new lead gets fresh clocks from now and is dispatched. The unit must be one of the street’s own units or a city department.',
+  },
 } as const satisfies Record<ActionName, ActionSpec>;
 export type TicketActionName = keyof typeof ticketActions;
 
@@ -231,15 +242,27 @@ export const noQuery = z.strictObject({});
 /** Reference lists are small: all items by default; `limit`/`cursor` page them if asked. */
 export const referenceQuery = z.strictObject({ limit: optionalLimit, cursor: cursor.optional() });
 
-export const listTicketsQuery = z.strictObject({
+/** A ticket's code as people read it out (`WD` + 8 characters); case and spaces do not matter. */
+export const ticketCodeSchema = z
+  .string()
+  .transform((s) => s.replace(/\s+/g, '').toUpperCase())
+  .pipe(z.string().regex(/^WD[0-9A-Z]{8}$/, 'a ticket code: WD and 8 letters or digits'));
+
+/** The filters of the ticket list (and of its export). */
+export const ticketFilterFields = {
   status: z.enum(ticketStatuses).optional(),
   unitId: idSchema.optional(),
   communityId: idSchema.optional(),
   streetId: idSchema.optional(),
   breached: z.enum(['true', 'false']).optional(),
-  limit,
-  cursor: cursor.optional(),
-});
+  code: ticketCodeSchema.optional().describe('Exactly this ticket (WD…), if the caller may see it'),
+  from: instantOrDate.optional().describe('Created at or after (a date: from its 00:00)'),
+  to: instantOrDate.optional().describe('Created at or before (a date: to its 23:59)'),
+  slaClass: z.enum(slaClasses).optional(),
+  level: z.coerce.number().int().min(0).max(3).optional().describe('Current escalation level, exactly'),
+};
+
+export const listTicketsQuery = z.strictObject({ ...ticketFilterFields, limit, cursor: cursor.optional() });
 
 export const breachesQuery = z.strictObject({
   unitId: idSchema.optional(),
@@ -250,6 +273,42 @@ export const breachesQuery = z.strictObject({
   to: instantOrDate.optional(),
   limit,
   cursor: cursor.optional(),
+});
+
+/** The filters of the breach list, without paging: summaries and exports cover the whole set. */
+export const breachFilterFields = {
+  unitId: idSchema.optional(),
+  stage: z.enum(stages).optional(),
+  level: z.coerce.number().int().min(1).max(3).optional(),
+  streetId: idSchema.optional(),
+  from: instantOrDate.optional(),
+  to: instantOrDate.optional(),
+};
+export const breachSummaryQuery = z.strictObject(breachFilterFields);
+
+export const exportFormat = z.enum(['xlsx', 'csv']).default('xlsx');
+export const exportLang = z.enum(['zh', 'en']).default('zh');
+export const breachExportQuery = z.strictObject({
+  ...breachFilterFields,
+  view: z
+    .enum(['rows', 'tickets', 'units'])
+    .default('rows')
+    .describe('One row per breach, per ticket or per unit'),
+  format: exportFormat,
+  lang: exportLang,
+});
+export const ticketExportQuery = z.strictObject({
+  ...ticketFilterFields,
+  format: exportFormat,
+  lang: exportLang,
+});
+export const rankingExportQuery = z.strictObject({
+  from: instantOrDate.optional(),
+  to: instantOrDate.optional(),
+  streetId: idSchema.optional(),
+  of: z.enum(['units', 'streets']).default('units'),
+  format: exportFormat,
+  lang: exportLang,
 });
 
 export const notificationsQuery = z.strictObject({
@@ -266,6 +325,23 @@ export const metricsQuery = z.strictObject({
 });
 
 export const yearParam = z.coerce.number().int().min(2000).max(2100);
+
+/** A resolution photo uploaded by a signed-in unit, as the phone page uploads it (base64 inline). */
+export const ticketEvidenceBody = z
+  .strictObject({
+    contentType: z.enum(['image/jpeg', 'image/png', 'image/webp']),
+    size: z
+      .number()
+      .int()
+      .min(1)
+      .max(350 * 1024),
+    /** The bytes, base64 (embedded runtime); absent on AWS, where the answer is a presigned PUT. */
+    data: z
+      .string()
+      .max(480 * 1024)
+      .optional(),
+  })
+  .meta({ examples: [{ contentType: 'image/jpeg', size: 123456, data: '/9j/4AAQ…' }] });
 
 // ---------------------------------------------------------------------------------------------
 // Responses
@@ -341,6 +417,107 @@ export const unitMetricsRow = z.looseObject({
   satisfactionRate: rate.describe('satisfied or basically satisfied / verdicts (满意率)'),
 });
 export const unitMetricsList = listOf(unitMetricsRow).extend({ from: instantSchema, to: instantSchema });
+
+const lateCounts = {
+  lateStages: z
+    .number()
+    .int()
+    .describe('Distinct late stages (ticket × stage × unit), whatever level each reached'),
+  tickets: z.number().int().describe('Distinct tickets with a late stage'),
+  open: z.number().int().describe('Late stages not yet done'),
+  byLevel: z
+    .object({ 1: z.number().int(), 2: z.number().int(), 3: z.number().int() })
+    .describe('Late stages by the highest level reached'),
+  byStage: z.partialRecord(z.enum(stages), z.number().int()),
+};
+export const breachSummaryView = z.object({
+  totals: z.object({
+    ...lateCounts,
+    rows: z.number().int().describe('Breach rows (one per level reached), as GET /v1/breaches lists them'),
+    units: z.number().int(),
+  }),
+  byStreet: z.array(
+    z
+      .object({ streetId: idSchema, ...lateCounts, units: z.number().int() })
+      .describe('Per street of the tickets'),
+  ),
+  byUnit: z.array(
+    z.object({
+      unitId: idSchema,
+      unitStreetId: idSchema.optional().describe('The unit’s own street; absent for city departments'),
+      ...lateCounts,
+      maxLevel: z.number().int(),
+      lastBreachedAt: instantSchema,
+    }),
+  ),
+  byTicket: z.array(
+    z.object({
+      ticketId: z.string(),
+      code: z.string(),
+      title: z.string().optional(),
+      streetId: idSchema,
+      status: z.enum(ticketStatuses).optional(),
+      lateStages: z.number().int(),
+      open: z.number().int(),
+      maxLevel: z.number().int(),
+      units: z.array(idSchema),
+      stages: z.array(z.enum(stages)),
+      firstDueAt: instantSchema,
+      lastBreachedAt: instantSchema,
+    }),
+  ),
+  truncated: z.boolean().describe('More than 20,000 rows matched: the figures cover the newest 20,000'),
+});
+
+export const inboxItemView = z.object({
+  kind: z
+    .enum(['extension', 'ruling', 'verdict', 'acknowledge', 'rework'])
+    .describe('What is asked. New kinds may be added: show the ones you know, count the rest.'),
+  ticketId: z.string(),
+  code: z.string(),
+  title: z.string(),
+  status: z.enum(ticketStatuses),
+  streetId: idSchema,
+  communityId: idSchema,
+  since: instantSchema,
+  escalationLevel: z.number().int(),
+  unitId: idSchema.optional(),
+  detail: z.string().optional(),
+  workingDays: z.number().int().optional(),
+});
+export const inboxView = z.object({
+  items: z.array(inboxItemView),
+  counts: z.record(z.string(), z.number().int()).describe('Items per kind, and `total`'),
+  nextCursor: z.null(),
+});
+
+/** A street's row of the league table (its tickets, whichever units handled them). */
+export const streetMetricsRow = z.looseObject({
+  streetId: idSchema,
+  received: z.number().int(),
+  acknowledgedOnTime: z.number().int(),
+  resolved: z.number().int(),
+  resolvedOnTime: z.number().int(),
+  overdueOpen: z.number().int(),
+  returned: z.number().int(),
+  reopened: z.number().int(),
+  verdicts: z.number().int(),
+  satisfied: z.number().int(),
+  breaches: z.number().int(),
+  responseRate: rate.describe('tickets whose lead signed for them on time / tickets (响应率)'),
+  resolutionRate: rate.describe('resolved on time / (resolved + overdue still open) (办结率)'),
+  satisfactionRate: rate.describe('satisfied or basically satisfied / verdicts (满意率)'),
+});
+export const streetMetricsList = listOf(streetMetricsRow).extend({ from: instantSchema, to: instantSchema });
+
+export const evidenceSlot = z.object({
+  name: z.string(),
+  url: z.string().describe('Cite it in the resolve body’s `evidence`'),
+  upload: z
+    .object({ method: z.literal('PUT'), url: z.string(), headers: z.record(z.string(), z.string()) })
+    .optional()
+    .describe('AWS: PUT the bytes here with exactly these headers'),
+});
 
 export const calendarView = z.object({
   year: z.number().int(),

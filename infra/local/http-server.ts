@@ -15,8 +15,14 @@ import type { LocalAuth } from './local-auth';
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
 export interface StaticSite {
-  /** Returns the file for a path, or undefined (then index.html answers, for client routing). */
-  get(path: string): { body: Buffer; type: string } | undefined;
+  /**
+   * Returns the file for a path, or undefined (then index.html answers, for client routing);
+   * compressed when the Accept-Encoding allows, with its caching and encoding headers.
+   */
+  get(
+    path: string,
+    acceptEncoding?: string,
+  ): { body: Buffer; type: string; headers?: Record<string, string> } | undefined;
 }
 
 export interface HttpServerOptions {
@@ -182,9 +188,15 @@ export function startHttpServer(opts: HttpServerOptions): Promise<{ server: Serv
         });
       }
       if (method === 'GET' && opts.console && !path.startsWith('/v1/') && !path.startsWith('/open311/')) {
-        const file = opts.console.get(path) ?? opts.console.get('/index.html');
+        const encoding = req.headers['accept-encoding'];
+        const file = opts.console.get(path, encoding) ?? opts.console.get('/index.html', encoding);
         if (file)
-          return send(res, 200, { 'content-type': file.type, 'cache-control': 'no-cache' }, file.body);
+          return send(
+            res,
+            200,
+            { 'content-type': file.type, 'cache-control': 'no-cache', ...file.headers },
+            file.body,
+          );
       }
       return problem(res, 404, 'Not found', `no route for ${method} ${path}`);
     }

@@ -3,18 +3,19 @@
  * ASL on the local engine bound to the Lambda handlers, the HTTP API with its authorizer, the
  * console, and the simulated clock. Open tickets are re-attached to fresh executions at start-up.
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { extname, join, normalize } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { handler as adminConfig } from '../../functions/api/admin-config';
 import { handler as clockAudit } from '../../functions/api/clock-audit';
+import { handler as exportsHandler } from '../../functions/api/exports';
 import { handler as links } from '../../functions/api/links';
 import { handler as open311 } from '../../functions/api/open311';
 import { handler as queries } from '../../functions/api/queries';
 import type { RouteSpec } from '../../functions/api/routes';
 import { handler as service } from '../../functions/api/service';
 import { handler as ticketActions } from '../../functions/api/ticket-actions';
+import { handler as ticketEvidence } from '../../functions/api/ticket-evidence';
 import { handler as ticketIntake } from '../../functions/api/ticket-intake';
 import { type Deps, provideDeps } from '../../functions/lib/deps';
 import { handler as advance } from '../../functions/tasks/advance';
@@ -32,11 +33,12 @@ import { readLifecycleAsl, substituteAsl, substitutionKeys } from '../../workflo
 import { taskBySubstitution } from '../../workflows/tasks';
 import { ClockWatchdog, graceForScale } from './clock-watchdog';
 import { LocalWorkflow } from './engine-host';
-import { type LambdaHandler, lambdaContext, type StaticSite, startHttpServer } from './http-server';
+import { type LambdaHandler, lambdaContext, startHttpServer } from './http-server';
 import { linkSecretForDataDir } from './link-secret';
 import { LocalAuth } from './local-auth';
 import { PrintingOutbox } from './outbox';
 import { type SchedulingClock, SimClock } from './sim-clock';
+import { staticSite } from './static-site';
 import { LOCAL_TABLE, type LocalStore, type StoreTransport, startStore } from './store-server';
 
 export interface RuntimeOptions {
@@ -80,28 +82,6 @@ export interface Runtime {
   /** The clock audit and reconciler over this runtime's engine. */
   watchdog: ClockWatchdog;
   stop(): Promise<void>;
-}
-
-const types: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.json': 'application/json',
-  '.map': 'application/json',
-  '.ico': 'image/x-icon',
-};
-
-function staticSite(dir: string): StaticSite {
-  return {
-    get(path) {
-      const rel = normalize(path === '/' ? '/index.html' : path).replace(/^(\.\.[/\\])+/, '');
-      const file = join(dir, rel);
-      if (!file.startsWith(dir) || !existsSync(file) || !statSync(file).isFile()) return undefined;
-      return { body: readFileSync(file), type: types[extname(file)] ?? 'application/octet-stream' };
-    },
-  };
 }
 
 /** A token bucket for intake admission (the embedded runtime protects its single store). */
@@ -194,6 +174,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     open311: open311 as unknown as LambdaHandler,
     service: service as unknown as LambdaHandler,
     links: links as unknown as LambdaHandler,
+    ticketEvidence: ticketEvidence as unknown as LambdaHandler,
+    exports: exportsHandler as unknown as LambdaHandler,
     clockAudit: clockAudit as unknown as LambdaHandler,
   };
   const { server, url } = await startHttpServer({

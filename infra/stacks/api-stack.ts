@@ -118,14 +118,20 @@ export class ApiStack extends Stack {
         .bindStateMachine(stateMachine, { respond: true })
         .withLinkSecret(props.linkSecret)
         .bindEvidence(props.evidenceBucketName),
+      // The console: a signed-in lead unit's resolution photos, in the same bucket as the links'.
+      ticketEvidence: fn('ticketEvidence').bindTable(table, 'read').bindEvidence(props.evidenceBucketName),
+      // Lists as Excel/CSV files (exceljs): read-only.
+      exports: fn('exports').bindTable(table, 'read'),
       // The clock audit asks Step Functions about the tickets whose next instant passed.
       clockAudit: fn('clockAudit').bindTable(table, 'read').bindStateMachine(stateMachine, { inspect: true }),
     };
-    Validations.of(this.functions.links.fn.role!).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::whistle-dispatch-${config.stage}-evidence-<AWS::AccountId>-<AWS::Region>/evidence/*]`,
-      reason:
-        "Photo objects are named at upload time (random names under evidence/); the grant is Put/Get under that prefix of the one evidence bucket, used to presign the phone page's upload and view.",
-    });
+    for (const f of [this.functions.links, this.functions.ticketEvidence]) {
+      Validations.of(f.fn.role!).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::whistle-dispatch-${config.stage}-evidence-<AWS::AccountId>-<AWS::Region>/evidence/*]`,
+        reason:
+          "Photo objects are named at upload time (random names under evidence/); the grant is Put/Get under that prefix of the one evidence bucket, used to presign the phone page's (or the console's) upload and view.",
+      });
+    }
 
     this.httpApi = apigw.HttpApi.fromHttpApiAttributes(this, 'HttpApi', {
       httpApiId: props.httpApi.apiId,

@@ -169,8 +169,31 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
 
   async createTicket(record: StoredTicket): Promise<boolean> {
     if (!(await this.putIfAbsent(this.ticketItem(record)))) return false;
-    await this.indexCoUnits(record.ticket, []);
+    await Promise.all([this.indexCoUnits(record.ticket, []), this.indexCode(record.ticket)]);
     return true;
+  }
+
+  /** `CODE#<code>` names the ticket: the code people read out finds it with one GetItem. */
+  private async indexCode(t: Ticket): Promise<void> {
+    await guard(() =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: `CODE#${t.code}`, sk: 'C', ticketId: t.id },
+        }),
+      ),
+    );
+  }
+
+  async findTicketIdByCode(code: string): Promise<string | undefined> {
+    const out = await guard(() =>
+      this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: `CODE#${code}`, sk: 'C' } })),
+    );
+    return out.Item?.ticketId as string | undefined;
+  }
+
+  async getTickets(ids: readonly string[]): Promise<Ticket[]> {
+    return this.batchGetTickets([...new Set(ids)]);
   }
 
   /** Co-handling units find their tickets through small index items (byOwner). */
@@ -287,6 +310,18 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
       names['#t'] = 't';
       values[':zero'] = 0;
     }
+    // The console's filters (issue 22): applied to the ticket inside the item.
+    const also: [string, string, unknown][] = [];
+    if (filter.slaClass) also.push(['#t.slaClass = :sla', ':sla', filter.slaClass]);
+    if (filter.level !== undefined) also.push(['#t.escalationLevel = :lvl', ':lvl', filter.level]);
+    if (filter.extensionPending) also.push(['#t.extension.#status = :pending', ':pending', 'pending']);
+    if (filter.flag) also.push(['contains(#t.flags, :flag)', ':flag', filter.flag]);
+    for (const [expr, name, value] of also) {
+      filters.push(coIndex ? `(${expr} OR begins_with(sk, :co))` : expr);
+      names['#t'] = 't';
+      if (expr.includes('#status')) names['#status'] = 'status';
+      values[name] = value;
+    }
     if (coIndex && filters.length > 0) values[':co'] = 'CO#';
     const startKey = decodeCursor(cursor);
     const out = await this.query({
@@ -313,7 +348,11 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
           (!filter.status || t.status === filter.status) &&
           (!filter.communityId || t.communityId === filter.communityId) &&
           (!filter.streetId || t.streetId === filter.streetId) &&
-          (filter.breached === undefined || t.breaches.length > 0 === filter.breached),
+          (filter.breached === undefined || t.breaches.length > 0 === filter.breached) &&
+          (!filter.slaClass || t.slaClass === filter.slaClass) &&
+          (filter.level === undefined || t.escalationLevel === filter.level) &&
+          (!filter.extensionPending || t.extension?.status === 'pending') &&
+          (!filter.flag || t.flags.includes(filter.flag)),
       );
     }
     const nextCursor = encodeCursor(out.LastEvaluatedKey);

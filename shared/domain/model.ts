@@ -209,6 +209,11 @@ export const assignmentSchema = z.object({
   arrivedAt: instantSchema.optional(),
   resolvedAt: instantSchema.optional(),
   returnedAt: instantSchema.optional(),
+  /**
+   * A supervisor handed the ticket to another unit (改派): the assignment ends like a return (status
+   * `returned`, never routed to again) but the unit did not return it, so it counts as no 退单.
+   */
+  reassignedAt: instantSchema.optional(),
   /** When this unit's acknowledge clock started (dispatch, or re-dispatch after a return). */
   dispatchedAt: instantSchema.optional(),
   acknowledgeBy: instantSchema.optional(),

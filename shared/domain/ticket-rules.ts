@@ -568,7 +568,8 @@ function reroute(t: Ticket, ctx: RuleContext): Ticket {
   return finish(t, ctx);
 }
 
-function assignNewLead(t: Ticket, unitId: string, ctx: RuleContext, detail: string) {
+/** `detail` names why in a `rerouted` event; without it the caller has written its own event. */
+function assignNewLead(t: Ticket, unitId: string, ctx: RuleContext, detail?: string) {
   const policy = policyFor(ctx.config, t.slaClass);
   // A co unit promoted to lead keeps its acknowledgement; its assignment becomes the lead one.
   const existing = t.assignments.find((a) => a.unitId === unitId && a.status !== 'returned');
@@ -582,7 +583,7 @@ function assignNewLead(t: Ticket, unitId: string, ctx: RuleContext, detail: stri
     t.assignments.push(assignmentFor(unitId, 'lead', clocks, ctx.now));
   }
   if (t.status !== 'reopened') t.status = existing?.acknowledgedAt ? 'acknowledged' : 'dispatched';
-  t.timeline.push(event(ctx, 'rerouted', 'system', { unitId, detail }));
+  if (detail) t.timeline.push(event(ctx, 'rerouted', 'system', { unitId, detail }));
 }
 
 export function requestExtension(
@@ -710,6 +711,68 @@ export function rule(
     throw new ConflictError('a resolved ticket is reopened, not reassigned', { status: t.status });
   t.excludedUnitIds = t.excludedUnitIds.filter((u) => u !== input.unitId);
   assignNewLead(t, input.unitId, ctx, 'assigned by ruling');
+  return finish(t, ctx);
+}
+
+/**
+ * Units a supervisor may hand a ticket of `streetId` to: that street's own units (its office,
+ * police station, squads) and the city-wide departments; never another street's units.
+ */
+export function unitServesStreet(unit: { streetId?: string | undefined }, streetId: string): boolean {
+  return unit.streetId === undefined || unit.streetId === streetId;
+}
+
+/**
+ * 改派: a supervisor replaces the lead of any open ticket they oversee (a late one, typically).
+ * The old lead's clocks close and its part ends (counted as no 退单, and it is not routed to
+ * again); the new lead gets fresh clocks from now under the ticket's policy, and the workflow
+ * dispatches it. A co unit named as the new lead is promoted and keeps its acknowledgement.
+ */
+export function reassign(
+  t0: Ticket,
+  actor: Principal,
+  input: { unitId: string; reason: string },
+  ctx: RuleContext,
+): Ticket {
+  const t = clone(t0);
+  if (!isOpen(t) || t.status === 'resolved') {
+    throw new ConflictError(
+      t.status === 'resolved'
+        ? 'a resolved ticket awaits its verdict: reopen it by ruling instead'
+        : `cannot reassign a ticket that is ${t.status}`,
+      { status: t.status },
+    );
+  }
+  const unit = ctx.config.units.find((u) => u.id === input.unitId);
+  if (!unit) {
+    throw new ValidationError('unknown unit', [{ path: 'unitId', message: `unknown unit ${input.unitId}` }]);
+  }
+  if (!unitServesStreet(unit, t.streetId)) {
+    throw new ValidationError('the unit does not serve this street', [
+      { path: 'unitId', message: `${unit.id} belongs to another street` },
+    ]);
+  }
+  const lead = t.assignments.find((a) => a.role === 'lead' && a.status !== 'returned');
+  if (lead?.unitId === input.unitId) {
+    throw new ConflictError('the unit already leads this ticket', { leadUnitId: lead.unitId });
+  }
+  if (lead) {
+    lead.status = 'returned';
+    lead.reassignedAt = iso(ctx.now);
+    for (const c of t.clocks) if (c.unitId === lead.unitId && !c.doneAt) c.doneAt = iso(ctx.now);
+    if (!t.excludedUnitIds.includes(lead.unitId)) t.excludedUnitIds.push(lead.unitId);
+  }
+  t.excludedUnitIds = t.excludedUnitIds.filter((u) => u !== input.unitId);
+  // An extension (asked, granted or refused) was the old lead's: the new lead's clocks start
+  // afresh and it may ask for its own. The timeline keeps the old request.
+  delete t.extension;
+  t.timeline.push(
+    event(ctx, 'reassigned', actor, {
+      unitId: input.unitId,
+      detail: `${lead ? `${lead.unitId} → ` : ''}${input.unitId}: ${input.reason}`,
+    }),
+  );
+  assignNewLead(t, input.unitId, ctx);
   return finish(t, ctx);
 }
 

@@ -274,7 +274,8 @@ export const MAX_EVIDENCE_PER_LINK = 10;
 export const evidenceTypes = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' } as const;
 export type EvidenceType = keyof typeof evidenceTypes;
 
-function looksLike(type: EvidenceType, b: Uint8Array): boolean {
+/** Whether the bytes start like the image type they claim (magic numbers). */
+export function looksLike(type: EvidenceType, b: Uint8Array): boolean {
   const at = (i: number) => b[i] ?? -1;
   const ascii = (from: number, text: string) => [...text].every((c, i) => at(from + i) === c.charCodeAt(0));
   if (type === 'image/jpeg') return at(0) === 0xff && at(1) === 0xd8 && at(2) === 0xff;

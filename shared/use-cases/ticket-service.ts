@@ -368,7 +368,8 @@ export type ActionName =
   | 'urge'
   | 'feedback'
   | 'cancel'
-  | 'ruling';
+  | 'ruling'
+  | 'reassign';
 
 export type ActionBody = Record<string, unknown>;
 
@@ -431,6 +432,9 @@ function applyAction(
         },
         ctx,
       );
+    case 'reassign':
+      requireOversight(actor, t, 'reassign tickets');
+      return rules.reassign(t, actor, { unitId: body.unitId as string, reason: body.reason as string }, ctx);
   }
 }
 

@@ -78,6 +78,9 @@ describe('admin console in the browser', () => {
     await page.getByRole('heading', { name: '超时督办' }).waitFor();
     const stored = await page.evaluate(() => sessionStorage.getItem('whistle.console.session'));
     expect(stored).toContain('token');
+    // Every breach row (the default view groups them by unit).
+    await page.getByRole('tab', { name: '明细' }).click();
+    await page.waitForURL(/view=rows/);
   });
 
   it('shows the unacknowledged urgent ticket in the breach list once it breaches', async () => {
@@ -214,8 +217,8 @@ describe('admin console in the browser', () => {
     await page.locator(`a.code:text("${ticket.code}")`).first().waitFor();
 
     await page.getByRole('link', { name: '三率排名' }).click();
-    await page.getByRole('heading', { name: '单位排名' }).waitFor();
-    const table = page.getByRole('table', { name: '单位排名' });
+    await page.getByRole('heading', { name: '单位排名', exact: true }).waitFor();
+    const table = page.getByRole('table', { name: '单位排名', exact: true });
     await expect(table.textContent()).resolves.toContain('醴陵市来龙门街道办事处');
     await page.locator('.chart svg').first().waitFor();
   });
@@ -225,7 +228,10 @@ describe('admin console in the browser', () => {
     await page.getByRole('radio', { name: /承办单位/ }).check();
     await page.locator('#signin-unit').selectOption('u-street-lailongmen');
     await page.getByRole('button', { name: '登录' }).click();
-    await page.getByRole('heading', { name: '工单查询' }).waitFor();
+    await page.getByRole('heading', { name: '待我处理' }).waitFor();
+    // The unit is waited on to acknowledge the ticket; its list has it too.
+    await page.locator(`[data-kind="acknowledge"][data-ticket="${ticket.id}"]`).waitFor();
+    await page.getByRole('link', { name: '工单查询' }).click();
     await page.locator(`a.code:text("${ticket.code}")`).first().waitFor();
     await expect(page.getByRole('link', { name: '超时督办' }).count()).resolves.toBe(0);
     await expect(page.getByRole('link', { name: '三率排名' }).count()).resolves.toBe(0);

@@ -3,14 +3,33 @@
  * sortable table, a bar chart of the three rates, and a weekly trend (one metrics call per week).
  */
 import { useMemo, useState } from 'preact/hooks';
+import { leagueTable, previousPeriod, type Ranked, scoreWeights } from '../../../shared/domain/rankings';
 import { get, qs } from '../api';
 import { Chart, type ChartOption, palette } from '../chart';
-import { Card, Empty, Field, Loading, PageHead, ProblemBox, SortTh, useAsync, useSort } from '../components';
-import { fmtRate, shanghaiDate, shortName, toShanghai } from '../format';
+import {
+  Card,
+  Empty,
+  ExportBar,
+  Field,
+  Loading,
+  PageHead,
+  ProblemBox,
+  SortTh,
+  TableWrap,
+  useAsync,
+  useSort,
+} from '../components';
+import { fmtRate, fmtTime, shanghaiDate, shortName, toShanghai } from '../format';
 import { t } from '../i18n';
 import { type Refs, useRefs } from '../refs';
 import { navigate, type Route } from '../router';
-import { type Metrics, type MetricsRow, metricsSchema } from '../schemas';
+import {
+  type Metrics,
+  type MetricsRow,
+  metricsSchema,
+  type StreetMetricsRow,
+  streetMetricsSchema,
+} from '../schemas';
 
 const WEEKS = 8;
 const TOP = 12;
@@ -28,16 +47,38 @@ function totals(items: MetricsRow[]) {
   const sum = (f: (r: MetricsRow) => number) => items.reduce((n, r) => n + f(r), 0);
   const received = sum((r) => r.received);
   const verdicts = sum((r) => r.verdicts);
+  const resolvable = sum((r) => r.resolved + ((r as { overdueOpen?: number }).overdueOpen ?? 0));
   return {
     received,
     breaches: sum((r) => r.breaches),
     responseRate: received ? sum((r) => r.acknowledgedOnTime) / received : null,
+    resolutionRate: resolvable ? sum((r) => r.resolvedOnTime) / resolvable : null,
     satisfactionRate: verdicts ? sum((r) => r.satisfied) / verdicts : null,
   };
 }
 
-async function loadRankings(from: string, to: string): Promise<{ period: Metrics; weeks: Week[] }> {
+interface Tables {
+  period: Metrics;
+  units: Ranked<MetricsRow>[];
+  streets: Ranked<StreetMetricsRow>[];
+  before: { from: string; to: string };
+  weeks: Week[];
+}
+
+async function loadRankings(from: string, to: string): Promise<Tables> {
   const period = await get(metricsSchema, `/v1/metrics/units${qs({ from, to })}`);
+  const before = previousPeriod(period.from ?? '', period.to ?? '');
+  const [prevUnits, streets, prevStreets] = await Promise.all([
+    get(metricsSchema, `/v1/metrics/units${qs(before)}`),
+    get(streetMetricsSchema, `/v1/metrics/streets${qs({ from: period.from, to: period.to })}`),
+    get(streetMetricsSchema, `/v1/metrics/streets${qs(before)}`),
+  ]);
+  const units = leagueTable(
+    period.items.filter((r) => r.received > 0),
+    prevUnits.items,
+    (r) => r.unitId,
+  );
+  const streetTable = leagueTable(streets.items, prevStreets.items, (r) => r.streetId);
   // The server's clock may be simulated: weeks count back from the period's end as it reports it.
   const end = Date.parse(period.to ?? new Date().toISOString());
   const windows = Array.from({ length: WEEKS }, (_, i) => {
@@ -57,7 +98,7 @@ async function loadRankings(from: string, to: string): Promise<{ period: Metrics
     label: shanghaiDate((windows[i]?.wFrom ?? 0) + DAY).slice(5),
     ...totals(r.items),
   }));
-  return { period, weeks };
+  return { period, units, streets: streetTable, before, weeks };
 }
 
 function RateCell(props: { r: number | null }) {
@@ -161,6 +202,10 @@ export function RankingsView(props: { route: Route }) {
               <div class="kpi-value">{fmtRate(sum.responseRate)}</div>
             </div>
             <div class="kpi">
+              <div class="kpi-label">{t('rankings.avgResolution')}</div>
+              <div class="kpi-value">{fmtRate(sum.resolutionRate)}</div>
+            </div>
+            <div class="kpi">
               <div class="kpi-label">{t('rankings.avgSatisfaction')}</div>
               <div class="kpi-value">{fmtRate(sum.satisfactionRate)}</div>
             </div>
@@ -173,6 +218,29 @@ export function RankingsView(props: { route: Route }) {
               <TrendChart weeks={data.data.weeks} />
             </Card>
           </div>
+          <Definitions before={data.data.before} />
+          <Card
+            title={t('rankings.streets')}
+            id="street-ranking"
+            actions={<ExportBar path="/v1/exports/rankings" query={{ from, to, of: 'streets' }} />}
+          >
+            <LeagueTable
+              label={t('rankings.streets')}
+              rows={data.data.streets}
+              name={(r) => refs?.streetById.get(r.streetId)?.name ?? r.streetId}
+            />
+          </Card>
+          <Card
+            title={t('rankings.units')}
+            id="unit-ranking"
+            actions={<ExportBar path="/v1/exports/rankings" query={{ from, to, of: 'units' }} />}
+          >
+            <LeagueTable
+              label={t('rankings.units')}
+              rows={data.data.units}
+              name={(r) => refs?.unitName(r.unitId) ?? r.unitId}
+            />
+          </Card>
           <Card title={t('rankings.table')}>
             {rows.length ? <RankingTable rows={rows} refs={refs} /> : <Empty />}
           </Card>
@@ -216,7 +284,8 @@ function RatesChart(props: { rows: MetricsRow[]; refs: Refs | undefined }) {
         data: names,
         axisTick: { show: false },
         axisLine: { lineStyle: { color: palette.grid } },
-        axisLabel: { width: 150, overflow: 'truncate' },
+        // Names wrap rather than being cut: the grid makes room for them (containLabel).
+        axisLabel: { width: 112, overflow: 'break', lineHeight: 14 },
       },
       series: [
         series(t('rankings.responseRate'), palette.response, (r) => r.responseRate),
@@ -314,7 +383,7 @@ function RankingTable(props: { rows: MetricsRow[]; refs: Refs | undefined }) {
     <SortTh col={col} label={label} sort={sort} onSort={toggle} num={num} />
   );
   return (
-    <div class="table-wrap tall">
+    <TableWrap label={t('rankings.table')} tall>
       <table class="table" aria-label={t('rankings.table')}>
         <thead>
           <tr>
@@ -353,6 +422,142 @@ function RankingTable(props: { rows: MetricsRow[]; refs: Refs | undefined }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
+  );
+}
+
+/** Every figure on the page, defined; the score's formula with its weights. */
+function Definitions(props: { before: { from: string; to: string } }) {
+  const pct = (x: number) => Math.round(x * 100);
+  return (
+    <Card title={t('rankings.definitions')} id="definitions">
+      <p class="formula" data-testid="score-formula">
+        {t('rankings.formula', {
+          r: pct(scoreWeights.responseRate),
+          s: pct(scoreWeights.resolutionRate),
+          f: pct(scoreWeights.satisfactionRate),
+        })}
+      </p>
+      <dl class="defs">
+        <dt>{t('rankings.responseRate')}</dt>
+        <dd>{t('rankings.def.response')}</dd>
+        <dt>{t('rankings.resolutionRate')}</dt>
+        <dd>{t('rankings.def.resolution')}</dd>
+        <dt>{t('rankings.satisfactionRate')}</dt>
+        <dd>{t('rankings.def.satisfaction')}</dd>
+        <dt>{t('rankings.breaches')}</dt>
+        <dd>{t('rankings.def.breaches')}</dd>
+        <dt>{t('rankings.streets')}</dt>
+        <dd>{t('rankings.def.streetResponse')}</dd>
+      </dl>
+      <p class="muted small">
+        {t('rankings.previous', {
+          from: fmtTime(props.before.from, true),
+          to: fmtTime(props.before.to, true),
+        })}
+      </p>
+    </Card>
+  );
+}
+
+function Change(props: { rank: number | null; score: number | null; hasPrevious: boolean }) {
+  if (!props.hasPrevious) return <span class="muted">{t('rankings.new')}</span>;
+  const parts: string[] = [];
+  if (props.score !== null) parts.push(`${props.score > 0 ? '+' : ''}${props.score}`);
+  const r = props.rank;
+  const arrow = r === null || r === 0 ? '' : r > 0 ? '▲' : '▼';
+  return (
+    <span class={r && r > 0 ? 'up' : r && r < 0 ? 'down' : ''}>
+      {parts.join(' ')}
+      {arrow ? (
+        <span
+          class="rank-move"
+          title={r && r > 0 ? t('rankings.up', { n: r }) : t('rankings.down', { n: Math.abs(r ?? 0) })}
+        >
+          {' '}
+          {arrow}
+          {Math.abs(r ?? 0)}
+          <span class="sr-only">
+            {r && r > 0 ? t('rankings.up', { n: r }) : t('rankings.down', { n: Math.abs(r ?? 0) })}
+          </span>
+        </span>
+      ) : null}
+    </span>
+  );
+}
+
+function LeagueTable<T extends MetricsRow | StreetMetricsRow>(props: {
+  label: string;
+  rows: Ranked<T>[];
+  name: (r: T) => string;
+}) {
+  if (!props.rows.length) return <Empty />;
+  return (
+    <TableWrap label={props.label}>
+      <table class="table cards" aria-label={props.label}>
+        <thead>
+          <tr>
+            <th scope="col" class="num">
+              {t('field.rank')}
+            </th>
+            <th scope="col">{t('field.name')}</th>
+            <th scope="col" class="num">
+              {t('rankings.score')}
+            </th>
+            <th scope="col" class="num">
+              {t('rankings.scoreChange')}
+            </th>
+            <th scope="col" class="num">
+              {t('rankings.received')}
+            </th>
+            <th scope="col" class="num">
+              {t('rankings.responseRate')}
+            </th>
+            <th scope="col" class="num">
+              {t('rankings.resolutionRate')}
+            </th>
+            <th scope="col" class="num">
+              {t('rankings.satisfactionRate')}
+            </th>
+            <th scope="col" class="num">
+              {t('rankings.breaches')}
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.rows.map((r) => (
+            <tr key={props.name(r.row)}>
+              <td class="num rank" data-label={t('field.rank')}>
+                {r.rank ?? '—'}
+              </td>
+              <th scope="row" class="card-title">
+                {props.name(r.row)}
+              </th>
+              <td class="num score" data-label={t('rankings.score')}>
+                {r.score ?? '—'}
+              </td>
+              <td class="num" data-label={t('rankings.scoreChange')}>
+                <Change rank={r.rankChange} score={r.scoreChange} hasPrevious={Boolean(r.previous?.score)} />
+              </td>
+              <td class="num" data-label={t('rankings.received')}>
+                {r.row.received}
+              </td>
+              <td class="num" data-label={t('rankings.responseRate')}>
+                {fmtRate(r.row.responseRate)}
+              </td>
+              <td class="num" data-label={t('rankings.resolutionRate')}>
+                {fmtRate(r.row.resolutionRate)}
+              </td>
+              <td class="num" data-label={t('rankings.satisfactionRate')}>
+                {fmtRate(r.row.satisfactionRate)}
+              </td>
+              <td class={`num ${r.row.breaches ? 'bad' : ''}`} data-label={t('rankings.breaches')}>
+                {r.row.breaches}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableWrap>
   );
 }

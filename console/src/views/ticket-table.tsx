@@ -1,5 +1,5 @@
 /** A sortable list of tickets: the live board's open tickets and the ticket search share it. */
-import { LevelBadge, rowLink, SortTh, StatusBadge, useSort } from '../components';
+import { LevelBadge, rowLink, SortTh, StatusBadge, TableWrap, useSort } from '../components';
 import { fmtTime } from '../format';
 import { t, tv } from '../i18n';
 import type { Refs } from '../refs';
@@ -31,8 +31,8 @@ export function TicketTable(props: { tickets: Ticket[]; refs: Refs | undefined; 
     { key: 'level', dir: 'desc' },
   );
   return (
-    <div class="table-wrap tall">
-      <table class="table" aria-label={props.label}>
+    <TableWrap label={props.label} tall>
+      <table class="table cards" aria-label={props.label}>
         <thead>
           <tr>
             <SortTh col="level" label={t('field.escalation')} sort={sort} onSort={toggle} />
@@ -51,10 +51,10 @@ export function TicketTable(props: { tickets: Ticket[]; refs: Refs | undefined; 
               {...rowLink(href(`tickets/${x.id}`))}
               class={`clickable lv-row-${x.escalationLevel}`}
             >
-              <td>
+              <td data-label={t('field.escalation')}>
                 <LevelBadge level={x.escalationLevel} />
               </td>
-              <td>
+              <td class="card-title">
                 <a href={href(`tickets/${x.id}`)} class="code">
                   {x.code}
                 </a>
@@ -65,20 +65,24 @@ export function TicketTable(props: { tickets: Ticket[]; refs: Refs | undefined; 
                   ) : null}
                 </div>
               </td>
-              <td>
+              <td data-label={t('field.status')}>
                 <StatusBadge status={x.status} />
               </td>
-              <td>{unitName(lead(x)?.unitId)}</td>
-              <td>
+              <td data-label={t('field.lead')}>{unitName(lead(x)?.unitId)}</td>
+              <td data-label={t('field.community')}>
                 {refs?.communityById.get(x.communityId)?.name ?? x.communityId}
                 <div class="sub">{tv('sla', x.slaClass)}</div>
               </td>
-              <td class="time">{fmtTime(nextDeadline(x))}</td>
-              <td class="time">{fmtTime(x.createdAt)}</td>
+              <td class="time" data-label={t('field.nextDeadline')}>
+                {fmtTime(nextDeadline(x))}
+              </td>
+              <td class="time" data-label={t('field.createdAt')}>
+                {fmtTime(x.createdAt)}
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }

@@ -12,6 +12,8 @@ import {
   Loading,
   ProblemBox,
   StatusBadge,
+  TableWrap,
+  UnitPicker,
   useAsync,
   WarningBadge,
 } from '../components';
@@ -26,6 +28,14 @@ import {
   type TimelineEvent,
   ticketSchema,
 } from '../schemas';
+import {
+  Linked,
+  NewClock,
+  ReporterActions,
+  SupervisorExtras,
+  UnitActions,
+  urgeDefault,
+} from './ticket-actions';
 
 const closed = (s: string) => s === 'closed' || s === 'cancelled';
 
@@ -39,9 +49,11 @@ export function TicketView(props: { id: string; session: Session }) {
   useEffect(() => {
     if (loaded.data?.id === props.id) setTicket(loaded.data);
   }, [loaded.data, props.id]);
+  // Supervisors read every message; a unit the ones it was sent (with its signed links).
+  const readsMessages = canOversee || props.session.role === 'unit';
   const notes = useAsync(
     () =>
-      canOversee
+      readsMessages
         ? get(notificationsSchema, `/v1/notifications${qs({ ticketId: props.id, limit: 100 })}`)
         : Promise.resolve(undefined),
     [props.id, ticket?.version],
@@ -146,11 +158,28 @@ export function TicketView(props: { id: string; session: Session }) {
           </Card>
         </div>
         <div class="ticket-side">
-          <Card title={t('ticket.actions')} id="actions">
+          <Card
+            title={
+              canOversee
+                ? t('ticket.actions')
+                : props.session.role === 'unit'
+                  ? t('ticket.unitActions')
+                  : t('ticket.reporterActions')
+            }
+            id="actions"
+          >
             {canOversee ? (
-              <Actions key={ticket.id} ticket={ticket} refs={refs} onTicket={setTicket} />
+              <Actions
+                key={ticket.id}
+                ticket={ticket}
+                refs={refs}
+                onTicket={setTicket}
+                admin={props.session.role === 'admin'}
+              />
+            ) : props.session.role === 'unit' ? (
+              <UnitActions key={ticket.id} ticket={ticket} session={props.session} onTicket={setTicket} />
             ) : (
-              <p class="muted">{t('ticket.readOnly')}</p>
+              <ReporterActions key={ticket.id} ticket={ticket} session={props.session} onTicket={setTicket} />
             )}
           </Card>
           <Card title={t('ticket.deadlines')} id="deadlines">
@@ -212,7 +241,7 @@ export function TicketView(props: { id: string; session: Session }) {
 
       <Card title={t('ticket.breaches')} id="breaches">
         {ticket.breaches.length ? (
-          <div class="table-wrap">
+          <TableWrap label={t('ticket.breaches')}>
             <table class="table">
               <thead>
                 <tr>
@@ -237,7 +266,7 @@ export function TicketView(props: { id: string; session: Session }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         ) : (
           <Empty />
         )}
@@ -245,7 +274,7 @@ export function TicketView(props: { id: string; session: Session }) {
 
       {ticket.clocks.length ? (
         <Card title={t('ticket.clocks')} id="clocks">
-          <div class="table-wrap">
+          <TableWrap label={t('ticket.clocks')}>
             <table class="table compact">
               <thead>
                 <tr>
@@ -276,12 +305,15 @@ export function TicketView(props: { id: string; session: Session }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         </Card>
       ) : null}
 
-      <Card title={t('ticket.notifications')} id="notifications">
-        {!canOversee ? (
+      <Card
+        title={props.session.role === 'unit' ? t('ticket.myMessages') : t('ticket.notifications')}
+        id="notifications"
+      >
+        {!readsMessages ? (
           <p class="muted">{t('ticket.notifyHidden')}</p>
         ) : notes.error ? (
           <ProblemBox error={notes.error} onRetry={notes.reload} />
@@ -371,6 +403,7 @@ const eventTone: Record<string, string> = {
   extension_requested: 'indigo',
   extension_approved: 'indigo',
   extension_rejected: 'indigo',
+  reassigned: 'amber',
   urged: 'violet',
   cancelled: 'muted',
 };
@@ -389,6 +422,8 @@ function detailText(e: TimelineEvent, refs: Refs | undefined): string {
   const due = /^(\w+) due (\S+)$/.exec(d);
   if (due) return `${tv('stage', due[1])} · ${t('field.dueAt')} ${fmtTime(due[2])}`;
   if (e.type === 'notified') return tv('nkind', d);
+  const ext = e.type === 'extension_requested' ? /^(\d+): ([\s\S]*)$/.exec(d) : null;
+  if (ext) return t('ticket.extensionEvent', { n: Number(ext[1]), reason: ext[2] ?? '' });
   if (e.type === 'feedback' || (e.type === 'closed' && /^[a-z_]+$/.test(d))) return tv('rating', d);
   if (e.type === 'ruling') {
     const [decision = '', ...rest] = d.split(': ');
@@ -448,7 +483,7 @@ function Timeline(props: { events: TimelineEvent[]; refs: Refs | undefined }) {
 function Notifications(props: { items: Notification[]; refs: Refs | undefined }) {
   const items = [...props.items].sort((a, b) => a.at.localeCompare(b.at));
   return (
-    <div class="table-wrap">
+    <TableWrap label={t('ticket.notifications')}>
       <table class="table">
         <thead>
           <tr>
@@ -481,10 +516,12 @@ function Notifications(props: { items: Notification[]; refs: Refs | undefined })
                 {n.channel === 'email' ? (
                   <details>
                     <summary>{n.subject ?? n.text.split('\n')[0]}</summary>
-                    <pre>{n.text}</pre>
+                    <pre>
+                      <Linked text={n.text} />
+                    </pre>
                   </details>
                 ) : (
-                  n.text
+                  <Linked text={n.text} />
                 )}
               </td>
               <td>
@@ -498,16 +535,21 @@ function Notifications(props: { items: Notification[]; refs: Refs | undefined })
           ))}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }
 
-function Actions(props: { ticket: Ticket; refs: Refs | undefined; onTicket: (t: Ticket) => void }) {
+function Actions(props: {
+  ticket: Ticket;
+  refs: Refs | undefined;
+  onTicket: (t: Ticket) => void;
+  admin: boolean;
+}) {
   const { ticket } = props;
   const [busy, setBusy] = useState<string>();
   const [error, setError] = useState<unknown>();
   const [done, setDone] = useState<string>();
-  const [note, setNote] = useState(t('ticket.urgeDefault'));
+  const [note, setNote] = useState(urgeDefault(ticket));
   const [decision, setDecision] = useState<'close' | 'assign' | 'reopen'>('assign');
   const [rulingUnit, setRulingUnit] = useState('');
   const [rulingNote, setRulingNote] = useState('');
@@ -537,6 +579,7 @@ function Actions(props: { ticket: Ticket; refs: Refs | undefined; onTicket: (t: 
           {done}
         </p>
       ) : null}
+      {done === t('ticket.reassignDone') ? <NewClock ticket={ticket} /> : null}
 
       {pendingExtension ? (
         <div class="action-block">
@@ -598,20 +641,13 @@ function Actions(props: { ticket: Ticket; refs: Refs | undefined; onTicket: (t: 
             </select>
           </Field>
           {decision === 'assign' ? (
-            <Field label={t('field.unit')} id="ruling-unit">
-              <select
-                id="ruling-unit"
-                value={rulingUnit}
-                onChange={(e) => setRulingUnit(e.currentTarget.value)}
-              >
-                <option value="">—</option>
-                {(props.refs?.units ?? []).map((u) => (
-                  <option key={u.id} value={u.id}>
-                    {u.name}
-                  </option>
-                ))}
-              </select>
-            </Field>
+            <UnitPicker
+              id="ruling-unit"
+              label={t('field.unit')}
+              units={props.refs?.units ?? []}
+              value={rulingUnit}
+              onChange={setRulingUnit}
+            />
           ) : null}
           <Field label={t('ticket.rulingNote')} id="ruling-note">
             <textarea
@@ -642,6 +678,8 @@ function Actions(props: { ticket: Ticket; refs: Refs | undefined; onTicket: (t: 
           {busy === 'urge' ? t('common.loading') : t('ticket.urgeSend')}
         </button>
       </form>
+
+      <SupervisorExtras ticket={ticket} refs={props.refs} admin={props.admin} busy={busy} act={act} />
     </div>
   );
 }
