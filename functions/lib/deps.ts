@@ -12,6 +12,7 @@ import { DynamoStore } from '../../shared/adapters/dynamo-store';
 import { SfnWorkflow } from '../../shared/adapters/sfn-workflow';
 import { SnsNotifier } from '../../shared/adapters/sns-notifier';
 import { SqsDeadLetters } from '../../shared/adapters/sqs-dead-letters';
+import { SqsNotificationQueue } from '../../shared/adapters/sqs-notification-queue';
 import { WallClock } from '../../shared/adapters/wall-clock';
 import type { ConfigStore, TicketStore } from '../../shared/ports';
 import { ConfigService } from '../../shared/use-cases/config-service';
@@ -62,11 +63,17 @@ export function notifierSnsClient(): SNSClient {
 /** Pieces of the composition the ticket use cases need only when their variable is set. */
 export function notificationDeps(
   env: FunctionEnv,
-): Pick<Deps, 'notifier' | 'deadLetters' | 'onDeliveryError'> {
+): Pick<Deps, 'notifier' | 'deadLetters' | 'onDeliveryError' | 'queue'> {
   const unavailable = () => {
     throw new Error('DISPATCH_TOPIC_ARN is not configured for this function');
   };
+  const noQueue = async () => {
+    throw new Error('NOTIFY_QUEUE_URL is not configured for this function');
+  };
   return {
+    queue: env.NOTIFY_QUEUE_URL
+      ? new SqsNotificationQueue(tracer.captureAWSv3Client(new SQSClient({})), env.NOTIFY_QUEUE_URL)
+      : { enqueue: noQueue },
     notifier: env.DISPATCH_TOPIC_ARN
       ? new SnsNotifier(notifierSnsClient(), env.DISPATCH_TOPIC_ARN, env.SMS_MAX_PRICE)
       : { send: unavailable },

@@ -36,6 +36,7 @@ import { LocalWorkflow } from './engine-host';
 import { type LambdaHandler, lambdaContext, type StaticSite, startHttpServer } from './http-server';
 import { linkSecretForDataDir } from './link-secret';
 import { LocalAuth } from './local-auth';
+import { LocalSender } from './local-sender';
 import { PrintingOutbox } from './outbox';
 import { type SchedulingClock, SimClock } from './sim-clock';
 import { LOCAL_TABLE, type LocalStore, type StoreTransport, startStore } from './store-server';
@@ -54,6 +55,8 @@ export interface RuntimeOptions {
   notifier?: Notifier;
   /** Delivery backoff; tests pass zeros. */
   backoffMs?: readonly number[];
+  /** Channel credentials (JSON) for real gateways; default: every channel prints to the outbox. */
+  channelsFile?: string;
   intakePerSecond?: number;
   /**
    * How the runtime reaches its store (store-server.ts): `worker` runs dynalite on another core
@@ -72,6 +75,8 @@ export interface Runtime {
   auth: LocalAuth;
   /** The embedded store: its client and request counters (bench, simulator). */
   store: LocalStore;
+  /** The notification queue and its sender loop (`drained()` waits for it). */
+  outbox: LocalSender;
   resumed: number;
   stop(): Promise<void>;
 }
@@ -154,6 +159,11 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
 
   // Only this process writes configuration, so the cached latest version is always current.
   const configs = new ConfigService(db, clock, 60_000);
+  const outbox = new LocalSender(store.client, LOCAL_TABLE, {
+    ...(opts.backoffMs ? { backoffMs: opts.backoffMs } : {}),
+    ...(opts.channelsFile ? { channelsFile: opts.channelsFile } : {}),
+    log,
+  });
   const deps: Deps = {
     store: db,
     configStore: db,
@@ -161,6 +171,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     clock,
     workflow,
     notifier: opts.notifier ?? new PrintingOutbox(opts.quiet ? () => {} : log),
+    queue: outbox,
     publicBaseUrl: `http://127.0.0.1:${opts.port}`,
     local: true,
     verifyToken: (token) => auth.verify(`Bearer ${token}`),
@@ -168,6 +179,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     ...(opts.backoffMs ? { backoffMs: opts.backoffMs } : {}),
   };
   provideDeps(deps);
+  outbox.start(deps, deps.notifier);
 
   let ready = false;
   const handlers: Record<RouteSpec['fn'], LambdaHandler> = {
@@ -208,6 +220,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     clock,
     auth,
     store,
+    outbox,
     resumed,
     async stop() {
       ready = false;
@@ -218,6 +231,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       await workflow.shutdown();
       // Aborted executions may still have a task handler mid-write: let it land before closing.
       await workflow.settled();
+      await outbox.stop();
       if (clock instanceof SimClock) clock.stop();
       await store.close();
     },
