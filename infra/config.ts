@@ -51,6 +51,16 @@ export interface StageConfig {
   breachSpikeThreshold: number;
   /** Cognito feature plan: `plus` turns on threat protection (adaptive auth, leaked passwords). */
   userPoolFeaturePlan: 'essentials' | 'plus';
+  /**
+   * Notification sender instances at most (the queue's MaximumConcurrency); each takes its share of
+   * every channel's rate, so the channels' limits hold whatever the backlog.
+   */
+  senderConcurrency: number;
+  /**
+   * Reserved concurrency of the lifecycle tasks and the sender. Unset in dev: a new account's
+   * concurrency limit (often 10) cannot spare reservations and the deploy would fail.
+   */
+  reservedConcurrency?: { tasks: number; sender: number };
 }
 
 const defaults: Record<DeployStage, StageConfig> = {
@@ -66,6 +76,7 @@ const defaults: Record<DeployStage, StageConfig> = {
     apiThrottle: { rateLimit: 20, burstLimit: 40 },
     breachSpikeThreshold: 5,
     userPoolFeaturePlan: 'essentials',
+    senderConcurrency: 2,
   },
   prod: {
     stage: 'prod',
@@ -81,6 +92,9 @@ const defaults: Record<DeployStage, StageConfig> = {
     apiThrottle: { rateLimit: 100, burstLimit: 200 },
     breachSpikeThreshold: 20,
     userPoolFeaturePlan: 'plus',
+    senderConcurrency: 5,
+    // Timer waves (17:30) get their slots; the sender keeps one beyond its queue share for the sweep.
+    reservedConcurrency: { tasks: 100, sender: 6 },
   },
 };
 

@@ -11,6 +11,8 @@ export const apiFunctions = {
   service: 'functions/api/service.ts',
   /** The phone pages behind the signed links in SMS and e-mail, and their actions. */
   links: 'functions/api/links.ts',
+  /** Delivery receipts pushed by the mainland SMS gateways (the URL's key is the credential). */
+  receipts: 'functions/api/receipts.ts',
 } as const;
 export type ApiFunction = keyof typeof apiFunctions;
 
@@ -20,6 +22,8 @@ export const taskFunctions = {
   finish: 'functions/tasks/finish.ts',
   /** Not a lifecycle state: keeps e-mail subscriptions in step with the configuration (AWS only). */
   syncSubscriptions: 'functions/tasks/sync-subscriptions.ts',
+  /** Not a lifecycle state: drains the notification queue (SQS) at the channels' rates. */
+  sendNotifications: 'functions/tasks/send-notifications.ts',
 } as const;
 export type TaskFunction = keyof typeof taskFunctions;
 
@@ -61,6 +65,9 @@ export const routes: readonly RouteSpec[] = [
   { method: 'GET', path: '/v1/config/versions', fn: 'queries' },
   { method: 'GET', path: '/v1/breaches', fn: 'queries' },
   { method: 'GET', path: '/v1/notifications', fn: 'queries' },
+  { method: 'GET', path: '/v1/notifications/channels', fn: 'queries' },
+  { method: 'PUT', path: '/v1/notification-settings', fn: 'adminConfig' },
+  { method: 'POST', path: '/v1/receipts/{provider}/{key}', fn: 'receipts', public: true },
   { method: 'GET', path: '/v1/metrics/units', fn: 'queries' },
   { method: 'GET', path: '/v1/board', fn: 'queries' },
   { method: 'PUT', path: '/v1/units/{id}', fn: 'adminConfig' },

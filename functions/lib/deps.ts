@@ -8,13 +8,14 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { DynamoDeliveryStore } from '../../shared/adapters/dynamo-delivery-store';
 import { DynamoStore } from '../../shared/adapters/dynamo-store';
 import { SfnWorkflow } from '../../shared/adapters/sfn-workflow';
 import { SnsNotifier } from '../../shared/adapters/sns-notifier';
 import { SqsDeadLetters } from '../../shared/adapters/sqs-dead-letters';
 import { SqsNotificationQueue } from '../../shared/adapters/sqs-notification-queue';
 import { WallClock } from '../../shared/adapters/wall-clock';
-import type { ConfigStore, TicketStore } from '../../shared/ports';
+import type { ConfigStore, DeliveryStore, TicketStore } from '../../shared/ports';
 import { ConfigService } from '../../shared/use-cases/config-service';
 import { LinkService, LinkSigner } from '../../shared/use-cases/links';
 import type { TicketDeps } from '../../shared/use-cases/ticket-service';
@@ -30,6 +31,8 @@ export interface Deps extends TicketDeps {
   verifyToken?: (token: string) => Promise<Record<string, unknown> | undefined>;
   /** Signed links in messages: minted with every notice, opened by the phone pages (LINK_SECRET). */
   links?: LinkService;
+  /** The sender's bookkeeping (spend, queue, receipt index): channel view, receipts, the sender. */
+  delivery?: DeliveryStore;
 }
 
 let deps: Deps | undefined;
@@ -91,7 +94,8 @@ export function notificationDeps(
 
 function buildAwsDeps(): Deps {
   const env = readFunctionEnv();
-  const store = new DynamoStore(tracer.captureAWSv3Client(new DynamoDBClient({})), env.TABLE_NAME);
+  const dynamo = tracer.captureAWSv3Client(new DynamoDBClient({}));
+  const store = new DynamoStore(dynamo, env.TABLE_NAME);
   const clock = new WallClock();
   const unavailable = (what: string) => () => {
     throw new Error(`${what} is not configured for this function`);
@@ -99,6 +103,7 @@ function buildAwsDeps(): Deps {
   return {
     store,
     configStore: store,
+    delivery: new DynamoDeliveryStore(dynamo, env.TABLE_NAME),
     configs: new ConfigService(store, clock),
     clock,
     workflow: env.STATE_MACHINE_ARN

@@ -33,6 +33,8 @@ export interface AppFunctionProps {
   memorySize?: number;
   timeout?: Duration;
   environment?: Record<string, string>;
+  /** Reserved concurrency: the function always has these slots, and never takes more. */
+  reservedConcurrency?: number;
 }
 
 export type TableAccess = 'read' | 'readWrite';
@@ -94,6 +96,7 @@ export class AppFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
+      ...(props.reservedConcurrency ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
       tracing: lambda.Tracing.ACTIVE,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
@@ -243,6 +246,27 @@ export class AppFunction extends Construct {
   bindDeadLetters(queue: IQueue): this {
     queue.grantSendMessages(this.fn);
     this.fn.addEnvironment(envNames.deadLetterQueueUrl, queue.queueUrl);
+    return this;
+  }
+
+  /**
+   * Lets the function hand recorded notifications to the sender's queue (sqs:SendMessage on that
+   * queue, SQS-managed encryption: no key grant) and sets NOTIFY_QUEUE_URL.
+   */
+  bindNotifyQueue(queue: IQueue): this {
+    queue.grantSendMessages(this.fn);
+    this.fn.addEnvironment(envNames.notifyQueueUrl, queue.queueUrl);
+    return this;
+  }
+
+  /**
+   * The channel credentials (gateway keys, robot webhooks): secretsmanager:GetSecretValue on that
+   * one secret, read once per container, and CHANNELS_SECRET_ARN. Unlike the link secret it is not
+   * resolved into the environment: rotating a gateway key needs no deploy.
+   */
+  withChannelsSecret(secret: ISecret): this {
+    secret.grantRead(this.fn);
+    this.fn.addEnvironment(envNames.channelsSecretArn, secret.secretArn);
     return this;
   }
 

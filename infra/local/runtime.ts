@@ -11,6 +11,7 @@ import { handler as adminConfig } from '../../functions/api/admin-config';
 import { handler as links } from '../../functions/api/links';
 import { handler as open311 } from '../../functions/api/open311';
 import { handler as queries } from '../../functions/api/queries';
+import { handler as receipts } from '../../functions/api/receipts';
 import type { RouteSpec } from '../../functions/api/routes';
 import { handler as service } from '../../functions/api/service';
 import { handler as ticketActions } from '../../functions/api/ticket-actions';
@@ -172,6 +173,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     workflow,
     notifier: opts.notifier ?? new PrintingOutbox(opts.quiet ? () => {} : log),
     queue: outbox,
+    delivery: outbox.delivery,
     publicBaseUrl: `http://127.0.0.1:${opts.port}`,
     local: true,
     verifyToken: (token) => auth.verify(`Bearer ${token}`),
@@ -190,6 +192,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     open311: open311 as unknown as LambdaHandler,
     service: service as unknown as LambdaHandler,
     links: links as unknown as LambdaHandler,
+    receipts: receipts as unknown as LambdaHandler,
   };
   const { server, url } = await startHttpServer({
     port: opts.port,

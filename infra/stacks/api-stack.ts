@@ -41,6 +41,8 @@ export interface ApiStackProps extends StackProps {
   linkSecret: ISecret;
   /** Name of the Edge stack's evidence bucket (photos uploaded from the link pages). */
   evidenceBucketName: string;
+  /** Urges are recorded and queued for the notification sender. */
+  notifyQueue: IQueue;
 }
 
 export class ApiStack extends Stack {
@@ -98,6 +100,7 @@ export class ApiStack extends Stack {
         // Urges (催办/督办) go to the lead unit's leader straight from the action, with a signed link.
         .bindTopic(props.dispatchTopic, { directSms: { maxPrice: props.smsMaxPrice } })
         .bindDeadLetters(props.deadLetterQueue)
+        .bindNotifyQueue(props.notifyQueue)
         .withLinkSecret(props.linkSecret),
       queries: fn('queries').bindTable(table, 'read'),
       adminConfig: fn('adminConfig').bindTable(table, 'readWrite'),
@@ -118,6 +121,11 @@ export class ApiStack extends Stack {
         .bindStateMachine(stateMachine, { respond: true })
         .withLinkSecret(props.linkSecret)
         .bindEvidence(props.evidenceBucketName),
+      // Gateway delivery receipts: the URL key derives from the link secret; a failed SMS falls back.
+      receipts: fn('receipts')
+        .bindTable(table, 'readWrite')
+        .withLinkSecret(props.linkSecret)
+        .bindNotifyQueue(props.notifyQueue),
     };
     Validations.of(this.functions.links.fn.role!).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::whistle-dispatch-${config.stage}-evidence-<AWS::AccountId>-<AWS::Region>/evidence/*]`,

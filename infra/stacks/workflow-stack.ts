@@ -36,6 +36,8 @@ export interface WorkflowStackProps extends StackProps {
   publicBaseUrl: string;
   /** Signs the links minted with every notice. */
   linkSecret: ISecret;
+  /** Notices are recorded and queued for the sender: a timer task never waits on a gateway. */
+  notifyQueue: IQueue;
 }
 
 export class WorkflowStack extends Stack {
@@ -56,12 +58,14 @@ export class WorkflowStack extends Stack {
         // Tasks do a few single-item writes and at most a handful of SMS publishes.
         memorySize: 256,
         timeout: Duration.seconds(30),
+        ...(config.reservedConcurrency ? { reservedConcurrency: config.reservedConcurrency.tasks } : {}),
       })
         .withPublicBaseUrl(props.publicBaseUrl)
         .withLinkSecret(props.linkSecret)
         .bindTable(props.table, 'readWrite')
         .bindTopic(props.dispatchTopic, { directSms: { maxPrice: props.smsMaxPrice } })
-        .bindDeadLetters(props.deadLetterQueue);
+        .bindDeadLetters(props.deadLetterQueue)
+        .bindNotifyQueue(props.notifyQueue);
     this.tasks = { startStage: task('startStage'), onTimer: task('onTimer'), finish: task('finish') };
 
     const logGroup = new LogGroup(this, 'StateMachineLogs', {
