@@ -247,7 +247,11 @@ export const notificationSettingsSchema = z
         /** Fixed prefix written before `${link}` in the templates: `https://<approved domain>/l/`. */
         linkBase: z
           .string()
-          .regex(/^https:\/\/[a-z0-9.-]+(:\d+)?\/l\/$/, 'https://<domain>/l/')
+          // http only on the loopback (the embedded runtime); carriers take https links.
+          .regex(
+            /^(https:\/\/[a-z0-9.-]+|http:\/\/(127\.0\.0\.1|localhost))(:\d+)?\/l\/$/,
+            'https://<domain>/l/',
+          )
           .optional(),
         templates: z.array(smsTemplateSchema).max(60).default([]),
         /** Price of one SMS segment, yuan: what the spend cap counts. */
