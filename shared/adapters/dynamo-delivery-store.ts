@@ -5,10 +5,14 @@
  *                 present only while the record has something to send or report (sparse index
  *                 byStatus); the embedded runtime's queue is a query on it, and on AWS it finds
  *                 records whose SQS message was lost. Four shards keep a 17:30 wave off one partition.
- * - claim         `lease` {owner, until} on the notification item (conditional update)
+ * - claim         `lease` {owner, run, until} on the notification item (conditional update): free, run
+ *                 out, or left by an earlier run of the same owner (a restarted runtime takes its
+ *                 records back at once); never twice by the same run, so two deliveries of one
+ *                 queue message to one container do not both send
  * - spend         SPEND#<YYYY-MM> / S     fen sent this month (conditional ADD against the cap)
  * - receipt ref   RCPT#<provider>#<gateway id> / R   which record and message a receipt names
  */
+import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
@@ -47,6 +51,8 @@ export class NotificationBusyError extends Error {
 
 export class DynamoDeliveryStore implements DeliveryStore {
   private readonly doc: DynamoDBDocumentClient;
+  /** This instance: one per process (container, runtime start). */
+  private readonly run = randomUUID();
 
   constructor(
     client: DynamoDBClient,
@@ -63,12 +69,13 @@ export class DynamoDeliveryStore implements DeliveryStore {
           Key: itemKey(ref),
           UpdateExpression: 'SET lease = :lease',
           ConditionExpression:
-            'attribute_exists(pk) AND (attribute_not_exists(lease) OR lease.#until < :now OR lease.#owner = :owner)',
-          ExpressionAttributeNames: { '#until': 'until', '#owner': 'owner' },
+            'attribute_exists(pk) AND (attribute_not_exists(lease) OR lease.#until < :now OR (lease.#owner = :owner AND lease.#run <> :run))',
+          ExpressionAttributeNames: { '#until': 'until', '#owner': 'owner', '#run': 'run' },
           ExpressionAttributeValues: {
-            ':lease': { owner, until: nowMs + leaseMs },
+            ':lease': { owner, run: this.run, until: nowMs + leaseMs },
             ':now': nowMs,
             ':owner': owner,
+            ':run': this.run,
           },
         }),
       );
@@ -90,11 +97,12 @@ export class DynamoDeliveryStore implements DeliveryStore {
             ? 'SET n = :n, gk4 = :gk4, gs4 = :gs4 REMOVE lease'
             : 'SET n = :n REMOVE lease, gk4, gs4',
           ConditionExpression:
-            'attribute_exists(pk) AND (attribute_not_exists(lease) OR lease.#owner = :owner)',
-          ExpressionAttributeNames: { '#owner': 'owner' },
+            'attribute_exists(pk) AND (attribute_not_exists(lease) OR (lease.#owner = :owner AND lease.#run = :run))',
+          ExpressionAttributeNames: { '#owner': 'owner', '#run': 'run' },
           ExpressionAttributeValues: {
             ':n': record,
             ':owner': owner,
+            ':run': this.run,
             ...(key ? { ':gk4': key.gk4, ':gs4': key.gs4 } : {}),
           },
         }),

@@ -211,8 +211,8 @@ export class NotificationSender {
       delete m.error;
       delete m.nextAttemptAt;
       tickets.metrics?.count('NotificationsSent', 1, { channel: m.channel });
+      if (result?.providerMessageId) m.providerMessageId = result.providerMessageId;
       if (result?.providerMessageId && m.provider) {
-        m.providerMessageId = result.providerMessageId;
         await delivery
           .putReceiptRef(m.provider, result.providerMessageId, {
             ticketId: record.ticketId,
