@@ -54,6 +54,7 @@ export function cleanParam(value: string): string {
     .replace(/\S+\.(?:cn|com|net|org|gov)\S*/gi, '')
     .replace(/\d{7,}/g, (d) => `${d.slice(0, 3)}…`)
     .replace(/[$]\{/g, '{')
+    .replace(/ {2,}/g, ' ')
     .trim();
 }
 
