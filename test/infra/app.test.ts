@@ -167,6 +167,7 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
     const all = () => [
       ...lifecycleEntries.map((e) => [get(stage).t.workflow, e] as const),
       [get(stage).t.notifications, taskFunctions.syncSubscriptions] as const,
+      [get(stage).t.notifications, taskFunctions.sendNotifications] as const,
       ...Object.values(apiFunctions).map((e) => [get(stage).t.api, e] as const),
     ];
 
@@ -198,7 +199,11 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
     });
 
     it('grant "*" only to actions that have no resource-level permissions, and only where needed', () => {
-      const smsSenders: string[] = [...lifecycleEntries, apiFunctions.ticketActions];
+      const smsSenders: string[] = [
+        ...lifecycleEntries,
+        apiFunctions.ticketActions,
+        taskFunctions.sendNotifications,
+      ];
       for (const [template, entry] of all()) {
         const [, fn] = fnByEntry(template, entry);
         const onStar = actionsOf(statementsOf(template, roleRef(fn)).filter((s) => s.Resource === '*'));
@@ -218,7 +223,8 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
 
     it('point the links in messages at the console (CloudFront), never at localhost', () => {
       for (const [template, entry] of all()) {
-        if (entry === taskFunctions.syncSubscriptions) continue;
+        // Neither renders a message: the sync manages subscriptions, the sender sends what was rendered.
+        if (entry === taskFunctions.syncSubscriptions || entry === taskFunctions.sendNotifications) continue;
         const [, fn] = fnByEntry(template, entry);
         const url = JSON.stringify(env(fn).PUBLIC_BASE_URL);
         expect(url, entry).toMatch(/ImportValue.*Edge:ExportsOutputFnGetAttDistribution\w*DomainName/);
@@ -876,6 +882,8 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
         'AWS::Lambda::EventSourceMapping',
         'AWS::Events::Rule',
         'AWS::Lambda::Permission',
+        'AWS::SecretsManager::Secret',
+        'AWS::CloudWatch::Alarm',
       ],
       edge: [
         'AWS::ApiGatewayV2::Api',
