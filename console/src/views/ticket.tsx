@@ -26,6 +26,7 @@ import {
   type TimelineEvent,
   ticketSchema,
 } from '../schemas';
+import { NotificationChannels } from './notification-channels';
 
 const closed = (s: string) => s === 'closed' || s === 'cancelled';
 
@@ -280,6 +281,7 @@ export function TicketView(props: { id: string; session: Session }) {
         </Card>
       ) : null}
 
+      {canOversee ? <NotificationChannels refreshKey={ticket?.version} /> : null}
       <Card title={t('ticket.notifications')} id="notifications">
         {!canOversee ? (
           <p class="muted">{t('ticket.notifyHidden')}</p>
