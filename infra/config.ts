@@ -52,15 +52,20 @@ export interface StageConfig {
   /** Cognito feature plan: `plus` turns on threat protection (adaptive auth, leaked passwords). */
   userPoolFeaturePlan: 'essentials' | 'plus';
   /**
+   * Reserved concurrency of each lifecycle task function: a 17:30 wave can never take every
+   * concurrent execution of the account from the API (and the API never starves the clocks).
+   * Unset in dev: new accounts have too little concurrency to reserve any.
+   */
+  taskConcurrency?: number;
+  /** Minutes between reconciler runs (the clock audit over the due index). */
+  reconcileEveryMinutes: number;
+  /**
    * Notification sender instances at most (the queue's MaximumConcurrency); each takes its share of
    * every channel's rate, so the channels' limits hold whatever the backlog.
    */
   senderConcurrency: number;
-  /**
-   * Reserved concurrency of the lifecycle tasks and the sender. Unset in dev: a new account's
-   * concurrency limit (often 10) cannot spare reservations and the deploy would fail.
-   */
-  reservedConcurrency?: { tasks: number; sender: number };
+  /** Reserved concurrency of the sender (one beyond its queue share, for the sweep); unset in dev. */
+  senderReservedConcurrency?: number;
 }
 
 const defaults: Record<DeployStage, StageConfig> = {
@@ -76,6 +81,7 @@ const defaults: Record<DeployStage, StageConfig> = {
     apiThrottle: { rateLimit: 20, burstLimit: 40 },
     breachSpikeThreshold: 5,
     userPoolFeaturePlan: 'essentials',
+    reconcileEveryMinutes: 5,
     senderConcurrency: 2,
   },
   prod: {
@@ -92,9 +98,11 @@ const defaults: Record<DeployStage, StageConfig> = {
     apiThrottle: { rateLimit: 100, burstLimit: 200 },
     breachSpikeThreshold: 20,
     userPoolFeaturePlan: 'plus',
+    // 20,000 timeouts spread over five minutes ≈ 70 a second × ~0.2 s ≈ 15 busy: room for bursts.
+    taskConcurrency: 100,
+    reconcileEveryMinutes: 5,
     senderConcurrency: 5,
-    // Timer waves (17:30) get their slots; the sender keeps one beyond its queue share for the sweep.
-    reservedConcurrency: { tasks: 100, sender: 6 },
+    senderReservedConcurrency: 6,
   },
 };
 

@@ -4,17 +4,24 @@
  * messages, the wall clock or the simulated clock for time.
  */
 
+import type { EngineReport } from './domain/clock-audit';
 import type { LinkAction, LinkGrant, LinkUse } from './domain/links';
 import type { Breach, ConfigSnapshot, NotificationKind, Stage, Ticket, TicketStatus } from './domain/model';
+import type { WaitStage } from './domain/parties';
 
 export interface Clock {
   now(): Date;
-  /**
-   * Seconds the workflow engine should wait for `at` (TimeoutSecondsPath). The wall clock says
-   * the plain difference; the simulated clock divides by its scale (plus slack, so its own
-   * precise timer wins the race against the engine's whole-second one).
-   */
-  engineSecondsUntil(at: Date): number;
+}
+
+/** A party's live wait as the record keeps it (the engine holds the same token). */
+export interface ArmedToken {
+  token: string;
+  stage: string;
+  unitId?: string;
+  /** The nominal SLA instant the wait was armed for; null when none is left to watch. */
+  nextAt?: string | null;
+  /** The execution generation that armed it. */
+  generation?: number;
 }
 
 /** A ticket as stored: the public ticket plus what only the engine needs. */
@@ -24,7 +31,7 @@ export interface StoredTicket {
    * Live task tokens by party (unit id, or `ticket` for the ticket-level wait), the stage each
    * waits on and the next SLA instant its timer was armed for (null: none left to watch).
    */
-  tokens: Record<string, { token: string; stage: string; nextAt?: string | null }>;
+  tokens: Record<string, ArmedToken>;
   /** Hash of the creating request, for Idempotency-Key replays. */
   requestHash?: string;
   /**
@@ -188,29 +195,60 @@ export interface ConfigStore {
   ): Promise<{ version: number; createdAt: string; createdBy: string; note?: string }[]>;
 }
 
-/** A step the workflow takes next: the shape every task and callback returns. */
+/** A party's wait: the engine holds it until the party acts or its timer fires at `timerAt`. */
 export interface Wait {
   ticketId: string;
-  /** '' for the ticket-level wait (feedback, ruling). */
+  /** `lead`, `co:<unitId>` or `ticket` (shared/domain/parties.ts). */
+  party: string;
+  /** The unit the party stands for now ('' for the ticket). */
   unitId: string;
-  stage: Stage | 'ruling';
+  stage: WaitStage;
+  /** When the timer fires: the next SLA instant (spread past 17:30), or a re-check far ahead. */
   timerAt: string;
-  timerSeconds: number;
 }
 
+/** What a party (or the whole ticket) does next: the shape every task returns to the workflow. */
 export interface Step {
   ticketId: string;
   next: 'wait' | 'done' | 'tracks';
-  Payload?: Wait;
+  wait?: Wait;
+  /** `tracks`: one step per unit party, run side by side. */
   tracks?: Step[];
 }
 
+/**
+ * A step on the wire to the engine. The wait travels as `Payload` with its timeout in whole
+ * seconds: aws-local-stepfunctions resolves `TimeoutSecondsPath` against the Parameters' output
+ * and Step Functions against the state input, and a callback's Parameters must name the Lambda
+ * event `Payload`, so `$.Payload.timerSeconds` is the one path that reads the same on both.
+ */
+export interface EngineStep {
+  ticketId: string;
+  next: Step['next'];
+  Payload?: Wait & { timerSeconds: number };
+  tracks?: EngineStep[];
+}
+
+/** What the engine says about generation `n` of a ticket's execution. */
+export interface ExecutionReport extends EngineReport {
+  /** An ended execution the engine can re-run from its point of failure (Step Functions redrive). */
+  redrivable?: boolean;
+}
+
 export interface WorkflowPort {
-  /** Idempotent per ticket: starting an execution that runs already is a no-op. */
-  start(ticketId: string, input: Step): Promise<void>;
-  /** False when the token is no longer waiting (timed out, consumed): the caller moves on. */
-  sendTaskSuccess(token: string, output: Step): Promise<boolean>;
-  stop(ticketId: string, reason: string): Promise<void>;
+  /**
+   * Start generation `generation` of the ticket's execution (`ticket-<id>-<generation>`). Starting
+   * the generation that runs already is a no-op.
+   */
+  start(ticketId: string, generation: number, input: Step): Promise<void>;
+  /** Hand a waiting party its next step (`done` ends the party). False when the wait is gone. */
+  resume(token: string, step: Step): Promise<boolean>;
+  stop(ticketId: string, generation: number, reason: string): Promise<void>;
+  describe(ticketId: string, generation: number): Promise<ExecutionReport>;
+  /** Re-run an ended execution from where it failed; false when the engine cannot. */
+  redrive(ticketId: string, generation: number): Promise<boolean>;
+  /** A step as this engine takes it (its timeouts in whole seconds): what task handlers return. */
+  encode(step: Step): EngineStep;
 }
 
 /** What a channel may need to know about a message besides its text (SNS message attributes). */

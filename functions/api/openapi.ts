@@ -18,6 +18,7 @@ import {
   calendarView,
   calendarWritten,
   channelStatusView,
+  clockAuditView,
   communityList,
   communityView,
   configVersionList,
@@ -96,6 +97,7 @@ const responseComponents: [string, z.ZodType][] = [
   ['ConfigVersion', configVersionRow],
   ['ConfigVersionList', configVersionList],
   ['Board', boardView],
+  ['ClockAudit', clockAuditView],
   ['UnitWritten', unitWritten],
   ['DutyItemWritten', dutyItemWritten],
   ['SlaPolicyWritten', slaPolicyWritten],
@@ -386,6 +388,14 @@ const docs: Record<string, OperationDoc> = {
     summary: 'Open tickets by status and escalation level, and flagged tickets',
     roles: ['supervisor', 'admin'],
     success: { status: 200, component: 'Board', description: 'The live board' },
+  },
+  'GET /v1/admin/clock-audit': {
+    tag: 'Oversight',
+    summary: 'The clock audit: every open party whose SLA clock does not run as its ticket record says',
+    description:
+      'Compares each open ticket with the workflow engine: a party with no armed wait, a wait for the wrong stage or instant, an SLA instant long past with nothing recorded, a start or signal never delivered. The embedded runtime audits every open ticket; on AWS the tickets whose next instant passed the grace period ago. The reconciler repairs what it finds.',
+    roles: ['admin'],
+    success: { status: 200, component: 'ClockAudit', description: 'The findings' },
   },
   'PUT /v1/units/{id}': {
     tag: 'Configuration',

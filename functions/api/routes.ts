@@ -11,21 +11,12 @@ export const apiFunctions = {
   service: 'functions/api/service.ts',
   /** The phone pages behind the signed links in SMS and e-mail, and their actions. */
   links: 'functions/api/links.ts',
+  /** The clock audit (admin): every open party whose clock is not running as its record says. */
+  clockAudit: 'functions/api/clock-audit.ts',
   /** Delivery receipts pushed by the mainland SMS gateways (the URL's key is the credential). */
   receipts: 'functions/api/receipts.ts',
 } as const;
 export type ApiFunction = keyof typeof apiFunctions;
-
-export const taskFunctions = {
-  startStage: 'functions/tasks/start-stage.ts',
-  onTimer: 'functions/tasks/on-timer.ts',
-  finish: 'functions/tasks/finish.ts',
-  /** Not a lifecycle state: keeps e-mail subscriptions in step with the configuration (AWS only). */
-  syncSubscriptions: 'functions/tasks/sync-subscriptions.ts',
-  /** Not a lifecycle state: drains the notification queue (SQS) at the channels' rates. */
-  sendNotifications: 'functions/tasks/send-notifications.ts',
-} as const;
-export type TaskFunction = keyof typeof taskFunctions;
 
 export interface RouteSpec {
   method: 'GET' | 'POST' | 'PUT';
@@ -70,6 +61,7 @@ export const routes: readonly RouteSpec[] = [
   { method: 'POST', path: '/v1/receipts/{provider}/{key}', fn: 'receipts', public: true },
   { method: 'GET', path: '/v1/metrics/units', fn: 'queries' },
   { method: 'GET', path: '/v1/board', fn: 'queries' },
+  { method: 'GET', path: '/v1/admin/clock-audit', fn: 'clockAudit' },
   { method: 'PUT', path: '/v1/units/{id}', fn: 'adminConfig' },
   { method: 'PUT', path: '/v1/duty-items/{id}', fn: 'adminConfig' },
   { method: 'PUT', path: '/v1/sla-policies/{slaClass}', fn: 'adminConfig' },

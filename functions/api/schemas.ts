@@ -452,6 +452,30 @@ export const boardView = z.object({
   flagged: z.array(z.object({ id: z.string(), code: z.string(), flags: z.array(z.string()) })),
 });
 
+export const clockAuditView = z.object({
+  at: instantSchema,
+  stranded: z.number().int().describe('Open parties whose clock does not run as the ticket record says'),
+  tickets: z.number().int().describe('Tickets with at least one finding'),
+  checked: z.number().int().describe('Tickets audited'),
+  items: z.array(
+    z.object({
+      ticketId: z.string(),
+      party: z.string().describe('`lead`, `co:<unitId>`, `ticket`, or `*` for the execution'),
+      kind: z.enum([
+        'no_execution',
+        'no_wait',
+        'wrong_wait',
+        'late_timer',
+        'overdue',
+        'pending_start',
+        'pending_signal',
+      ]),
+      expected: z.string(),
+      found: z.string(),
+    }),
+  ),
+});
+
 const configVersionField = { configVersion: z.number().int().describe('The configuration version created') };
 export const unitWritten = unitSchema.extend(configVersionField);
 export const dutyItemWritten = dutyItemSchema.extend(configVersionField);

@@ -16,6 +16,7 @@ import { SqsDeadLetters } from '../../shared/adapters/sqs-dead-letters';
 import { SqsNotificationQueue } from '../../shared/adapters/sqs-notification-queue';
 import { WallClock } from '../../shared/adapters/wall-clock';
 import type { ConfigStore, DeliveryStore, TicketStore } from '../../shared/ports';
+import type { AuditReport } from '../../shared/use-cases/clock-reconciler';
 import { ConfigService } from '../../shared/use-cases/config-service';
 import { LinkService, LinkSigner } from '../../shared/use-cases/links';
 import type { TicketDeps } from '../../shared/use-cases/ticket-service';
@@ -33,6 +34,8 @@ export interface Deps extends TicketDeps {
   links?: LinkService;
   /** The sender's bookkeeping (spend, queue, receipt index): channel view, receipts, the sender. */
   delivery?: DeliveryStore;
+  /** GET /v1/admin/clock-audit: the engine's view of every clock it can check. */
+  clockAudit?: () => Promise<AuditReport>;
 }
 
 let deps: Deps | undefined;
@@ -107,12 +110,16 @@ function buildAwsDeps(): Deps {
     configs: new ConfigService(store, clock),
     clock,
     workflow: env.STATE_MACHINE_ARN
-      ? new SfnWorkflow(tracer.captureAWSv3Client(new SFNClient({})), env.STATE_MACHINE_ARN)
+      ? new SfnWorkflow(tracer.captureAWSv3Client(new SFNClient({})), env.STATE_MACHINE_ARN, clock)
       : {
           start: unavailable('STATE_MACHINE_ARN'),
-          sendTaskSuccess: unavailable('STATE_MACHINE_ARN'),
+          resume: unavailable('STATE_MACHINE_ARN'),
           stop: unavailable('STATE_MACHINE_ARN'),
+          describe: unavailable('STATE_MACHINE_ARN'),
+          redrive: unavailable('STATE_MACHINE_ARN'),
+          encode: unavailable('STATE_MACHINE_ARN'),
         },
+    onDeferred: (message, err) => logger.warn(message, err as Error),
     ...notificationDeps(env),
     publicBaseUrl: env.PUBLIC_BASE_URL,
     metrics: metricsPort,

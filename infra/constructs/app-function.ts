@@ -33,7 +33,7 @@ export interface AppFunctionProps {
   memorySize?: number;
   timeout?: Duration;
   environment?: Record<string, string>;
-  /** Reserved concurrency: the function always has these slots, and never takes more. */
+  /** Concurrent executions kept for (and limited to) this function. */
   reservedConcurrency?: number;
 }
 
@@ -44,8 +44,10 @@ export interface StateMachineAccess {
   start?: boolean;
   /** states:SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat (acknowledge, resolve, ...). */
   respond?: boolean;
-  /** states:StopExecution on this machine's executions (cancel). */
+  /** states:StopExecution on this machine's executions (cancel, a repair's old generation). */
   stop?: boolean;
+  /** states:DescribeExecution and RedriveExecution on this machine's executions (the clock audit and repairs). */
+  inspect?: boolean;
 }
 
 const tableReadActions = [
@@ -178,6 +180,30 @@ export class AppFunction extends Construct {
   }
 
   /**
+   * For the lifecycle's own task functions, which the state machine's definition names (so they
+   * cannot reference the machine back without a cycle): answers the task tokens they hold, by the
+   * machine's fixed name. The callback task completes its own wait when the party already moved
+   * on; the catch-all re-arms what its flag moved.
+   */
+  bindOwnStateMachine(stateMachineName: string): this {
+    const stack = Stack.of(this);
+    const arn = stack.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      resourceName: stateMachineName,
+    });
+    this.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+        resources: [arn],
+      }),
+    );
+    this.fn.addEnvironment(envNames.stateMachineArn, arn);
+    return this;
+  }
+
+  /**
    * Grants the chosen Step Functions actions on the machine and sets STATE_MACHINE_ARN.
    * `stop` needs a machine with a fixed name: StopExecution acts on execution ARNs, which are
    * `execution:<machine name>:<execution name>`.
@@ -185,11 +211,15 @@ export class AppFunction extends Construct {
   bindStateMachine(stateMachine: sfn.StateMachine, access: StateMachineAccess): this {
     if (access.start) stateMachine.grantStartExecution(this.fn);
     if (access.respond) stateMachine.grantTaskResponse(this.fn);
-    if (access.stop) {
+    const executionActions = [
+      ...(access.stop ? ['states:StopExecution'] : []),
+      ...(access.inspect ? ['states:DescribeExecution', 'states:RedriveExecution'] : []),
+    ];
+    if (executionActions.length > 0) {
       const name = (stateMachine.node.defaultChild as sfn.CfnStateMachine).stateMachineName;
       if (name === undefined || Token.isUnresolved(name)) {
         throw new Error(
-          `${stateMachine.node.path}: give the state machine a fixed stateMachineName to scope StopExecution`,
+          `${stateMachine.node.path}: give the state machine a fixed stateMachineName to scope execution grants`,
         );
       }
       const executions = Stack.of(this).formatArn({
@@ -199,12 +229,12 @@ export class AppFunction extends Construct {
         resourceName: `${name}:*`,
       });
       this.fn.addToRolePolicy(
-        new iam.PolicyStatement({ actions: ['states:StopExecution'], resources: [executions] }),
+        new iam.PolicyStatement({ actions: executionActions, resources: [executions] }),
       );
       Validations.of(this.fn.role!).acknowledge({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${name}:*]`,
         reason:
-          'StopExecution (cancel) targets executions of this one state machine; execution names are only known at run time.',
+          'Execution-level actions (stop on cancel or repair, describe and redrive for the clock audit) target executions of this one state machine; execution names (ticket-<id>-<generation>) are only known at run time.',
       });
     }
     this.fn.addEnvironment(envNames.stateMachineArn, stateMachine.stateMachineArn);

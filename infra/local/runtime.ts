@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { handler as adminConfig } from '../../functions/api/admin-config';
+import { handler as clockAudit } from '../../functions/api/clock-audit';
 import { handler as links } from '../../functions/api/links';
 import { handler as open311 } from '../../functions/api/open311';
 import { handler as queries } from '../../functions/api/queries';
@@ -17,22 +18,20 @@ import { handler as service } from '../../functions/api/service';
 import { handler as ticketActions } from '../../functions/api/ticket-actions';
 import { handler as ticketIntake } from '../../functions/api/ticket-intake';
 import { type Deps, provideDeps } from '../../functions/lib/deps';
-import { handler as finish } from '../../functions/tasks/finish';
+import { handler as advance } from '../../functions/tasks/advance';
+import { handler as awaitParty } from '../../functions/tasks/await-party';
+import { handler as clockFailed } from '../../functions/tasks/clock-failed';
 import { handler as onTimer } from '../../functions/tasks/on-timer';
-import { handler as startStage } from '../../functions/tasks/start-stage';
 import { DynamoStore } from '../../shared/adapters/dynamo-store';
 import { seedConfig } from '../../shared/config/seed';
 import { toShanghaiIso } from '../../shared/domain/deadlines';
 import type { Notifier } from '../../shared/ports';
 import { ConfigService } from '../../shared/use-cases/config-service';
 import { LinkService, LinkSigner } from '../../shared/use-cases/links';
-import { executionInput } from '../../shared/use-cases/ticket-service';
-import {
-  readLifecycleAsl,
-  substituteAsl,
-  substitutionKeys,
-  taskFunctionBySubstitution,
-} from '../../workflows/contract';
+import { executionInput, generationOf } from '../../shared/use-cases/ticket-service';
+import { readLifecycleAsl, substituteAsl, substitutionKeys } from '../../workflows/contract';
+import { taskBySubstitution } from '../../workflows/tasks';
+import { ClockWatchdog, graceForScale } from './clock-watchdog';
 import { LocalWorkflow } from './engine-host';
 import { type LambdaHandler, lambdaContext, type StaticSite, startHttpServer } from './http-server';
 import { linkSecretForDataDir } from './link-secret';
@@ -66,6 +65,11 @@ export interface RuntimeOptions {
   storeTransport?: StoreTransport;
   log?: (line: string) => void;
   quiet?: boolean;
+  /**
+   * Real milliseconds between clock-watchdog passes (default 5 s; 0: no interval, tests and the
+   * simulator call `watchdog.pass()` themselves).
+   */
+  watchdogMs?: number;
 }
 
 export interface Runtime {
@@ -79,6 +83,8 @@ export interface Runtime {
   /** The notification queue and its sender loop (`drained()` waits for it). */
   outbox: LocalSender;
   resumed: number;
+  /** The clock audit and reconciler over this runtime's engine. */
+  watchdog: ClockWatchdog;
   stop(): Promise<void>;
 }
 
@@ -146,14 +152,15 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     (event: unknown): Promise<unknown> =>
       h(event, lambdaContext(fn));
   const taskHandlers = {
-    startStage: invoke(startStage as unknown as LambdaHandler, 'startStage'),
+    awaitParty: invoke(awaitParty as unknown as LambdaHandler, 'awaitParty'),
     onTimer: invoke(onTimer as unknown as LambdaHandler, 'onTimer'),
-    finish: invoke(finish as unknown as LambdaHandler, 'finish'),
+    advance: invoke(advance as unknown as LambdaHandler, 'advance'),
+    clockFailed: invoke(clockFailed as unknown as LambdaHandler, 'clockFailed'),
   };
   const definition = substituteAsl(
     readLifecycleAsl(),
     Object.fromEntries(
-      substitutionKeys.map((k) => [k, LocalWorkflow.functionArn(taskFunctionBySubstitution[k])]),
+      substitutionKeys.map((k) => [k, LocalWorkflow.functionArn(taskBySubstitution[k])]),
     ) as Record<(typeof substitutionKeys)[number], string>,
   );
   const workflow = new LocalWorkflow(definition, taskHandlers, clock, log);
@@ -179,7 +186,16 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     verifyToken: (token) => auth.verify(`Bearer ${token}`),
     links: new LinkService(db, new LinkSigner(linkSecretForDataDir(opts.dataDir))),
     ...(opts.backoffMs ? { backoffMs: opts.backoffMs } : {}),
+    onDeferred: (message, err) => log(`${message}: ${(err as Error).message}`),
   };
+  const scale = clock instanceof SimClock ? clock.scale : 1;
+  const watchdog = new ClockWatchdog(deps, workflow, {
+    intervalMs: opts.watchdogMs ?? 5_000,
+    graceMs: graceForScale(scale),
+    fullEvery: 12,
+    log,
+  });
+  deps.clockAudit = () => watchdog.audit();
   provideDeps(deps);
   outbox.start(deps, deps.notifier);
 
@@ -193,6 +209,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     service: service as unknown as LambdaHandler,
     links: links as unknown as LambdaHandler,
     receipts: receipts as unknown as LambdaHandler,
+    clockAudit: clockAudit as unknown as LambdaHandler,
   };
   const { server, url } = await startHttpServer({
     port: opts.port,
@@ -206,14 +223,18 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   });
   deps.publicBaseUrl = url;
 
-  // Re-attach every open ticket at its stored stage; overdue stages breach right away.
+  // Re-attach every open ticket at its stored stage, as the generation its record owns (nothing
+  // of this process ran it yet); overdue stages breach right away. The watchdog keeps them so.
   let resumed = 0;
   for await (const page of db.openTickets()) {
     for (const t of page) {
-      await workflow.start(t.id, executionInput(t, clock));
+      const rec = await db.getTicket(t.id);
+      if (!rec) continue;
+      await workflow.start(t.id, generationOf(rec), executionInput(rec.ticket, clock));
       resumed += 1;
     }
   }
+  if ((opts.watchdogMs ?? 5_000) > 0) watchdog.start();
   ready = true;
 
   return {
@@ -225,8 +246,10 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     store,
     outbox,
     resumed,
+    watchdog,
     async stop() {
       ready = false;
+      await watchdog.stop();
       await new Promise<void>((resolve) => {
         (server as Server).close(() => resolve());
         (server as Server).closeAllConnections();

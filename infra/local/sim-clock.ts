@@ -60,11 +60,6 @@ export class SimClock implements SchedulingClock {
     return Math.max(0, (at.getTime() - this.now().getTime()) / this.anchor.scale);
   }
 
-  engineSecondsUntil(at: Date): number {
-    // Whole seconds, at least 1 (ASL); +1 s of slack so the precise timer below fires first.
-    return Math.max(1, Math.ceil(this.realMsUntil(at) / 1000) + 1);
-  }
-
   setTimer(at: Date, fire: () => void): () => void {
     let handle: NodeJS.Timeout;
     const arm = () => {
@@ -104,13 +99,6 @@ export class ManualClock implements SchedulingClock {
 
   now(): Date {
     return new Date(this.ms);
-  }
-
-  engineSecondsUntil(): number {
-    // The engine's own whole-second timeout must never win: manual time only moves in tests. The
-    // engine arms it with setTimeout, whose 32-bit ceiling (~24.8 days) turns anything longer
-    // into a 1 ms timeout, so stay just below it.
-    return 2_147_483;
   }
 
   setTimer(at: Date, fire: () => void): () => void {

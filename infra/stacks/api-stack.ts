@@ -126,6 +126,8 @@ export class ApiStack extends Stack {
         .bindTable(table, 'readWrite')
         .withLinkSecret(props.linkSecret)
         .bindNotifyQueue(props.notifyQueue),
+      // The clock audit asks Step Functions about the tickets whose next instant passed.
+      clockAudit: fn('clockAudit').bindTable(table, 'read').bindStateMachine(stateMachine, { inspect: true }),
     };
     Validations.of(this.functions.links.fn.role!).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::whistle-dispatch-${config.stage}-evidence-<AWS::AccountId>-<AWS::Region>/evidence/*]`,

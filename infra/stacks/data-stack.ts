@@ -33,9 +33,10 @@ export class DataStack extends Stack {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       deletionProtection: config.deletionProtection,
       removalPolicy: config.removalPolicy,
-      // Keys only: the e-mail subscription sync listens for configuration writes (pk = CONFIG)
-      // and reads the latest version itself. Lambda's stream polling costs nothing.
-      stream: dynamodb.StreamViewType.KEYS_ONLY,
+      // Old and new images: the pending sender (workflow stack) sends what a ticket write added to
+      // its pending starts and signals; the e-mail subscription sync only looks at configuration
+      // keys. Lambda's stream polling costs nothing.
+      stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
     });
 
     // For operators: infra/ops/load-config.ts --table <TableName>.

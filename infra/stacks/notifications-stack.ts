@@ -38,8 +38,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
-import { taskFunctions } from '../../functions/api/routes';
 import { envNames } from '../../functions/lib/env';
+import { serviceTasks } from '../../workflows/tasks';
 import type { StageConfig } from '../config';
 import { AppFunction } from '../constructs/app-function';
 
@@ -151,15 +151,15 @@ export class NotificationsStack extends Stack {
   /** The sender: drains the queue at the channels' rates; a schedule sweeps what lost its message. */
   private notificationSender(config: StageConfig, table: ITable): AppFunction {
     const fn = new AppFunction(this, 'SendNotifications', {
-      entry: taskFunctions.sendNotifications,
+      entry: serviceTasks.sendNotifications.entry,
       serviceName: 'whistle-dispatch',
       logRetention: config.logRetention,
       removalPolicy: config.removalPolicy,
       memorySize: 256,
       // A batch of ten waits at most for its channels' buckets and one gateway timeout each.
       timeout: Duration.minutes(1),
-      description: taskFunctions.sendNotifications,
-      ...(config.reservedConcurrency ? { reservedConcurrency: config.reservedConcurrency.sender } : {}),
+      description: serviceTasks.sendNotifications.entry,
+      ...(config.senderReservedConcurrency ? { reservedConcurrency: config.senderReservedConcurrency } : {}),
       environment: { [envNames.senderConcurrency]: String(config.senderConcurrency) },
     })
       .bindTable(table, 'readWrite')
@@ -269,14 +269,14 @@ export class NotificationsStack extends Stack {
   /** The e-mail subscription sync: on configuration writes (table stream) and daily. */
   private subscriptionSync(config: StageConfig, table: ITable): AppFunction {
     const fn = new AppFunction(this, 'SyncSubscriptions', {
-      entry: taskFunctions.syncSubscriptions,
+      entry: serviceTasks.syncSubscriptions.entry,
       serviceName: 'whistle-dispatch',
       logRetention: config.logRetention,
       removalPolicy: config.removalPolicy,
       memorySize: 256,
       // ~100 mailboxes: one list page, one attribute read each, a few changes.
       timeout: Duration.minutes(2),
-      description: taskFunctions.syncSubscriptions,
+      description: serviceTasks.syncSubscriptions.entry,
     }).bindTable(table, 'read');
     fn.fn.addEnvironment(envNames.topicArn, this.dispatchTopic.topicArn);
     fn.fn.addEnvironment(envNames.deadLetterQueueArn, this.deadLetterQueue.queueArn);

@@ -34,6 +34,9 @@ export const customMetrics = {
   slaBreaches: 'SlaBreaches',
   escalations: 'Escalations',
   notificationFailures: 'NotificationFailures',
+  clockRepairs: 'ClockRepairs',
+  strandedClocks: 'StrandedClocks',
+  clockFailures: 'ClockFailures',
 } as const;
 
 export class ObservabilityStack extends Stack {
@@ -77,6 +80,7 @@ export class ObservabilityStack extends Stack {
 
     const failedExecutions = stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' });
     const timedOutExecutions = stateMachine.metricTimedOut({ period: Duration.minutes(5), statistic: 'Sum' });
+    const abortedExecutions = stateMachine.metricAborted({ period: Duration.minutes(5), statistic: 'Sum' });
     const dlqDepth = deadLetterQueue.metricApproximateNumberOfMessagesVisible({
       period: Duration.minutes(5),
       statistic: 'Maximum',
@@ -84,10 +88,47 @@ export class ObservabilityStack extends Stack {
 
     const alarms = [
       new cw.Alarm(this, 'ExecutionsFailed', {
-        alarmDescription: 'A ticket lifecycle execution failed: the ticket is stuck until re-attached.',
+        alarmDescription:
+          'A ticket lifecycle execution failed (its ticket is flagged clock_failed): the reconciler restarts it as a new generation; look at why.',
         metric: failedExecutions,
         threshold: 1,
         evaluationPeriods: 1,
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+      }),
+      new cw.Alarm(this, 'ExecutionsTimedOutOrAborted', {
+        alarmDescription:
+          'A ticket lifecycle execution timed out or was aborted outside a repair or a cancel: the reconciler restarts its clock.',
+        metric: new cw.MathExpression({
+          label: 'timed out + aborted',
+          expression: 'FILL(t, 0) + FILL(a, 0)',
+          usingMetrics: { t: timedOutExecutions, a: abortedExecutions },
+          period: Duration.minutes(5),
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+      }),
+      new cw.Alarm(this, 'ClockRepairs', {
+        alarmDescription:
+          'The reconciler repaired a stopped SLA clock (re-sent a signal, redrove or restarted an execution): each one is a timeline event clock_repaired on its ticket.',
+        metric: total(customMetrics.clockRepairs, Duration.minutes(15)),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+      }),
+      new cw.Alarm(this, 'StrandedClocks', {
+        alarmDescription:
+          'The clock audit keeps finding stranded clocks after repairs (two runs in a row): GET /v1/admin/clock-audit lists them.',
+        metric: insights(
+          customMetrics.strandedClocks,
+          `SELECT MAX(${customMetrics.strandedClocks}) FROM "${metricsNamespace}"`,
+          Duration.minutes(10),
+        ),
+        threshold: 1,
+        evaluationPeriods: 2,
         comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cw.TreatMissingData.NOT_BREACHING,
       }),

@@ -38,12 +38,6 @@ export class EventClock implements SchedulingClock {
     return this.ms;
   }
 
-  engineSecondsUntil(): number {
-    // The engine's own timeout must never win (this clock fires the real one). It is armed with
-    // setTimeout, whose 32-bit ceiling (~24.8 days) would turn a longer wait into 1 ms.
-    return 2_147_483;
-  }
-
   setTimer(at: Date, fire: () => void): () => void {
     const timer: Timer = { at: at.getTime(), seq: ++this.seq, fire, cancelled: false };
     this.push(timer);

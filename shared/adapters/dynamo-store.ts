@@ -84,6 +84,27 @@ async function guard<T>(op: () => Promise<T>): Promise<T> {
   }
 }
 
+function ticketRecordOf(item: Record<string, unknown>): StoredTicket {
+  return {
+    ticket: item.t as Ticket,
+    tokens: (item.tokens as StoredTicket['tokens']) ?? {},
+    ...(item.requestHash ? { requestHash: item.requestHash as string } : {}),
+    ...(item.run ? { run: item.run as StoredTicket['run'] } : {}),
+    ...(item.pending ? { pending: item.pending as StoredTicket['pending'] } : {}),
+    ...(item.dueBy ? { dueBy: item.dueBy as string } : {}),
+  };
+}
+
+/**
+ * The ticket record in a table stream image (already unmarshalled), or undefined for any other
+ * item: the stream consumer that sends pending starts and signals reads records through this.
+ */
+export function ticketRecordFromImage(item: Record<string, unknown> | undefined): StoredTicket | undefined {
+  if (!item || item.sk !== TICKET_SK || typeof item.pk !== 'string' || !item.pk.startsWith('T#') || !item.t)
+    return undefined;
+  return ticketRecordOf(item);
+}
+
 export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
   private readonly doc: DynamoDBDocumentClient;
 
@@ -125,14 +146,7 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
   }
 
   private fromItem(item: Record<string, unknown>): StoredTicket {
-    return {
-      ticket: item.t as Ticket,
-      tokens: (item.tokens as StoredTicket['tokens']) ?? {},
-      ...(item.requestHash ? { requestHash: item.requestHash as string } : {}),
-      ...(item.run ? { run: item.run as StoredTicket['run'] } : {}),
-      ...(item.pending ? { pending: item.pending as StoredTicket['pending'] } : {}),
-      ...(item.dueBy ? { dueBy: item.dueBy as string } : {}),
-    };
+    return ticketRecordOf(item);
   }
 
   /** Conditional put of a new item: false when an item with its key exists already. */

@@ -252,7 +252,7 @@ function openClocksOf(t: Ticket, unitId: string | undefined): StageClock[] {
 }
 
 /** Pending instants of a clock, in order: warning, breach (level 1), level 2, level 3. */
-function pendingInstants(c: StageClock): number[] {
+export function pendingInstants(c: StageClock): number[] {
   const level = c.level ?? 0;
   const out: number[] = [];
   if (!c.warnedAt && level === 0) out.push(Date.parse(c.warnAt));

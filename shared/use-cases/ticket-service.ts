@@ -1,7 +1,13 @@
 /**
- * Use cases over tickets: the API actions, and the three workflow tasks (arm a wait, handle a
- * timer, advance). The ticket record is the truth: each use case reads it, applies a pure rule,
- * writes it back with one conditional write, then tells the workflow what changed.
+ * Use cases over tickets: the API actions, and the workflow tasks (await a party, handle a timer,
+ * advance, the catch-all). The ticket record is the truth: each use case reads it, applies a pure
+ * rule, writes it back with one conditional write, then tells the workflow what changed.
+ *
+ * Clock integrity (docs/reliability.md): the write that changes what a party waits for also
+ * records the signal it owes the engine (`pending`), and the write that creates a ticket records
+ * its pending start, so a call lost after the write is re-sent by the reconciler (or the table's
+ * stream on AWS) instead of leaving a clock stopped. Whoever delivers clears it: a party's next
+ * wait, armed by the engine, removes its own pending signal.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { toShanghaiIso } from '../domain/deadlines';
@@ -13,6 +19,17 @@ import {
   VersionConflictError,
 } from '../domain/errors';
 import type { Ticket } from '../domain/model';
+import {
+  activeParties,
+  isPartyName,
+  partyNextInstant,
+  partyStage,
+  partyUnit,
+  TICKET_PARTY,
+  ticketNextInstant,
+  timerInstant,
+  type WaitStage,
+} from '../domain/parties';
 import type { Principal } from '../domain/principal';
 import { requireOversight, requireReporterOf, requireRole, requireVisible } from '../domain/principal';
 import * as rules from '../domain/ticket-rules';
@@ -67,6 +84,8 @@ export interface TicketDeps {
   onDeliveryError?: (message: string, err: unknown) => void;
   /** Signed links for the notices (shared/use-cases/links.ts); without it they carry no signed link. */
   links?: NoticeLinks;
+  /** Starts and signals that failed after their write (they stay pending for the reconciler). */
+  onDeferred?: (what: string, err: unknown) => void;
 }
 
 /** Mints and stores a signed link per notice before the notices are built. */
@@ -92,51 +111,84 @@ async function noticeContext(
 
 /** Longest a single engine wait lasts before the timer task re-checks (and re-arms). */
 export const MAX_WAIT_MS = 14 * 24 * 3600 * 1000;
-const TICKET_PARTY = 'ticket';
-const CONFLICT_RETRIES = 8;
+/** Lost optimistic-lock races retried in place: eleven parties of a joint dispatch arming at once need ten. */
+const CONFLICT_RETRIES = 16;
+
+/** A task of an older generation: a newer execution owns the ticket's clocks (the ASL ends it). */
+export class ExecutionSupersededError extends Error {
+  override readonly name = 'ExecutionSupersededError';
+}
 
 // ---------------------------------------------------------------------------------------------
 // Steps: what the workflow does next, derived from the ticket record alone
 // ---------------------------------------------------------------------------------------------
 
-function waitFor(t: Ticket, unitId: string | undefined, stage: Wait['stage'], clock: Clock): Wait {
+function waitFor(t: Ticket, party: string, stage: WaitStage, clock: Clock): Wait {
   const now = clock.now().getTime();
-  const next = rules.nextTimerAt(t, unitId)?.getTime() ?? now + MAX_WAIT_MS;
-  const at = new Date(Math.min(next, now + MAX_WAIT_MS));
-  return {
-    ticketId: t.id,
-    unitId: unitId ?? '',
-    stage,
-    timerAt: toShanghaiIso(at),
-    timerSeconds: clock.engineSecondsUntil(at),
-  };
+  const next = partyNextInstant(t, party);
+  // No instant left (every level reached, or a ruling): re-check every MAX_WAIT, acting on nothing.
+  const at =
+    next && next.getTime() - now <= MAX_WAIT_MS
+      ? timerInstant(next, t.id, party)
+      : new Date(Math.min(next?.getTime() ?? Number.POSITIVE_INFINITY, now + MAX_WAIT_MS));
+  return { ticketId: t.id, party, unitId: partyUnit(t, party) ?? '', stage, timerAt: toShanghaiIso(at) };
 }
 
-/** One unit's branch: wait for its next action, or end. */
-export function trackStep(t: Ticket, unitId: string, clock: Clock): Step {
-  const stage = rules.unitStage(t, unitId);
+/** One party: wait for its next action or SLA instant, or end. */
+export function partyStep(t: Ticket, party: string, clock: Clock): Step {
+  const stage = rules.isOpen(t) ? partyStage(t, party) : 'done';
   if (stage === 'done') return { ticketId: t.id, next: 'done' };
-  return { ticketId: t.id, next: 'wait', Payload: waitFor(t, unitId, stage as Wait['stage'], clock) };
+  return { ticketId: t.id, next: 'wait', wait: waitFor(t, party, stage, clock) };
 }
 
-/** The ticket as a whole: run the units' branches, wait for a verdict or ruling, or finish. */
+/** What a party's wait should turn into now (the ticket's wait turns into the units' tracks). */
+function stepFor(t: Ticket, party: string, clock: Clock): Step {
+  return party === TICKET_PARTY ? ticketStep(t, clock) : partyStep(t, party, clock);
+}
+
+/** The ticket as a whole: run the unit parties' branches, wait for a verdict or ruling, or finish. */
 export function ticketStep(t: Ticket, clock: Clock): Step {
-  const units = rules.activeUnits(t);
-  if (units.length > 0)
-    return { ticketId: t.id, next: 'tracks', tracks: units.map((u) => trackStep(t, u, clock)) };
-  const stage = rules.ticketStage(t);
-  if (stage === 'done') return { ticketId: t.id, next: 'done' };
-  return { ticketId: t.id, next: 'wait', Payload: waitFor(t, undefined, stage as Wait['stage'], clock) };
+  const parties = rules.isOpen(t) ? activeParties(t) : [];
+  if (parties.length > 0)
+    return { ticketId: t.id, next: 'tracks', tracks: parties.map((p) => partyStep(t, p, clock)) };
+  return partyStep(t, TICKET_PARTY, clock);
 }
 
 /**
- * The input of a fresh execution (intake, an intake replay, a restart's re-attachment). The machine
- * starts at the units' Map: a ticket whose units are all done (waiting for the verdict or a ruling)
- * enters it with no branch and goes straight to Advance, which plans from the record.
+ * The input of a fresh execution (intake, a repair, a restart's re-attachment). The machine
+ * starts at the units' Map: a ticket whose units are all done (waiting for the verdict or a
+ * ruling) enters it with no branch and goes straight to Advance, which plans from the record.
  */
 export function executionInput(t: Ticket, clock: Clock): Step {
   const step = ticketStep(t, clock);
   return step.next === 'tracks' ? step : { ticketId: t.id, next: 'tracks', tracks: [] };
+}
+
+/** The generation the record says owns the ticket (records from before generations: 0). */
+export function generationOf(rec: Pick<StoredTicket, 'run'>): number {
+  return rec.run?.generation ?? 0;
+}
+
+/**
+ * The instant by which the engine must next act on this record: its next SLA instant, or when a
+ * start or signal it still owes was written. The store indexes it (`listDue`) for the reconciler.
+ */
+export function dueByOf(rec: StoredTicket): string | undefined {
+  const candidates: number[] = [];
+  const next = ticketNextInstant(rec.ticket);
+  if (next) candidates.push(next.getTime());
+  if (rules.isOpen(rec.ticket)) {
+    if (rec.pending?.start) candidates.push(Date.parse(rec.pending.start.at));
+    for (const s of Object.values(rec.pending?.signals ?? {})) candidates.push(Date.parse(s.at));
+  }
+  return candidates.length ? toShanghaiIso(new Date(Math.min(...candidates))) : undefined;
+}
+
+/** The record with its derived index fields brought up to date: call on every write. */
+function indexed(rec: StoredTicket): StoredTicket {
+  const { dueBy: _old, ...rest } = rec;
+  const dueBy = dueByOf(rest);
+  return dueBy ? { ...rest, dueBy } : rest;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -171,7 +223,7 @@ async function mutate(
     const next = await apply(before, ctx);
     if (next === null) return { before, after: before };
     try {
-      const after = await deps.store.saveTicket(next, before.ticket.version);
+      const after = await deps.store.saveTicket(indexed(next), before.ticket.version);
       return { before, after };
     } catch (err) {
       if (!(err instanceof VersionConflictError) || attempt >= CONFLICT_RETRIES) throw err;
@@ -181,56 +233,58 @@ async function mutate(
   }
 }
 
-/** Tell the workflow about every party whose expected stage changed; the write already cleared their tokens. */
-async function signal(
-  deps: TicketDeps,
-  tokens: StoredTicket['tokens'],
-  steps: Map<string, Step>,
-): Promise<void> {
-  await Promise.all(
-    [...steps].map(async ([party, step]) => {
-      const held = tokens[party];
-      if (held) await deps.workflow.sendTaskSuccess(held.token, step);
-    }),
-  );
-}
-
 /**
- * For each party holding a token: the step it should take now. Parties whose wait is unchanged
- * are left alone; when a new unit joined (re-route), every branch ends so the ticket re-plans.
+ * For each party holding a token: the step it should take now, when that is not what it waits
+ * for (another stage or unit, a moved SLA instant, or the end of its part).
  */
 function stepsAfter(rec: StoredTicket, clock: Clock): Map<string, Step> {
   const t = rec.ticket;
   const steps = new Map<string, Step>();
-  const active = rules.activeUnits(t);
-  const waiting = Object.keys(rec.tokens).filter((p) => p !== TICKET_PARTY);
-  const newcomer = active.some((u) => !waiting.includes(u));
   for (const [party, held] of Object.entries(rec.tokens)) {
-    if (party === TICKET_PARTY) {
-      const step = ticketStep(t, clock);
-      if (step.next !== 'wait' || step.Payload?.stage !== held.stage || movedInstant(t, undefined, held))
-        steps.set(party, step);
-      continue;
-    }
-    const step = trackStep(t, party, clock);
-    if (newcomer && waiting.length > 0) steps.set(party, { ticketId: t.id, next: 'done' });
-    else if (step.next !== 'wait' || step.Payload?.stage !== held.stage || movedInstant(t, party, held))
-      steps.set(party, step);
+    if (!isPartyName(party)) continue;
+    const step = stepFor(t, party, clock);
+    const next = partyNextInstant(t, party);
+    const changed =
+      step.next !== 'wait' ||
+      step.wait?.stage !== held.stage ||
+      (held.unitId !== undefined && step.wait.unitId !== held.unitId) ||
+      (held.nextAt !== undefined && (next ? toShanghaiIso(next) : null) !== held.nextAt);
+    if (changed) steps.set(party, step);
   }
   return steps;
 }
 
-/** The party's next SLA instant is not the one its wait was armed for (an extension, a new calendar). */
-function movedInstant(t: Ticket, unitId: string | undefined, held: StoredTicket['tokens'][string]): boolean {
-  if (held.nextAt === undefined) return false;
-  const next = rules.nextTimerAt(t, unitId);
-  return (next ? toShanghaiIso(next) : null) !== held.nextAt;
+/** Move the tokens of `steps` from the record's live waits to its pending signals (same write). */
+function withSignals(rec: StoredTicket, steps: Map<string, Step>, now: Date): StoredTicket {
+  if (steps.size === 0) return rec;
+  const tokens = { ...rec.tokens };
+  const signals = { ...(rec.pending?.signals ?? {}) };
+  for (const [party, step] of steps) {
+    const held = tokens[party];
+    if (!held) continue;
+    signals[party] = { token: held.token, step, at: toShanghaiIso(now) };
+    delete tokens[party];
+  }
+  return { ...rec, tokens, pending: { ...rec.pending, signals } };
 }
 
-function withoutTokens(rec: StoredTicket, parties: Iterable<string>): StoredTicket {
-  const tokens = { ...rec.tokens };
-  for (const p of parties) delete tokens[p];
-  return { ...rec, tokens };
+/**
+ * Deliver the signals a write left pending. A failure is not the caller's failure: the write
+ * stands, the signal stays pending, and the reconciler (or the stream on AWS) sends it again.
+ */
+async function sendSignals(deps: TicketDeps, rec: StoredTicket, parties: Iterable<string>): Promise<void> {
+  await Promise.all(
+    [...parties].map(async (party) => {
+      const signal = rec.pending?.signals?.[party];
+      if (!signal) return;
+      try {
+        await deps.workflow.resume(signal.token, signal.step);
+      } catch (err) {
+        deps.metrics?.count('SignalsDeferred');
+        deps.onDeferred?.(`signal to ${rec.ticket.id}/${party} deferred`, err);
+      }
+    }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -253,6 +307,23 @@ export function requestHash(body: unknown): string {
   return createHash('sha256').update(JSON.stringify(body)).digest('base64url');
 }
 
+/**
+ * Start the generation the record owns, if its start is still pending. Safe to call again: the
+ * engine treats a start of the running generation as a no-op. A failure leaves the start pending.
+ */
+export async function sendPendingStart(deps: TicketDeps, rec: StoredTicket): Promise<boolean> {
+  const start = rec.pending?.start;
+  if (!start || !rules.isOpen(rec.ticket)) return false;
+  try {
+    await deps.workflow.start(rec.ticket.id, start.generation, executionInput(rec.ticket, deps.clock));
+    return true;
+  } catch (err) {
+    deps.metrics?.count('StartsDeferred');
+    deps.onDeferred?.(`start of ${rec.ticket.id} deferred`, err);
+    return false;
+  }
+}
+
 export async function createTicket(
   deps: TicketDeps,
   actor: Principal,
@@ -267,8 +338,18 @@ export async function createTicket(
   const ids = ticketIds(idempotencyKey ? `${actor.sub}\u0000${idempotencyKey}` : undefined);
   const config = await deps.configs.current();
   const cal = await deps.configs.calendar();
-  const ticket = rules.createTicket(input, ids, actor, { now: deps.clock.now(), config, cal });
-  const created = await deps.store.createTicket({ ticket, tokens: {}, requestHash: hash });
+  const now = deps.clock.now();
+  const ticket = rules.createTicket(input, ids, actor, { now, config, cal });
+  const at = toShanghaiIso(now);
+  // The start is written with the ticket: if the engine refuses it now, the ticket still has it.
+  const record = indexed({
+    ticket,
+    tokens: {},
+    requestHash: hash,
+    run: { generation: 1, startedAt: at },
+    pending: { start: { generation: 1, at } },
+  });
+  const created = await deps.store.createTicket(record);
   if (!created) {
     const existing = await load(deps, ids.id);
     if (existing.requestHash !== hash) {
@@ -276,12 +357,12 @@ export async function createTicket(
         ticketId: existing.ticket.id,
       });
     }
-    // A replay also restarts the workflow if the first attempt died before starting it.
-    await deps.workflow.start(existing.ticket.id, executionInput(existing.ticket, deps.clock));
+    // A replay also sends the start if the first attempt died before it.
+    await sendPendingStart(deps, existing);
     return { ticket: existing.ticket, replayed: true };
   }
   deps.metrics?.count('TicketsReceived', 1, { slaClass: ticket.slaClass });
-  await deps.workflow.start(ticket.id, executionInput(ticket, deps.clock));
+  await sendPendingStart(deps, record);
   return { ticket, replayed: false };
 }
 
@@ -374,7 +455,7 @@ export async function act(
   body: ActionBody,
 ): Promise<Ticket> {
   let steps = new Map<string, Step>();
-  const { before, after } = await mutate(deps, id, async (rec, ctx) => {
+  const { after } = await mutate(deps, id, async (rec, ctx) => {
     requireVisible(actor, rec.ticket, id);
     let ticket = applyAction(rec.ticket, actor, action, body, ctx);
     // Delivered before the write so a failure flags the ticket in that same write; a retried
@@ -382,14 +463,18 @@ export async function act(
     if (action === 'urge') ticket = await notifyUrge(deps, ticket, body.note as string, ctx);
     const next = { ...rec, ticket };
     steps = stepsAfter(next, deps.clock);
-    return withoutTokens(next, steps.keys());
+    return withSignals(next, steps, ctx.now);
   });
   const t = after.ticket;
   if (action === 'cancel') {
-    await deps.workflow.stop(t.id, 'cancelled');
-  } else {
-    await signal(deps, before.tokens, steps);
+    try {
+      await deps.workflow.stop(t.id, generationOf(after), 'cancelled');
+    } catch (err) {
+      // Its tasks find the ticket cancelled and end the execution themselves.
+      deps.onDeferred?.(`stop of ${t.id} deferred`, err);
+    }
   }
+  await sendSignals(deps, after, steps.keys());
   if (action === 'feedback' || action === 'resolve')
     deps.metrics?.count(action === 'resolve' ? 'TicketsResolved' : 'Verdicts');
   return t;
@@ -408,17 +493,15 @@ export async function applySystemChange(
 ): Promise<Ticket | undefined> {
   let steps = new Map<string, Step>();
   try {
-    const { before, after } = await mutate(deps, ticketId, async (rec, ctx) => {
+    const { after } = await mutate(deps, ticketId, async (rec, ctx) => {
+      steps = new Map();
       const ticket = await change(rec.ticket, ctx);
-      if (ticket === null) {
-        steps = new Map();
-        return null;
-      }
+      if (ticket === null) return null;
       const next = { ...rec, ticket };
       steps = stepsAfter(next, deps.clock);
-      return withoutTokens(next, steps.keys());
+      return withSignals(next, steps, ctx.now);
     });
-    await signal(deps, before.tokens, steps);
+    await sendSignals(deps, after, steps.keys());
     return after.ticket;
   } catch (err) {
     if (err instanceof NotFoundError) return undefined;
@@ -462,6 +545,22 @@ export async function getTicket(deps: TicketDeps, actor: Principal, id: string):
 // Workflow tasks
 // ---------------------------------------------------------------------------------------------
 
+/** What every task knows about the execution that runs it. */
+export interface TaskOrigin {
+  /** The execution's generation (from its name, workflows/contract.ts). */
+  generation: number;
+}
+
+/** Tasks of an execution the record no longer owns end it (a repair started a newer one). */
+function assertCurrent(rec: StoredTicket, origin: TaskOrigin): void {
+  // Records from before generations accept every execution; any repair gives them one.
+  if (rec.run && rec.run.generation !== origin.generation) {
+    throw new ExecutionSupersededError(
+      `ticket ${rec.ticket.id} is owned by generation ${rec.run.generation}, not ${origin.generation}`,
+    );
+  }
+}
+
 function noticeKindFor(t: Ticket, unitId: string | undefined): NoticeSpec['kind'] {
   if (!unitId) return 'feedback_request';
   const reopened =
@@ -470,25 +569,55 @@ function noticeKindFor(t: Ticket, unitId: string | undefined): NoticeSpec['kind'
   return reopened ? 'reopen' : 'dispatch';
 }
 
+/** The pending start and signals an armed wait proves delivered. */
+function clearDelivered(rec: StoredTicket, party: string, origin: TaskOrigin): StoredTicket['pending'] {
+  const start = rec.pending?.start;
+  const signals = { ...(rec.pending?.signals ?? {}) };
+  delete signals[party];
+  // The ticket waits only once every unit party is done (their signals were taken), and a unit
+  // party waits only once the ticket's signal started its branch.
+  if (party === TICKET_PARTY) {
+    for (const p of Object.keys(signals)) delete signals[p];
+  } else delete signals[TICKET_PARTY];
+  const out: NonNullable<StoredTicket['pending']> = {};
+  if (start && start.generation !== origin.generation) out.start = start;
+  if (Object.keys(signals).length > 0) out.signals = signals;
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+function withPending(rec: StoredTicket, pending: StoredTicket['pending']): StoredTicket {
+  const { pending: _old, ...rest } = rec;
+  return pending ? { ...rest, pending } : rest;
+}
+
 /**
- * Arm a wait (the callback task): if the party already moved on, complete at once with the step
- * it should take; otherwise announce the stage if nobody told the party yet, and store the token.
+ * Arm a party's wait (the callback task): if the party already moved on, complete at once with
+ * the step it should take; otherwise announce the stage if nobody told the party yet, and store
+ * the token. Its write also clears what it proves delivered (the start, the party's signal).
  */
-export async function armWait(deps: TicketDeps, wait: Wait, taskToken: string): Promise<void> {
-  const party = wait.unitId || TICKET_PARTY;
-  const unitId = wait.unitId || undefined;
+export async function awaitParty(
+  deps: TicketDeps,
+  wait: Wait,
+  taskToken: string,
+  origin: TaskOrigin,
+): Promise<void> {
+  const party = wait.party;
   let complete: Step | undefined;
   await mutate(
     deps,
     wait.ticketId,
     async (rec, ctx) => {
       complete = undefined;
+      assertCurrent(rec, origin);
       const t = rec.ticket;
-      const step = unitId ? trackStep(t, unitId, deps.clock) : ticketStep(t, deps.clock);
-      if (step.next !== 'wait' || step.Payload?.stage !== wait.stage || !rules.isOpen(t)) {
+      const step = stepFor(t, party, deps.clock);
+      const pending = clearDelivered(rec, party, origin);
+      const pendingChanged = JSON.stringify(pending) !== JSON.stringify(rec.pending);
+      if (step.next !== 'wait' || step.wait?.stage !== wait.stage || step.wait.unitId !== wait.unitId) {
         complete = step;
-        return null;
+        return pendingChanged ? withPending(rec, pending) : null;
       }
+      const unitId = step.wait.unitId || undefined;
       let ticket = t;
       if (rules.needsNotice(t, unitId)) {
         const kind = noticeKindFor(t, unitId);
@@ -496,7 +625,7 @@ export async function armWait(deps: TicketDeps, wait: Wait, taskToken: string): 
         const spec: NoticeSpec = {
           kind,
           ...(unitId ? { unitId } : {}),
-          stage: step.Payload.stage === 'ruling' ? 'feedback' : step.Payload.stage,
+          stage: step.wait.stage === 'ruling' ? 'feedback' : step.wait.stage,
           ...(clock ? { dueAt: clock.dueAt } : {}),
           key: clock?.startedAt ?? toShanghaiIso(ctx.now),
         };
@@ -508,31 +637,44 @@ export async function armWait(deps: TicketDeps, wait: Wait, taskToken: string): 
           if (!outcome.duplicate) deps.metrics?.count('NotificationFailures', 1, { kind });
         }
       }
-      const next = rules.nextTimerAt(ticket, unitId);
-      const held = { token: taskToken, stage: wait.stage, nextAt: next ? toShanghaiIso(next) : null };
-      return { ...rec, ticket, tokens: { ...rec.tokens, [party]: held } };
+      const next = partyNextInstant(ticket, party);
+      const tokens = Object.fromEntries(Object.entries(rec.tokens).filter(([p]) => isPartyName(p)));
+      tokens[party] = {
+        token: taskToken,
+        stage: wait.stage,
+        unitId: wait.unitId,
+        nextAt: next ? toShanghaiIso(next) : null,
+        generation: origin.generation,
+      };
+      return withPending({ ...rec, ticket, tokens }, pending);
     },
     () => new TicketGoneError(`ticket ${wait.ticketId} is gone`),
   );
-  if (complete) await deps.workflow.sendTaskSuccess(taskToken, complete);
+  if (complete) await deps.workflow.resume(taskToken, complete);
 }
 
 /**
- * The wait timed out: record warnings and breaches due by now, notify, and take the next step.
- * Notices go out before the write, so an undelivered one flags the ticket in that same write and a
- * task that dies after sending finds its notices recorded when the workflow retries it.
+ * The wait timed out: record warnings and breaches due by now, notify, and return the party's
+ * next wait. Notices go out before the write, so an undelivered one flags the ticket in that same
+ * write and a task that dies after sending finds its notices recorded when the workflow retries.
+ * A timer that finds nothing due (its instant moved later) writes nothing.
  */
-export async function onTimer(deps: TicketDeps, wait: Wait): Promise<Step> {
-  const party = wait.unitId || TICKET_PARTY;
-  const unitId = wait.unitId || undefined;
+export async function onTimer(deps: TicketDeps, wait: Wait, origin: TaskOrigin): Promise<Step> {
+  const party = wait.party;
   let events: rules.TimerEvent[] = [];
   let newlyFailed: NoticeSpec['kind'][] = [];
   const { after } = await mutate(
     deps,
     wait.ticketId,
     async (current, ctx) => {
+      assertCurrent(current, origin);
+      events = [];
+      newlyFailed = [];
+      const unitId = party === TICKET_PARTY ? undefined : partyUnit(current.ticket, party);
+      if (party !== TICKET_PARTY && !unitId) return null;
       const applied = rules.applyTimers(current.ticket, unitId, ctx);
       events = applied.events;
+      if (events.length === 0) return null;
       let ticket = applied.ticket;
       const specs = timerNoticeSpecs(ticket, events, ctx.config);
       const outcome = await enqueueNotices(
@@ -547,23 +689,114 @@ export async function onTimer(deps: TicketDeps, wait: Wait): Promise<Step> {
       // the breach, a retried task (or a restarted runtime) finds no event left to write them for.
       const breaches = events.flatMap((e) => (e.kind === 'breach' ? [e.breach] : []));
       if (breaches.length) await deps.store.putBreaches(ticket, breaches);
-      return withoutTokens({ ...current, ticket }, [party]);
+      return { ...current, ticket };
     },
     () => new TicketGoneError(`ticket ${wait.ticketId} is gone`),
   );
   const t = after.ticket;
-  const breaches = events.flatMap((e) => (e.kind === 'breach' ? [e.breach] : []));
-  for (const b of breaches) {
-    deps.metrics?.count('SlaBreaches', 1, { Stage: b.stage, Level: String(b.level) });
-    if (b.level > 1) deps.metrics?.count('Escalations', 1, { Level: String(b.level) });
+  for (const e of events) {
+    if (e.kind !== 'breach') continue;
+    deps.metrics?.count('SlaBreaches', 1, { Stage: e.breach.stage, Level: String(e.breach.level) });
+    if (e.breach.level > 1) deps.metrics?.count('Escalations', 1, { Level: String(e.breach.level) });
   }
   for (const kind of newlyFailed) deps.metrics?.count('NotificationFailures', 1, { kind });
-  return unitId ? trackStep(t, unitId, deps.clock) : ticketStep(t, deps.clock);
+  const step = partyStep(t, party, deps.clock);
+  // The ASL always re-enters the wait, which ends a party that is done (PartyDone) or turns the
+  // ticket's wait into new tracks.
+  return step.next === 'wait' ? step : { ...step, wait };
 }
 
-/** After every unit's branch ended: what the ticket does next (re-plan, wait for verdict, end). */
-export async function advance(deps: TicketDeps, ticketId: string): Promise<Step> {
+/** Every unit party's branch ended: what the ticket does next (tracks, a verdict wait, the end). */
+export async function advance(deps: TicketDeps, ticketId: string, origin: TaskOrigin): Promise<Step> {
   const rec = await deps.store.getTicket(ticketId);
   if (!rec) throw new TicketGoneError(`ticket ${ticketId} is gone`);
+  assertCurrent(rec, origin);
   return ticketStep(rec.ticket, deps.clock);
+}
+
+/** The ticket flag the catch-all sets: its clock stopped, the reconciler restarts it. */
+export const CLOCK_FAILED_FLAG = 'clock_failed';
+
+/**
+ * The ASL's catch-all: something failed that no retry fixed. The ticket is flagged (supervisors
+ * see it, the reconciler restarts it from the record as a new generation) and the execution ends.
+ */
+export async function clockFailed(
+  deps: TicketDeps,
+  ticketId: string,
+  error: { Error?: string; Cause?: string } | undefined,
+  origin: TaskOrigin,
+): Promise<void> {
+  const rec = await deps.store.getTicket(ticketId);
+  if (!rec || generationOf(rec) !== origin.generation) return;
+  deps.metrics?.count('ClockFailures', 1, { Error: error?.Error ?? 'unknown' });
+  await applySystemChange(deps, ticketId, (t, ctx) => {
+    if (!rules.isOpen(t)) return null;
+    const next = structuredClone(t);
+    if (!next.flags.includes(CLOCK_FAILED_FLAG)) next.flags.push(CLOCK_FAILED_FLAG);
+    next.timeline.push({
+      at: toShanghaiIso(ctx.now),
+      type: 'clock_failed',
+      actor: 'system',
+      detail: `${error?.Error ?? 'error'}: ${(error?.Cause ?? '').slice(0, 300)}`,
+    });
+    return next;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generations: the reconciler's repairs
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Hand the ticket's clocks to a new execution: the record records generation n+1 and its pending
+ * start (and forgets the old waits) in one write with a `clock_repaired` timeline event, the old
+ * execution is stopped, the new one started from the record. Overdue instants fire at once in the
+ * new execution and are recorded at their nominal instants.
+ */
+export async function restartClock(
+  deps: TicketDeps,
+  ticketId: string,
+  reason: string,
+): Promise<{ generation: number } | undefined> {
+  let previous = 0;
+  const { after } = await mutate(deps, ticketId, (rec, ctx) => {
+    if (!rules.isOpen(rec.ticket)) return null;
+    previous = generationOf(rec);
+    const generation = previous + 1;
+    const at = toShanghaiIso(ctx.now);
+    const ticket = structuredClone(rec.ticket);
+    ticket.flags = ticket.flags.filter((f) => f !== CLOCK_FAILED_FLAG);
+    ticket.timeline.push({ at, type: 'clock_repaired', actor: 'system', detail: reason });
+    return {
+      ticket,
+      tokens: {},
+      ...(rec.requestHash ? { requestHash: rec.requestHash } : {}),
+      run: { generation, startedAt: at },
+      pending: { start: { generation, at } },
+    };
+  });
+  if (!rules.isOpen(after.ticket) || generationOf(after) === previous) return undefined;
+  try {
+    await deps.workflow.stop(ticketId, previous, `superseded by generation ${generationOf(after)}`);
+  } catch (err) {
+    // Its tasks are refused as superseded; the old execution ends on its own.
+    deps.onDeferred?.(`stop of ${ticketId} generation ${previous} deferred`, err);
+  }
+  await sendPendingStart(deps, after);
+  deps.metrics?.count('ClockRepairs');
+  return { generation: generationOf(after) };
+}
+
+/**
+ * Re-send what a record still owes the engine (the stream consumer's and the reconciler's job).
+ * Returns the parties whose signal found no wait: their branch moved on, or is gone.
+ */
+export async function resendPending(deps: TicketDeps, rec: StoredTicket): Promise<{ lost: string[] }> {
+  const lost: string[] = [];
+  if (rec.pending?.start) await sendPendingStart(deps, rec);
+  for (const [party, signal] of Object.entries(rec.pending?.signals ?? {})) {
+    if (!(await deps.workflow.resume(signal.token, signal.step))) lost.push(party);
+  }
+  return { lost };
 }

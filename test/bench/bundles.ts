@@ -11,7 +11,8 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
-import { apiFunctions, taskFunctions } from '../../functions/api/routes';
+import { apiFunctions } from '../../functions/api/routes';
+import { allTasks } from '../../workflows/tasks';
 import { round } from './common';
 
 const run = promisify(execFile);
@@ -124,7 +125,10 @@ export async function benchBundles(opts: { runs: number }): Promise<BundlesResul
   // Interleave baseline and function timings so a busy moment on the machine hits both alike.
   const baseTimes: number[] = [];
   const rows: BundleRow[] = [];
-  const entries = Object.entries({ ...apiFunctions, ...taskFunctions });
+  const entries = Object.entries({
+    ...apiFunctions,
+    ...Object.fromEntries(Object.entries(allTasks).map(([k, t]) => [k, t.entry])),
+  });
   for (const [name, entry] of entries) {
     const b = await bundle(join(root, entry), join(work, name));
     const kb = statSync(b.file).size / 1024;

@@ -7,9 +7,9 @@
  */
 import { handler as ticketActions } from '../../functions/api/ticket-actions';
 import { handler as ticketIntake } from '../../functions/api/ticket-intake';
-import { handler as finish } from '../../functions/tasks/finish';
+import { handler as advance } from '../../functions/tasks/advance';
+import { handler as awaitParty } from '../../functions/tasks/await-party';
 import { handler as onTimer } from '../../functions/tasks/on-timer';
-import { handler as startStage } from '../../functions/tasks/start-stage';
 import { Simulation } from '../../scripts/sim/driver';
 import { scenarios } from '../../scripts/sim/workload';
 import { round } from './common';
@@ -112,15 +112,15 @@ export async function benchCost(opts: {
   const timed = {
     ticketIntake: { calls: 0, ms: 0 },
     ticketActions: { calls: 0, ms: 0 },
-    startStage: { calls: 0, ms: 0 },
+    awaitParty: { calls: 0, ms: 0 },
     onTimer: { calls: 0, ms: 0 },
-    finish: { calls: 0, ms: 0 },
+    advance: { calls: 0, ms: 0 },
   };
   timeHandler(ticketIntake, timed.ticketIntake);
   timeHandler(ticketActions, timed.ticketActions);
-  timeHandler(startStage, timed.startStage);
+  timeHandler(awaitParty, timed.awaitParty);
   timeHandler(onTimer, timed.onTimer);
-  timeHandler(finish, timed.finish);
+  timeHandler(advance, timed.advance);
   let storeStats: {
     writes: number;
     reads: number;
@@ -189,8 +189,8 @@ export async function benchCost(opts: {
   const dynamo = wru * prices.dynamoPerWriteUnit + rru * prices.dynamoPerReadUnit;
   const http = apiRequests * prices.httpApiPerRequest;
   const sns = emails * prices.snsEmailPerMessage + publishes * prices.snsPerPublish;
-  const tasks = (timed.startStage.calls + timed.onTimer.calls + timed.finish.calls) / n;
-  const callbacks = timed.startStage.calls / n;
+  const tasks = (timed.awaitParty.calls + timed.onTimer.calls + timed.advance.calls) / n;
+  const callbacks = timed.awaitParty.calls / n;
   const logKb =
     (transitions * 2 + tasks * 3 + callbacks + 2) * LOG_KB.sfnEvent +
     (invocations / n) * LOG_KB.lambdaInvocation;

@@ -11,8 +11,13 @@ import {
   RequestLimitExceeded,
 } from '@aws-sdk/client-dynamodb';
 import {
+  DescribeExecutionCommand,
   ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  ExecutionNotRedrivable,
   InvalidToken,
+  RedriveExecutionCommand,
+  SendTaskFailureCommand,
   SendTaskSuccessCommand,
   SFNClient,
   StartExecutionCommand,
@@ -45,19 +50,17 @@ import { toShanghaiIso } from '../../shared/domain/deadlines';
 import { StoreBusyError, ValidationError, VersionConflictError } from '../../shared/domain/errors';
 import type { Principal } from '../../shared/domain/principal';
 import * as rules from '../../shared/domain/ticket-rules';
-import type { Clock, NotificationRecord, Step, StoredTicket, WorkflowPort } from '../../shared/ports';
+import type { Clock, NotificationRecord, Step, StoredTicket } from '../../shared/ports';
 import { ConfigService } from '../../shared/use-cases/config-service';
 import { buildNotice, enqueue } from '../../shared/use-cases/notify';
-import { armWait, createTicket, type TicketDeps, ticketStep } from '../../shared/use-cases/ticket-service';
+import { awaitParty, createTicket, type TicketDeps, ticketStep } from '../../shared/use-cases/ticket-service';
 import { RecordingQueue, testSender } from '../helpers/sender-harness';
+import { RecordingWorkflow } from '../helpers/stub-workflow';
 
 const TABLE = 'whistle-dispatch';
 const NOW = new Date('2026-09-28T09:00:00+08:00');
 const meta = { $metadata: {} };
-const clock: Clock = {
-  now: () => NOW,
-  engineSecondsUntil: (at) => Math.max(1, Math.ceil((at.getTime() - NOW.getTime()) / 1000)),
-};
+const clock: Clock = { now: () => NOW };
 const reporter: Principal = {
   sub: 'grid-worker-1',
   role: 'reporter',
@@ -248,14 +251,21 @@ describe('SNS faults: retried with backoff, then recorded as failed and the tick
       store,
       configs: new ConfigService(store, clock),
       clock,
-      workflow: { start: async () => {}, sendTaskSuccess: async () => true, stop: async () => {} },
+      workflow: new RecordingWorkflow(),
       notifier: notifier(),
       queue,
       publicBaseUrl: 'https://whistle.example.org',
       realNow: () => now,
     } satisfies TicketDeps;
     const s = testSender(tickets, local.client, TABLE, { backoffMs, now: () => now });
-    return { ...s, tickets, queue, advance: (ms: number) => void (now += ms) };
+    return {
+      ...s,
+      tickets,
+      queue,
+      advance: (ms: number) => {
+        now += ms;
+      },
+    };
   };
 
   it('retries a throttled SMS with backoff, shows it as retrying meanwhile, and records it sent', async () => {
@@ -331,22 +341,16 @@ describe('SNS faults: retried with backoff, then recorded as failed and the tick
 
   it('flags the ticket notification_failed when the dispatch cannot go out, and still arms the wait', async () => {
     sns.on(PublishCommand).rejects(new ThrottledException({ message: 'Rate exceeded', ...meta }));
-    const started: Step[] = [];
-    const workflow: WorkflowPort = {
-      start: async (_id, input) => {
-        started.push(input);
-      },
-      sendTaskSuccess: async () => true,
-      stop: async () => {},
-    };
+    const workflow = new RecordingWorkflow();
     const q = queued([0, 0]);
     const deps: TicketDeps = { ...q.tickets, workflow };
     const { ticket } = await createTicket(deps, reporter, newTicket, 'flag-1');
+    expect(workflow.started.map((s) => [s.ticketId, s.generation])).toEqual([[ticket.id, 1]]);
     const track = ticketStep(ticket, clock).tracks?.[0];
-    expect(track?.Payload).toBeDefined();
-    await armWait(deps, track?.Payload as NonNullable<Step['Payload']>, 'token-1');
+    expect(track?.wait).toBeDefined();
+    await awaitParty(deps, track?.wait as NonNullable<Step['wait']>, 'token-1', { generation: 1 });
     // Armed at once, whatever SNS does.
-    expect((await store.getTicket(ticket.id))?.tokens['u-street-lailongmen']).toMatchObject({
+    expect((await store.getTicket(ticket.id))?.tokens.lead).toMatchObject({
       token: 'token-1',
       stage: 'acknowledge',
     });
@@ -354,20 +358,40 @@ describe('SNS faults: retried with backoff, then recorded as failed and the tick
     const after = await store.getTicket(ticket.id);
     expect(after?.ticket.flags).toContain('notification_failed');
     expect(after?.ticket.status).toBe('dispatched');
-    expect(after?.tokens['u-street-lailongmen']).toMatchObject({ token: 'token-1', stage: 'acknowledge' });
+    expect(after?.tokens.lead).toMatchObject({
+      token: 'token-1',
+      stage: 'acknowledge',
+      unitId: 'u-street-lailongmen',
+      generation: 1,
+    });
+    // The armed wait proves the start delivered: nothing is left pending.
+    expect(after?.pending).toBeUndefined();
     const notes = await store.listNotifications({ ticketId: ticket.id }, 10);
     expect(notes.items.flatMap((n) => n.messages.map((m) => m.status))).toEqual(['failed', 'failed']);
   });
 });
 
-describe('Step Functions faults', () => {
+describe('Step Functions: generations, signals, redrive', () => {
   let sfn: AwsClientStub<SFNClient>;
   beforeAll(() => {
     sfn = mockClient(SFNClient);
   });
   const arn = 'arn:aws:states:ap-east-1:111122223333:stateMachine:ticket-lifecycle';
-  const wf = () => new SfnWorkflow(new SFNClient({ region: 'ap-east-1' }), arn);
-  const step: Step = { ticketId: 't1', next: 'done' };
+  const executionArn = (name: string) =>
+    `arn:aws:states:ap-east-1:111122223333:execution:ticket-lifecycle:${name}`;
+  const wf = () => new SfnWorkflow(new SFNClient({ region: 'ap-east-1' }), arn, clock);
+  const done: Step = { ticketId: 't1', next: 'done' };
+  const wait: Step = {
+    ticketId: 't1',
+    next: 'wait',
+    wait: {
+      ticketId: 't1',
+      party: 'lead',
+      unitId: 'u-szwh',
+      stage: 'resolve',
+      timerAt: toShanghaiIso(new Date(NOW.getTime() + 90_500)),
+    },
+  };
   afterEach(() => sfn.reset());
   afterAll(() => sfn.restore());
 
@@ -377,37 +401,75 @@ describe('Step Functions faults', () => {
     ['InvalidToken', new InvalidToken({ message: 'bad token', ...meta })],
   ])('answers false when the wait already ended (%s): the record holds the truth', async (_n, err) => {
     sfn.on(SendTaskSuccessCommand).rejects(err);
-    expect(await wf().sendTaskSuccess('token', step)).toBe(false);
+    expect(await wf().resume('token', wait)).toBe(false);
   });
 
-  it('answers true when the wait took the step', async () => {
+  it('resumes a wait with the next wait, its timeout in whole seconds under Payload', async () => {
     sfn.on(SendTaskSuccessCommand).resolves({});
-    expect(await wf().sendTaskSuccess('token', step)).toBe(true);
-    expect(sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input).toEqual({
-      taskToken: 'token',
-      output: JSON.stringify(step),
+    expect(await wf().resume('token', wait)).toBe(true);
+    const sent = sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input;
+    expect(sent?.taskToken).toBe('token');
+    expect(JSON.parse(sent?.output ?? '{}')).toEqual({
+      ticketId: 't1',
+      next: 'wait',
+      Payload: { ...wait.wait, timerSeconds: 91 },
     });
   });
 
-  it('treats starting a running execution again as a no-op (a retried intake)', async () => {
+  it('ends a party that is done with the task failure the ASL catches (PartyDone)', async () => {
+    sfn.on(SendTaskFailureCommand).resolves({});
+    expect(await wf().resume('token', done)).toBe(true);
+    expect(sfn.commandCalls(SendTaskFailureCommand)[0]?.args[0].input).toMatchObject({
+      taskToken: 'token',
+      error: 'PartyDone',
+    });
+    expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+  });
+
+  it('names executions by ticket and generation; starting the running one again is a no-op', async () => {
     sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', ...meta }));
-    await expect(wf().start('t1', step)).resolves.toBeUndefined();
-    expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.name).toBe('ticket-t1');
+    await expect(wf().start('t1', 3, done)).resolves.toBeUndefined();
+    expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.name).toBe('ticket-t1-3');
   });
 
-  it('treats stopping an execution that is gone as a no-op', async () => {
+  it('stops the generation it is told (a repair stops the old one), and a gone one is a no-op', async () => {
     sfn.on(StopExecutionCommand).rejects(sdkError('ExecutionDoesNotExist', 400));
-    await expect(wf().stop('t1', 'cancelled')).resolves.toBeUndefined();
+    await expect(wf().stop('t1', 2, 'superseded')).resolves.toBeUndefined();
+    expect(sfn.commandCalls(StopExecutionCommand)[0]?.args[0].input.executionArn).toBe(
+      executionArn('ticket-t1-2'),
+    );
   });
 
-  it('lets throttling through to the caller, which answers 503', async () => {
+  it('describes an execution: running, ended (redrivable or not), or missing', async () => {
+    sfn
+      .on(DescribeExecutionCommand, { executionArn: executionArn('ticket-t1-1') })
+      .resolves({ status: 'RUNNING' } as never)
+      .on(DescribeExecutionCommand, { executionArn: executionArn('ticket-t1-2') })
+      .resolves({ status: 'FAILED', redriveStatus: 'REDRIVABLE' } as never)
+      .on(DescribeExecutionCommand, { executionArn: executionArn('ticket-t1-3') })
+      .rejects(new ExecutionDoesNotExist({ message: 'no', ...meta }));
+    expect(await wf().describe('t1', 1)).toEqual({ execution: 'running', redrivable: false });
+    expect(await wf().describe('t1', 2)).toEqual({ execution: 'ended', redrivable: true });
+    expect(await wf().describe('t1', 3)).toEqual({ execution: 'missing' });
+  });
+
+  it('redrives a failed execution, and says so when it cannot', async () => {
+    sfn
+      .on(RedriveExecutionCommand, { executionArn: executionArn('ticket-t1-1') })
+      .resolves({})
+      .on(RedriveExecutionCommand, { executionArn: executionArn('ticket-t1-2') })
+      .rejects(new ExecutionNotRedrivable({ message: 'too old', ...meta }));
+    expect(await wf().redrive('t1', 1)).toBe(true);
+    expect(await wf().redrive('t1', 2)).toBe(false);
+  });
+
+  it('lets throttling through to the caller (the write stands; the signal stays pending)', async () => {
     const throttled = sdkError('ThrottlingException', 400, { $retryable: { throttling: true } });
     sfn.on(SendTaskSuccessCommand).rejects(throttled);
     const err = await wf()
-      .sendTaskSuccess('token', step)
+      .resume('token', wait)
       .catch((e: unknown) => e);
-    const res = errorToResponse(err);
-    expect(res.statusCode).toBe(503);
+    expect(errorToResponse(err).statusCode).toBe(503);
   });
 });
 
@@ -450,7 +512,7 @@ describe('HTTP: dependency faults surface as clean problem+json', () => {
         configStore: store,
         configs: new ConfigService(store, clock),
         clock,
-        workflow: { start: async () => {}, sendTaskSuccess: async () => true, stop: async () => {} },
+        workflow: new RecordingWorkflow(),
         notifier: { send: async () => {} },
         queue: new RecordingQueue(),
         publicBaseUrl: 'https://whistle.example.org',

@@ -47,13 +47,13 @@ function mockConfig() {
 let handlers: {
   intake: (e: unknown, c: Context) => Promise<{ statusCode: number; body?: string }>;
   onTimer: (e: unknown, c: Context) => Promise<unknown>;
-  startStage: (e: unknown, c: Context) => Promise<unknown>;
+  awaitParty: (e: unknown, c: Context) => Promise<unknown>;
 };
 beforeAll(async () => {
   handlers = {
     intake: (await import('../../functions/api/ticket-intake')).handler as never,
     onTimer: (await import('../../functions/tasks/on-timer')).handler as never,
-    startStage: (await import('../../functions/tasks/start-stage')).handler as never,
+    awaitParty: (await import('../../functions/tasks/await-party')).handler as never,
   };
 });
 
@@ -150,7 +150,8 @@ describe('POST /v1/tickets (ticket-intake)', () => {
     expect(put?.ConditionExpression).toBe('attribute_not_exists(pk)');
     expect((put?.Item as { pk?: string } | undefined)?.pk).toBe(`T#${ticket.id}`);
     const start = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
-    expect(start?.name).toBe(`ticket-${ticket.id}`);
+    // Generation 1 of the ticket's execution; the record names it and the start it owes.
+    expect(start?.name).toBe(`ticket-${ticket.id}-1`);
     expect(start?.stateMachineArn).toBe(process.env.STATE_MACHINE_ARN);
     expect(JSON.parse(start?.input as string)).toMatchObject({ ticketId: ticket.id, next: 'tracks' });
   });
@@ -193,10 +194,12 @@ describe('UnitTimer task (on-timer)', () => {
     const step = (await handlers.onTimer(
       {
         ticketId: ticket.id,
+        party: 'lead',
         unitId: 'u-street-lailongmen',
         stage: 'acknowledge',
         timerAt: ticket.clocks[0]?.dueAt,
         timerSeconds: 1,
+        execution: `ticket-${ticket.id}-1`,
       },
       context,
     )) as { next: string; Payload: { stage: string; timerAt: string } };
@@ -233,7 +236,7 @@ describe('UnitTimer task (on-timer)', () => {
   });
 });
 
-describe('AwaitUnit task (start-stage)', () => {
+describe('AwaitUnit task (await-party)', () => {
   it('completes its own wait at once when the unit already acted (no token stored, no dispatch)', async () => {
     mockConfig();
     const ticket = overdueTicket();
@@ -253,13 +256,15 @@ describe('AwaitUnit task (start-stage)', () => {
       Item: { pk: `T#${ticket.id}`, sk: 'T', version: 4, t: acked, tokens: {} },
     });
     sfn.on(SendTaskSuccessCommand).resolves({});
-    await handlers.startStage(
+    await handlers.awaitParty(
       {
         ticketId: ticket.id,
+        party: 'lead',
         unitId: 'u-street-lailongmen',
         stage: 'acknowledge',
         timerAt: ticket.clocks[0]?.dueAt,
         timerSeconds: 5,
+        execution: `ticket-${ticket.id}-1`,
         taskToken: 'token-123',
       },
       context,
@@ -279,13 +284,15 @@ describe('AwaitUnit task (start-stage)', () => {
     });
     ddb.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'moved', $metadata: {} }));
     await expect(
-      handlers.startStage(
+      handlers.awaitParty(
         {
           ticketId: ticket.id,
+          party: 'lead',
           unitId: 'u-street-lailongmen',
           stage: 'acknowledge',
           timerAt: ticket.updatedAt,
           timerSeconds: 5,
+          execution: `ticket-${ticket.id}-1`,
           taskToken: 't',
         },
         context,

@@ -39,9 +39,10 @@ import {
 } from '../../shared/use-cases/notify';
 import type { TicketDeps } from '../../shared/use-cases/ticket-service';
 import { RecordingQueue, testSender } from '../helpers/sender-harness';
+import { RecordingWorkflow } from '../helpers/stub-workflow';
 
 const NOW = new Date('2026-05-06T09:00:00+08:00');
-const clock: Clock = { now: () => NOW, engineSecondsUntil: () => 60 };
+const clock: Clock = { now: () => NOW };
 const named = (name: string) => Object.assign(new Error(name), { name });
 const reporter = principalSchema.parse({ sub: 'grid-1', role: 'reporter', communityId: 'cm-nanqiao' });
 
@@ -128,7 +129,7 @@ async function world(
     store,
     configs: new ConfigService(store, clock, 0),
     clock,
-    workflow: { start: async () => {}, sendTaskSuccess: async () => true, stop: async () => {} },
+    workflow: new RecordingWorkflow(),
     notifier,
     queue,
     realNow: () => now,
@@ -149,7 +150,9 @@ async function world(
     parked,
     metrics,
     ...s,
-    advance: (ms) => void (now += ms),
+    advance: (ms) => {
+      now += ms;
+    },
     now: () => now,
   };
 }

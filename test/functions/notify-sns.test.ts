@@ -1,5 +1,5 @@
 /**
- * Every kind of event, through the real use cases (armWait, onTimer, act) on the real store
+ * Every kind of event, through the real use cases (awaitParty, onTimer, act) on the real store
  * (dynalite in memory), delivered by the SNS notifier to a mocked SNS: the Publish calls name the
  * right phone (SMS: PhoneNumber, transactional, capped price) or the dispatch topic (e-mail:
  * TopicArn + the attributes its subscriptions filter on). Then faults: throttling is retried,
@@ -27,19 +27,23 @@ import { toShanghaiIso } from '../../shared/domain/deadlines';
 import type { ConfigSnapshot, Ticket } from '../../shared/domain/model';
 import { smsSegment } from '../../shared/domain/notification-templates';
 import { type Principal, principalSchema } from '../../shared/domain/principal';
-import type { Clock, Step, Wait, WorkflowPort } from '../../shared/ports';
+import type { Clock, Wait } from '../../shared/ports';
 import { ConfigService } from '../../shared/use-cases/config-service';
 import { NOTIFICATION_FAILED_FLAG } from '../../shared/use-cases/notify';
 import {
   createTicket,
+  partyStep,
   type TicketDeps,
   ticketStep,
-  trackStep,
   act as useCaseAct,
-  armWait as useCaseArmWait,
+  awaitParty as useCaseAwaitParty,
   onTimer as useCaseOnTimer,
 } from '../../shared/use-cases/ticket-service';
 import { RecordingQueue, testSender } from '../helpers/sender-harness';
+import { RecordingWorkflow } from '../helpers/stub-workflow';
+
+/** The executions these tests stand in for: generation 1, as intake starts it. */
+const origin = { generation: 1 };
 
 const TOPIC = 'arn:aws:sns:ap-east-1:111122223333:WhistleDispatch-DispatchTopic';
 const QUEUE = 'https://sqs.ap-east-1.amazonaws.com/111122223333/WhistleDispatch-DeliveryDlq';
@@ -53,23 +57,9 @@ class TestClock implements Clock {
   now() {
     return new Date(this.ms);
   }
-  engineSecondsUntil(at: Date) {
-    return Math.max(1, Math.ceil((at.getTime() - this.ms) / 1000));
-  }
   set(iso: string) {
     this.ms = Date.parse(iso);
   }
-}
-
-/** The workflow port as the use cases see it; the tests drive the steps themselves. */
-class RecordingWorkflow implements WorkflowPort {
-  readonly answered: { token: string; step: Step }[] = [];
-  async start() {}
-  async sendTaskSuccess(token: string, step: Step) {
-    this.answered.push({ token, step });
-    return true;
-  }
-  async stop() {}
 }
 
 let local: LocalStore;
@@ -81,8 +71,8 @@ let deps: TicketDeps;
 let drain: () => Promise<void>;
 
 // The use cases record and queue notices; the sender then sends them (as the queue would at once).
-const armWait = async (...a: Parameters<typeof useCaseArmWait>) => {
-  await useCaseArmWait(...a);
+const awaitParty = async (...a: Parameters<typeof useCaseAwaitParty>) => {
+  await useCaseAwaitParty(...a);
   await drain();
 };
 const onTimer = async (...a: Parameters<typeof useCaseOnTimer>) => {
@@ -154,10 +144,12 @@ async function stored(id: string): Promise<Ticket> {
   return (await db.getTicket(id))!.ticket;
 }
 
+/** The wait of the party a unit stands for (the lead slot, or its co slot). */
 function unitWait(t: Ticket, unitId: string): Wait {
-  const step = trackStep(t, unitId, clock);
+  const role = t.assignments.find((a) => a.unitId === unitId && a.status !== 'returned')?.role;
+  const step = partyStep(t, role === 'co' ? `co:${unitId}` : 'lead', clock);
   expect(step.next).toBe('wait');
-  return step.Payload!;
+  return step.wait!;
 }
 
 function expectSms(p: PublishCommandInput | undefined, phone: string, kindText: RegExp) {
@@ -203,7 +195,7 @@ describe('each kind of event publishes to the right recipients', () => {
 
     // Dispatch: the unit's duty phone and mailbox.
     const wait = unitWait(t0, lead);
-    await armWait(deps, wait, 'tok-ack');
+    await awaitParty(deps, wait, 'tok-ack', origin);
     expectSms(sms()[0], leadUnit.contacts.dutyPhone, /WD\w{8}.*签收/);
     expectEmail(emails()[0], {
       email: leadUnit.contacts.email,
@@ -216,7 +208,7 @@ describe('each kind of event publishes to the right recipients', () => {
     // 75% warning: the unit again.
     sns.resetHistory();
     clock.set(ack.warnAt);
-    await onTimer(deps, wait);
+    await onTimer(deps, wait, origin);
     expectSms(sms()[0], leadUnit.contacts.dutyPhone, /预警|即将超时/);
     expectEmail(emails()[0], {
       email: leadUnit.contacts.email,
@@ -228,7 +220,7 @@ describe('each kind of event publishes to the right recipients', () => {
     // Level 1: the unit leader's own phone.
     sns.resetHistory();
     clock.set(ack.dueAt);
-    await onTimer(deps, wait);
+    await onTimer(deps, wait, origin);
     expectSms(sms()[0], leadUnit.contacts.leaderPhone, /催办/);
     expectEmail(emails()[0], {
       email: leadUnit.contacts.email,
@@ -240,7 +232,7 @@ describe('each kind of event publishes to the right recipients', () => {
     // Level 2: the street office (街道大工委), about the late unit.
     sns.resetHistory();
     clock.set(ack.level2At);
-    await onTimer(deps, wait);
+    await onTimer(deps, wait, origin);
     expectSms(sms()[0], office.contacts.leaderPhone, /督办/);
     expectEmail(emails()[0], {
       email: office.contacts.email,
@@ -253,7 +245,7 @@ describe('each kind of event publishes to the right recipients', () => {
     // Level 3: the city social-work department.
     sns.resetHistory();
     clock.set(ack.level3At);
-    await onTimer(deps, wait);
+    await onTimer(deps, wait, origin);
     expectSms(sms()[0], city.contacts.leaderPhone, /通报/);
     expectEmail(emails()[0], {
       email: city.contacts.email,
@@ -285,8 +277,8 @@ describe('each kind of event publishes to the right recipients', () => {
     expect(resolved.status).toBe('resolved');
     sns.resetHistory();
     const verdict = ticketStep(resolved, clock);
-    expect(verdict.Payload?.stage).toBe('feedback');
-    await armWait(deps, verdict.Payload!, 'tok-feedback');
+    expect(verdict.wait?.stage).toBe('feedback');
+    await awaitParty(deps, verdict.wait!, 'tok-feedback', origin);
     const communityOffice = config.communities.find((c) => c.id === 'cm-nanqiao')!.contacts!;
     expectSms(sms()[0], communityOffice.dutyPhone, /评价/);
     expectEmail(emails()[0], {
@@ -303,7 +295,7 @@ describe('each kind of event publishes to the right recipients', () => {
     });
     expect(reopened.status).toBe('reopened');
     sns.resetHistory();
-    await armWait(deps, unitWait(reopened, lead), 'tok-redo');
+    await awaitParty(deps, unitWait(reopened, lead), 'tok-redo', origin);
     expectSms(sms()[0], leadUnit.contacts.dutyPhone, /重办/);
     expectEmail(emails()[0], {
       email: leadUnit.contacts.email,
@@ -332,15 +324,15 @@ describe('each kind of event publishes to the right recipients', () => {
     const t = await newTicket();
     const lead = t.assignments[0]!.unitId;
     const wait = unitWait(t, lead);
-    await armWait(deps, wait, 'tok-1');
+    await awaitParty(deps, wait, 'tok-1', origin);
     const after = await stored(t.id);
     const ack = after.clocks.find((c) => c.unitId === lead)!;
     clock.set(ack.warnAt);
-    await onTimer(deps, wait);
+    await onTimer(deps, wait, origin);
     const count = sns.commandCalls(PublishCommand).length;
     // The workflow retries both tasks (a lost response, a Lambda timeout).
-    await armWait(deps, wait, 'tok-1');
-    await onTimer(deps, wait);
+    await awaitParty(deps, wait, 'tok-1', origin);
+    await onTimer(deps, wait, origin);
     expect(sns.commandCalls(PublishCommand)).toHaveLength(count);
   });
 });
@@ -354,7 +346,7 @@ describe('with publish failures injected', () => {
       .on(PublishCommand, { PhoneNumber: phone })
       .rejectsOnce(new ThrottledException({ message: 'Rate exceeded', $metadata: {} }))
       .resolves({ MessageId: 'm-2' });
-    await armWait(deps, unitWait(t, lead), 'tok-1');
+    await awaitParty(deps, unitWait(t, lead), 'tok-1', origin);
     expect(sns.commandCalls(PublishCommand, { PhoneNumber: phone })).toHaveLength(2);
     const [record] = (await db.listNotifications({ ticketId: t.id }, 10)).items;
     expect(record!.messages.find((m) => m.channel === 'sms')).toMatchObject({ status: 'sent', attempts: 2 });
@@ -369,14 +361,14 @@ describe('with publish failures injected', () => {
       .on(PublishCommand, { PhoneNumber: phone })
       .rejects(new InvalidParameterException({ message: 'Invalid parameter: PhoneNumber', $metadata: {} }));
     const before = await stored(t.id);
-    await armWait(deps, unitWait(t, lead), 'tok-1');
+    await awaitParty(deps, unitWait(t, lead), 'tok-1', origin);
     const after = await stored(t.id);
     // Two writes: the task's (dispatched, token armed), then the sender's flag once SNS refused.
     expect(after.version).toBe(before.version + 2);
     expect(after.status).toBe('dispatched');
     expect(after.flags).toContain(NOTIFICATION_FAILED_FLAG);
     expect(after.timeline.at(-1)).toMatchObject({ type: NOTIFICATION_FAILED_FLAG, unitId: lead });
-    expect((await db.getTicket(t.id))!.tokens[lead]?.token).toBe('tok-1');
+    expect((await db.getTicket(t.id))!.tokens.lead?.token).toBe('tok-1');
     // Permanent: one attempt, no retries.
     expect(sns.commandCalls(PublishCommand, { PhoneNumber: phone })).toHaveLength(1);
     const [record] = (await db.listNotifications({ ticketId: t.id }, 10)).items;
@@ -406,14 +398,14 @@ describe('with publish failures injected', () => {
     const t = await newTicket();
     const lead = t.assignments[0]!.unitId;
     const wait = unitWait(t, lead);
-    await armWait(deps, wait, 'tok-1');
+    await awaitParty(deps, wait, 'tok-1', origin);
     const ack = (await stored(t.id)).clocks.find((c) => c.unitId === lead)!;
     sns
       .on(PublishCommand, { PhoneNumber: unitOf(lead).contacts.leaderPhone })
       .rejects(new ThrottledException({ message: 'Rate exceeded', $metadata: {} }));
     clock.set(ack.dueAt);
     const before = await stored(t.id);
-    await onTimer(deps, wait);
+    await onTimer(deps, wait, origin);
     const after = await stored(t.id);
     // The timer's write (the breach), then the sender's flag.
     expect(after.version).toBe(before.version + 2);
@@ -425,7 +417,7 @@ describe('with publish failures injected', () => {
     );
     expect(metrics.filter((m) => m.name === 'NotificationFailures')).toHaveLength(1);
     // A retried timer task finds the notice recorded: no resend, no second count.
-    await onTimer(deps, wait);
+    await onTimer(deps, wait, origin);
     expect(sns.commandCalls(PublishCommand, { PhoneNumber: unitOf(lead).contacts.leaderPhone })).toHaveLength(
       4,
     );
@@ -469,11 +461,11 @@ describe('with publish failures injected', () => {
       tickets.push(t.id);
       const lead = t.assignments[0]!.unitId;
       const wait = unitWait(t, lead);
-      await armWait(deps, wait, `tok-${i}`);
+      await awaitParty(deps, wait, `tok-${i}`, origin);
       const ack = (await stored(t.id)).clocks.find((c) => c.unitId === lead)!;
       for (const at of [ack.warnAt, ack.dueAt, ack.level2At, ack.level3At]) {
         clock.set(at);
-        await onTimer(deps, wait);
+        await onTimer(deps, wait, origin);
       }
       await act(deps, supervisor, t.id, 'urge', { note: `第${i}次督办` });
     }

@@ -5,6 +5,7 @@
 import { type Runtime, startRuntime } from '../../infra/local/runtime';
 import { ManualClock } from '../../infra/local/sim-clock';
 import type { NotificationRecord } from '../../shared/ports';
+import type { AuditReport, ReconcileResult } from '../../shared/use-cases/clock-reconciler';
 import { ApiClient } from './api-client';
 
 export interface TicketView {
@@ -43,6 +44,8 @@ export class Harness {
       log: () => {},
       backoffMs: [0, 0],
       clock,
+      // The watchdog runs when a test says so (reconcile()), never on its own between two steps.
+      watchdogMs: 0,
       ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
     });
     const h = new Harness(rt, clock, new ApiClient(rt.url));
@@ -128,7 +131,33 @@ export class Harness {
     return this.rt.workflow.isRunning(ticketId);
   }
 
-  stop(): Promise<void> {
-    return this.rt.stop();
+  /** The clock audit of every open ticket against the engine (GET /v1/admin/clock-audit). */
+  async audit(): Promise<AuditReport> {
+    await this.settle();
+    return this.rt.watchdog.audit();
+  }
+
+  /** One reconciler pass over every open ticket, repairing at once, then let the repairs run. */
+  async reconcile(): Promise<ReconcileResult> {
+    await this.settle();
+    const result = await this.rt.watchdog.pass({ full: true, confirm: false });
+    await this.settle();
+    return result;
+  }
+
+  /**
+   * Every scenario ends with the clock audit at zero: whatever a test did, no open party of any
+   * ticket is left without the wait its record says it has.
+   */
+  async stop(opts: { audit?: boolean } = {}): Promise<void> {
+    try {
+      if (opts.audit !== false) {
+        const audit = await this.audit();
+        if (audit.stranded > 0)
+          throw new Error(`clock audit found ${audit.stranded} stranded: ${JSON.stringify(audit.items)}`);
+      }
+    } finally {
+      await this.rt.stop();
+    }
   }
 }

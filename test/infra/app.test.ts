@@ -8,18 +8,20 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { apiFunctions, routes, taskFunctions } from '../../functions/api/routes';
+import { apiFunctions, routes } from '../../functions/api/routes';
 import { buildApp, type WhistleApp } from '../../infra/app';
 import type { DeployStage } from '../../infra/config';
 import { apiPathPatterns } from '../../infra/stacks/edge-stack';
 import { globalSecondaryIndexes, tableKeys } from '../../shared/adapters/table-design';
 import { roles } from '../../shared/domain/model';
+import { substituteAsl, substitutionKeys } from '../../workflows/contract';
 import {
+  allTasks,
   type LifecycleTask,
-  substituteAsl,
-  substitutionKeys,
-  taskFunctionBySubstitution,
-} from '../../workflows/contract';
+  lifecycleTasks,
+  serviceTasks,
+  taskBySubstitution,
+} from '../../workflows/tasks';
 
 const task = (name: string, key: string, next?: string) => ({
   Type: 'Task',
@@ -31,11 +33,12 @@ const task = (name: string, key: string, next?: string) => ({
 const fixtureAsl = JSON.stringify(
   {
     Comment: 'infra test fixture',
-    StartAt: 'StartStage',
+    StartAt: 'AwaitParty',
     States: {
-      StartStage: task('start', 'StartStageFunctionArn', 'OnTimer'),
-      OnTimer: task('timer', 'OnTimerFunctionArn', 'Finish'),
-      Finish: task('finish', 'FinishFunctionArn'),
+      AwaitParty: task('await', 'AwaitPartyFunctionArn', 'OnTimer'),
+      OnTimer: task('timer', 'OnTimerFunctionArn', 'Advance'),
+      Advance: task('advance', 'AdvanceFunctionArn', 'ClockFailed'),
+      ClockFailed: task('failed', 'ClockFailedFunctionArn'),
     },
   },
   null,
@@ -58,8 +61,11 @@ interface Built extends WhistleApp {
 }
 
 const alarmEmail = 'ops@example.org';
-const lifecycleTasks: LifecycleTask[] = ['startStage', 'onTimer', 'finish'];
-const lifecycleEntries = lifecycleTasks.map((name) => taskFunctions[name]);
+const lifecycleEntries = (Object.keys(lifecycleTasks) as LifecycleTask[]).map(
+  (name) => lifecycleTasks[name].entry,
+);
+const taskEntries = Object.values(allTasks).map((t) => t.entry);
+const syncEntry = serviceTasks.syncSubscriptions.entry;
 
 function build(stage: DeployStage): Built {
   const built = buildApp({
@@ -144,9 +150,9 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
       });
     });
 
-    it('streams keys only, for the subscription sync to hear configuration writes', () => {
+    it('streams old and new images: the pending sender compares them, the subscription sync hears configuration', () => {
       get(stage).t.data.hasResourceProperties('AWS::DynamoDB::Table', {
-        StreamSpecification: { StreamViewType: 'KEYS_ONLY' },
+        StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
       });
     });
 
@@ -166,16 +172,16 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
   describe('functions', () => {
     const all = () => [
       ...lifecycleEntries.map((e) => [get(stage).t.workflow, e] as const),
-      [get(stage).t.notifications, taskFunctions.syncSubscriptions] as const,
-      [get(stage).t.notifications, taskFunctions.sendNotifications] as const,
+      [get(stage).t.workflow, serviceTasks.sendPending.entry] as const,
+      [get(stage).t.workflow, serviceTasks.reconcile.entry] as const,
+      [get(stage).t.notifications, syncEntry] as const,
+      [get(stage).t.notifications, serviceTasks.sendNotifications.entry] as const,
       ...Object.values(apiFunctions).map((e) => [get(stage).t.api, e] as const),
     ];
 
-    it('deploys every entry of routes.ts taskFunctions and apiFunctions, each exactly once', () => {
+    it('deploys every entry of the task registry and of apiFunctions, each exactly once', () => {
       const entries = all().map(([, e]) => e);
-      expect(entries.sort()).toEqual(
-        [...Object.values(taskFunctions), ...Object.values(apiFunctions)].sort(),
-      );
+      expect(entries.sort()).toEqual([...taskEntries, ...Object.values(apiFunctions)].sort());
     });
 
     it('run nodejs22.x on arm64 with active tracing, Powertools env and their own log group', () => {
@@ -202,7 +208,7 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
       const smsSenders: string[] = [
         ...lifecycleEntries,
         apiFunctions.ticketActions,
-        taskFunctions.sendNotifications,
+        serviceTasks.sendNotifications.entry,
       ];
       for (const [template, entry] of all()) {
         const [, fn] = fnByEntry(template, entry);
@@ -211,7 +217,9 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
           'xray:PutTraceSegments',
           'xray:PutTelemetryRecords',
           ...(smsSenders.includes(entry) ? ['sns:Publish'] : []),
-          ...(entry === taskFunctions.syncSubscriptions ? ['dynamodb:ListStreams'] : []),
+          ...(([syncEntry, serviceTasks.sendPending.entry] as string[]).includes(entry)
+            ? ['dynamodb:ListStreams']
+            : []),
         ];
         expect(
           onStar.filter((a) => !allowed.includes(a)),
@@ -224,7 +232,7 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
     it('point the links in messages at the console (CloudFront), never at localhost', () => {
       for (const [template, entry] of all()) {
         // Neither renders a message: the sync manages subscriptions, the sender sends what was rendered.
-        if (entry === taskFunctions.syncSubscriptions || entry === taskFunctions.sendNotifications) continue;
+        if (entry === syncEntry || entry === serviceTasks.sendNotifications.entry) continue;
         const [, fn] = fnByEntry(template, entry);
         const url = JSON.stringify(env(fn).PUBLIC_BASE_URL);
         expect(url, entry).toMatch(/ImportValue.*Edge:ExportsOutputFnGetAttDistribution\w*DomainName/);
@@ -254,7 +262,12 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
         expect(actions).toEqual(
           expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:Query', 'sns:Publish', 'sqs:SendMessage']),
         );
-        expect(actions.some((a) => a.startsWith('states:'))).toBe(false);
+        // Only their own tokens: a callback completes its wait when the party already moved on.
+        expect(actions.filter((a) => a.startsWith('states:')).sort()).toEqual([
+          'states:SendTaskFailure',
+          'states:SendTaskHeartbeat',
+          'states:SendTaskSuccess',
+        ]);
         // The DLQ grant names the queue, not "*".
         const sqsStatement = statements.find((s) => asArray(s.Action).includes('sqs:SendMessage'));
         expect(JSON.stringify(sqsStatement?.Resource)).toMatch(
@@ -382,7 +395,7 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
       });
     });
 
-    it('deploys the input definition unchanged, substituted with the three task function ARNs', () => {
+    it('deploys the input definition unchanged, substituted with the four task function ARNs', () => {
       const { workflow } = get(stage).stacks;
       const props = stateMachine().Properties;
       expect(props.DefinitionString).toBe(fixtureAsl);
@@ -392,7 +405,7 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
       >;
       expect(Object.keys(substitutions).sort()).toEqual([...substitutionKeys].sort());
       for (const key of substitutionKeys) {
-        const fn = workflow.tasks[taskFunctionBySubstitution[key]].fn;
+        const fn = workflow.tasks[taskBySubstitution[key]].fn;
         expect(substitutions[key]).toEqual({
           'Fn::GetAtt': [workflow.getLogicalId(fn.node.defaultChild as never), 'Arn'],
         });
@@ -406,7 +419,74 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
       expect(JSON.stringify(deployed)).not.toContain('${');
     });
 
-    it('lets the state machine invoke exactly the three task functions and nothing else', () => {
+    describe('clock integrity (no clock silently stops)', () => {
+      const sendPending = () => fnByEntry(get(stage).t.workflow, serviceTasks.sendPending.entry);
+      const reconcile = () => fnByEntry(get(stage).t.workflow, serviceTasks.reconcile.entry);
+
+      it('sends what ticket writes leave pending from the stream, retrying only the records that failed', () => {
+        const t = get(stage).t.workflow;
+        const [fnId] = sendPending();
+        t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+          FunctionName: { Ref: fnId },
+          FunctionResponseTypes: ['ReportBatchItemFailures'],
+          BisectBatchOnFunctionError: true,
+          DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+          FilterCriteria: {
+            Filters: [{ Pattern: Match.stringLikeRegexp('"sk":\\{"S":\\["T"\\]') }],
+          },
+        });
+        const actions = actionsOf(statementsOf(t, roleRef(sendPending()[1])));
+        expect(actions).toEqual(
+          expect.arrayContaining([
+            'states:StartExecution',
+            'states:SendTaskSuccess',
+            'states:SendTaskFailure',
+          ]),
+        );
+        expect(actions).not.toContain('dynamodb:PutItem');
+      });
+
+      it('runs the reconciler on a schedule and on every failed, timed-out or aborted execution', () => {
+        const t = get(stage).t.workflow;
+        const [fnId, fn] = reconcile();
+        const rules = resources(t, 'AWS::Events::Rule').map(([, r]) => r.Properties);
+        const targetsFn = (r: Record<string, unknown>) => JSON.stringify(r.Targets).includes(`"${fnId}"`);
+        expect(rules.filter(targetsFn).map((r) => r.ScheduleExpression ?? 'event')).toEqual(
+          expect.arrayContaining([`rate(${get(stage).config.reconcileEveryMinutes} minutes)`, 'event']),
+        );
+        const onEnd = rules.find((r) => r.EventPattern !== undefined) as {
+          EventPattern: Record<string, unknown>;
+        };
+        expect(onEnd.EventPattern).toMatchObject({
+          source: ['aws.states'],
+          'detail-type': ['Step Functions Execution Status Change'],
+          detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'] },
+        });
+        const actions = actionsOf(statementsOf(t, roleRef(fn)));
+        expect(actions).toEqual(
+          expect.arrayContaining([
+            'states:StartExecution',
+            'states:StopExecution',
+            'states:DescribeExecution',
+            'states:RedriveExecution',
+            'dynamodb:PutItem',
+          ]),
+        );
+      });
+
+      it(
+        stage === 'prod' ? 'reserves concurrency for the lifecycle tasks' : 'reserves no concurrency in dev',
+        () => {
+          const t = get(stage).t.workflow;
+          for (const entry of lifecycleEntries) {
+            const [, fn] = fnByEntry(t, entry);
+            expect(fn.Properties.ReservedConcurrentExecutions, entry).toBe(get(stage).config.taskConcurrency);
+          }
+        },
+      );
+    });
+
+    it('lets the state machine invoke exactly the four task functions and nothing else', () => {
       const t = get(stage).t.workflow;
       const roleId = (stateMachine().Properties.RoleArn as { 'Fn::GetAtt': [string, string] })[
         'Fn::GetAtt'
@@ -419,7 +499,7 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
       expect(asArray(lambdaStatements[0]!.Resource)).toEqual(
         expect.arrayContaining(taskFnIds.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] }))),
       );
-      expect(asArray(lambdaStatements[0]!.Resource)).toHaveLength(3);
+      expect(asArray(lambdaStatements[0]!.Resource)).toHaveLength(4);
       // The rest is what CDK adds for logging and tracing.
       const others = actionsOf(statements.filter((s) => !lambdaStatements.includes(s)));
       expect(others.every((a) => a.startsWith('logs:') || a.startsWith('xray:'))).toBe(true);
@@ -575,7 +655,7 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
 
     it('syncs e-mail subscriptions on configuration writes (stream, filtered to CONFIG) and daily', () => {
       const t = get(stage).t.notifications;
-      const [fnId, fn] = fnByEntry(t, taskFunctions.syncSubscriptions);
+      const [fnId, fn] = fnByEntry(t, syncEntry);
       expect(Object.keys(env(fn))).toEqual(
         expect.arrayContaining(['TABLE_NAME', 'DISPATCH_TOPIC_ARN', 'DEAD_LETTER_QUEUE_ARN']),
       );
@@ -644,13 +724,30 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
     it('alarms on failed executions, a breach spike over 15 minutes and DLQ depth', () => {
       const t = get(stage).t.observability;
       const { config } = get(stage);
-      t.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+      t.resourceCountIs('AWS::CloudWatch::Alarm', 6);
       t.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/States',
         MetricName: 'ExecutionsFailed',
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       });
+      // Timed-out and aborted executions, repairs and stranded clocks page as well.
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Metrics: Match.arrayWith([
+          Match.objectLike({
+            MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ExecutionsTimedOut' }) }),
+          }),
+          Match.objectLike({
+            MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ExecutionsAborted' }) }),
+          }),
+        ]),
+      });
+      for (const metric of ['ClockRepairs', 'StrandedClocks']) {
+        t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Metrics: [Match.objectLike({ Expression: Match.stringLikeRegexp(`\\(${metric}\\)`) })],
+          Threshold: 1,
+        });
+      }
       t.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Metrics: [
           Match.objectLike({ Expression: Match.stringLikeRegexp('SUM\\(SlaBreaches\\)'), Period: 900 }),
@@ -903,6 +1000,9 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
         'AWS::IAM::Policy',
         'AWS::Lambda::Function',
         'AWS::StepFunctions::StateMachine',
+        'AWS::Lambda::EventSourceMapping',
+        'AWS::Events::Rule',
+        'AWS::Lambda::Permission',
       ],
       api: [
         'AWS::Cognito::UserPool',

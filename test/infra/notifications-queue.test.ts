@@ -6,15 +6,17 @@
  */
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { apiFunctions, taskFunctions } from '../../functions/api/routes';
+import { apiFunctions } from '../../functions/api/routes';
 import { buildApp } from '../../infra/app';
+import { lifecycleTasks, serviceTasks } from '../../workflows/tasks';
 
 const fixtureAsl = JSON.stringify({
   StartAt: 'A',
   States: {
-    A: { Type: 'Task', Resource: '${StartStageFunctionArn}', Next: 'B' },
+    A: { Type: 'Task', Resource: '${AwaitPartyFunctionArn}', Next: 'B' },
     B: { Type: 'Task', Resource: '${OnTimerFunctionArn}', Next: 'C' },
-    C: { Type: 'Task', Resource: '${FinishFunctionArn}', End: true },
+    C: { Type: 'Task', Resource: '${AdvanceFunctionArn}', Next: 'D' },
+    D: { Type: 'Task', Resource: '${ClockFailedFunctionArn}', End: true },
   },
 });
 
@@ -53,7 +55,7 @@ describe('notification queue and sender', () => {
   });
 
   it('drains it with a bounded, reserved sender that reports batch item failures', () => {
-    const [id, sender] = fn(notifications, taskFunctions.sendNotifications);
+    const [id, sender] = fn(notifications, serviceTasks.sendNotifications.entry);
     expect(sender.Properties.ReservedConcurrentExecutions).toBe(6);
     const vars = sender.Properties.Environment.Variables;
     expect(Object.keys(vars)).toEqual(
@@ -91,7 +93,7 @@ describe('notification queue and sender', () => {
   });
 
   it('lets the lifecycle tasks and the ticket actions enqueue, with reserved concurrency for the tasks', () => {
-    for (const entry of [taskFunctions.startStage, taskFunctions.onTimer, taskFunctions.finish]) {
+    for (const entry of Object.values(lifecycleTasks).map((t) => t.entry)) {
       const [, task] = fn(workflow, entry);
       expect(task.Properties.ReservedConcurrentExecutions, entry).toBe(100);
       expect(Object.keys(task.Properties.Environment.Variables), entry).toContain('NOTIFY_QUEUE_URL');

@@ -106,6 +106,7 @@ const matrix: Record<string, RouteCase> = {
   'POST /v1/receipts/{provider}/{key}': { allowed: [], public: true, body: [] },
   'GET /v1/metrics/units': { allowed: OVERSIGHT },
   'GET /v1/board': { allowed: OVERSIGHT },
+  'GET /v1/admin/clock-audit': { allowed: ['admin'] },
   'PUT /v1/units/{id}': { allowed: ['admin'] },
   'PUT /v1/duty-items/{id}': { allowed: ['admin'] },
   'PUT /v1/sla-policies/{slaClass}': { allowed: ['admin'] },

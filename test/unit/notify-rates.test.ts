@@ -4,7 +4,12 @@ import { TokenBuckets } from '../../shared/use-cases/token-buckets';
 
 function fakeTime() {
   let now = 0;
-  return { now: () => now, sleep: async (ms: number) => void (now += ms) };
+  return {
+    now: () => now,
+    sleep: async (ms: number) => {
+      now += ms;
+    },
+  };
 }
 
 describe('token buckets', () => {
