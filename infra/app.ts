@@ -88,6 +88,7 @@ export function buildApp(options: BuildAppOptions = {}): WhistleApp {
     definition: options.definition ?? readLifecycleAsl(),
     publicBaseUrl: edge.publicBaseUrl,
     linkSecret: data.linkSecret,
+    notifyQueue: notifications.notifyQueue,
   });
   workflow.addStackDependency(data, 'task functions read and write tickets');
   workflow.addStackDependency(notifications, 'task functions publish dispatches and park dead letters');
@@ -105,6 +106,7 @@ export function buildApp(options: BuildAppOptions = {}): WhistleApp {
     publicBaseUrl: edge.publicBaseUrl,
     linkSecret: data.linkSecret,
     evidenceBucketName: evidenceBucketName(config.stage),
+    notifyQueue: notifications.notifyQueue,
   });
   api.addStackDependency(data, 'handlers read and write tickets and configuration');
   api.addStackDependency(workflow, 'handlers start executions and answer task tokens');

@@ -59,6 +59,13 @@ export interface StageConfig {
   taskConcurrency?: number;
   /** Minutes between reconciler runs (the clock audit over the due index). */
   reconcileEveryMinutes: number;
+  /**
+   * Notification sender instances at most (the queue's MaximumConcurrency); each takes its share of
+   * every channel's rate, so the channels' limits hold whatever the backlog.
+   */
+  senderConcurrency: number;
+  /** Reserved concurrency of the sender (one beyond its queue share, for the sweep); unset in dev. */
+  senderReservedConcurrency?: number;
 }
 
 const defaults: Record<DeployStage, StageConfig> = {
@@ -75,6 +82,7 @@ const defaults: Record<DeployStage, StageConfig> = {
     breachSpikeThreshold: 5,
     userPoolFeaturePlan: 'essentials',
     reconcileEveryMinutes: 5,
+    senderConcurrency: 2,
   },
   prod: {
     stage: 'prod',
@@ -93,6 +101,8 @@ const defaults: Record<DeployStage, StageConfig> = {
     // 20,000 timeouts spread over five minutes ≈ 70 a second × ~0.2 s ≈ 15 busy: room for bursts.
     taskConcurrency: 100,
     reconcileEveryMinutes: 5,
+    senderConcurrency: 5,
+    senderReservedConcurrency: 6,
   },
 };
 

@@ -101,12 +101,36 @@ export interface BreachFilter {
   to?: string;
 }
 
+/** Concrete channels of a message: group messages go to a WeCom or DingTalk robot. */
+export type MessageChannel = 'sms' | 'email' | 'wecom' | 'dingtalk';
+/** Who carries a message: the SNS topic or phone publish, a mainland SMS gateway, a robot, or the printed outbox. */
+export type MessageProvider = 'sns' | 'aliyun' | 'tencent' | 'wecom' | 'dingtalk';
+
 export interface OutboundMessage {
-  channel: 'sms' | 'email';
+  channel: MessageChannel;
+  /** Phone (E.164), mailbox, or the robot id of a group message. */
   to: string;
   subject?: string;
+  /** Exactly what the recipient reads (for a registered template: the template, rendered). */
   text: string;
+  /** Absent: SNS (sms, email) as before issue 21. */
+  provider?: MessageProvider;
+  /** Registered SMS template: the gateway is sent the code and parameters, never the text. */
+  template?: { code: string; signName: string; params: Record<string, string>; order?: string[] };
+  /** Group messages: the phones to @mention in the group. */
+  mention?: string[];
 }
+
+/** What a channel reports back for a message it accepted. */
+export interface SendResult {
+  /** The gateway's id of the message (Alibaba BizId, Tencent SerialNo): receipts name it. */
+  providerMessageId?: string;
+  /** Billed segments (SMS), for the spend count. */
+  segments?: number;
+}
+
+/** Message statuses: `queued` until the sender takes it, `delivered` once a receipt says so. */
+export type MessageStatus = 'queued' | 'retrying' | 'sent' | 'delivered' | 'failed';
 
 export interface NotificationRecord {
   id: string;
@@ -117,10 +141,28 @@ export interface NotificationRecord {
   stage?: Stage;
   level?: number;
   messages: (OutboundMessage & {
-    status: 'sent' | 'failed' | 'retrying';
+    status: MessageStatus;
     attempts: number;
     error?: string;
+    /** The carrier's or gateway's own words for a failure (receipts). */
+    errorDetail?: string;
+    providerMessageId?: string;
+    /** Real time (ISO) before which a `retrying` message is not tried again. */
+    nextAttemptAt?: string;
+    sentAt?: string;
+    deliveredAt?: string;
+    /** Index of the message whose failure this one replaces (fallback). */
+    fallbackFor?: number;
   })[];
+  /** Fallback messages, rendered when the notice was built, in the order they may be needed. */
+  standby?: NotificationRecord['messages'];
+  /**
+   * Real time (ISO) at which the sender should next look at this record; absent once every
+   * message settled and the ticket was told. The store indexes it: that index is the embedded queue.
+   */
+  sendAfter?: string;
+  /** What the ticket must still be told about this record (written before, cleared after). */
+  report?: { failed?: string; fallbacks?: string[] };
   at: string;
 }
 
@@ -246,7 +288,44 @@ export interface DeadLetters {
 
 export interface Notifier {
   /** Deliver one message; throws when the channel refuses (the caller retries and records). */
-  send(message: OutboundMessage, meta: MessageMeta): Promise<void>;
+  send(message: OutboundMessage, meta: MessageMeta): Promise<void | SendResult>;
+}
+
+/** A recorded notification, as the queue carries it. */
+export interface NotificationRef {
+  ticketId: string;
+  notificationId: string;
+}
+
+/**
+ * Hands recorded notifications (status `queued`) to the sender: SQS on AWS, the store's own index
+ * in the embedded runtime. Enqueuing a record twice is harmless: the sender claims before sending.
+ */
+export interface NotificationQueue {
+  enqueue(refs: NotificationRef[], opts?: { notBefore?: Date }): Promise<void>;
+}
+
+/** The sender's bookkeeping beside the notification records (shared/adapters/dynamo-delivery-store.ts). */
+export interface DeliveryStore {
+  /** Take the record for `leaseMs` (false: another sender holds it); released by `save`. */
+  claim(ref: NotificationRef, owner: string, leaseMs: number, nowMs: number): Promise<boolean>;
+  /** Write the record as the sender left it, keeping its queue key in step, and release the claim. */
+  save(record: NotificationRecord, recipient: string, owner: string): Promise<void>;
+  /** Records whose `sendAfter` is at or before `before` (ISO), oldest first. */
+  listDue(before: string, limit: number): Promise<NotificationRef[]>;
+  /** Add to the month's SMS spend unless that passes `cap` (false: the cap is reached). */
+  addSpend(month: string, fen: number, capFen: number | undefined): Promise<boolean>;
+  monthSpend(month: string): Promise<number>;
+  /** Remember which message a gateway id names, for receipts. */
+  putReceiptRef(
+    provider: MessageProvider,
+    providerMessageId: string,
+    ref: NotificationRef & { index: number },
+  ): Promise<void>;
+  getReceiptRef(
+    provider: MessageProvider,
+    providerMessageId: string,
+  ): Promise<(NotificationRef & { index: number }) | undefined>;
 }
 
 /** A signed link as stored (shared/domain/links.ts): the grant, its HMAC, and its use so far. */

@@ -27,6 +27,8 @@ export const serviceTasks = {
   sendPending: { entry: 'functions/tasks/send-pending.ts' },
   /** Audits and repairs stranded clocks (every few minutes, and on failed executions). */
   reconcile: { entry: 'functions/tasks/reconcile.ts' },
+  /** Drains the notification queue (SQS) at the channels' rates. */
+  sendNotifications: { entry: 'functions/tasks/send-notifications.ts' },
 } as const;
 export type ServiceTask = keyof typeof serviceTasks;
 

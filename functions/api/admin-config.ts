@@ -5,7 +5,15 @@ import { calendarYearSchema, idSchema, slaClasses } from '../../shared/domain/mo
 import { type Principal, requireRole } from '../../shared/domain/principal';
 import { getDeps } from '../lib/deps';
 import { httpHandler, json, parse, parseQuery, type Request } from '../lib/http';
-import { calendarBody, dutyItemBody, noQuery, slaPolicyBody, unitBody, yearParam } from './schemas';
+import {
+  calendarBody,
+  dutyItemBody,
+  noQuery,
+  notificationSettingsBody,
+  slaPolicyBody,
+  unitBody,
+  yearParam,
+} from './schemas';
 
 function upsert<T extends { id: string }>(list: T[], item: T): T[] {
   const i = list.findIndex((x) => x.id === item.id);
@@ -83,5 +91,11 @@ export const handler = httpHandler({
       calendars: [...c.calendars.filter((y) => y.year !== year), calendar],
     }));
     return json(200, { ...calendar, configVersion: snap.version });
+  },
+  'PUT /v1/notification-settings': async (req) => {
+    const p = admin(req);
+    const settings = parse(notificationSettingsBody, req.json(), 'notification settings');
+    const snap = await write(p, 'notification settings', (c) => ({ ...c, notifications: settings }));
+    return json(200, { settings, configVersion: snap.version });
   },
 });

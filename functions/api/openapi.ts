@@ -9,6 +9,7 @@ import type { roles } from '../../shared/domain/model';
 import { linkActionForm, linkEvidenceSlot, linkEvidenceUpload } from './link-schemas';
 import { type RouteSpec, routes } from './routes';
 import {
+  aliyunReceiptBody,
   boardView,
   breachExportQuery,
   breachesQuery,
@@ -19,6 +20,7 @@ import {
   calendarBody,
   calendarView,
   calendarWritten,
+  channelStatusView,
   clockAuditView,
   communityList,
   communityView,
@@ -39,6 +41,8 @@ import {
   metricsQuery,
   notificationList,
   notificationRow,
+  notificationSettingsBody,
+  notificationSettingsWritten,
   notificationsQuery,
   open311Created,
   open311Errors,
@@ -58,6 +62,7 @@ import {
   slaPolicyWritten,
   streetMetricsList,
   streetMetricsRow,
+  tencentReceiptBody,
   ticketActions,
   ticketEvidenceBody,
   ticketExportQuery,
@@ -123,6 +128,8 @@ const responseComponents: [string, z.ZodType][] = [
   ['StreetMetrics', streetMetricsRow],
   ['StreetMetricsList', streetMetricsList],
   ['EvidenceSlot', evidenceSlot],
+  ['ChannelStatus', channelStatusView],
+  ['NotificationSettingsWritten', notificationSettingsWritten],
 ];
 
 const actionComponentName = (name: string) =>
@@ -146,6 +153,8 @@ const requestComponents: [string, z.ZodType][] = [
   ['LinkActionForm', linkActionForm],
   ['LinkEvidenceUpload', linkEvidenceUpload],
   ['TicketEvidenceUpload', ticketEvidenceBody],
+  ['NotificationSettingsWrite', notificationSettingsBody],
+  ['SmsReceipts', z.union([aliyunReceiptBody, tencentReceiptBody])],
 ];
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -357,6 +366,39 @@ const docs: Record<string, OperationDoc> = {
     query: metricsQuery,
     success: { status: 200, component: 'UnitMetricsList', description: 'One row per unit' },
   },
+  'GET /v1/notifications/channels': {
+    tag: 'Oversight',
+    summary: 'Notification channels: rates, this month’s SMS spend against the cap, the queue',
+    description: 'Admins also get the receipt URLs to register with the SMS gateways.',
+    roles: ['supervisor', 'admin'],
+    success: { status: 200, component: 'ChannelStatus', description: 'The channels as they stand' },
+  },
+  'PUT /v1/notification-settings': {
+    tag: 'Configuration',
+    summary:
+      'Replace the notification settings: SMS gateway and registered templates, robots, channel order, rates, spend cap (new configuration version)',
+    description:
+      'A template set that cannot carry every notice kind on its gateway (a kind without a template, unknown or repeated variables, a link outside the approved prefix, a fixed-size value longer than the gateway allows) is refused with the offending fields.',
+    roles: ['admin'],
+    body: { component: 'NotificationSettingsWrite' },
+    success: {
+      status: 200,
+      component: 'NotificationSettingsWritten',
+      description: 'The settings and the version created',
+    },
+    errors: [409, 413, 415],
+  },
+  'POST /v1/receipts/{provider}/{key}': {
+    tag: 'Notifications',
+    summary:
+      'Delivery receipts pushed by a mainland SMS gateway (Alibaba SmsReport, Tencent status callback)',
+    description:
+      'The gateways sign nothing: the URL’s key is the credential (GET /v1/notifications/channels shows it to admins). Answers in the gateway’s format: Alibaba `{code: 0, msg}`, Tencent `{result: 0, errmsg}`; 503 asks the gateway to push again later.',
+    roles: 'public',
+    body: { component: 'SmsReceipts' },
+    success: { status: 200, description: 'Acknowledged in the gateway’s format' },
+    errors: [404, 413, 415],
+  },
   'GET /v1/board': {
     tag: 'Oversight',
     summary: 'Open tickets by status and escalation level, and flagged tickets',
@@ -543,6 +585,11 @@ const pathParamDocs: Record<string, { description: string; schema: JsonSchema }>
     schema: { type: 'string', enum: ['urgent', 'fast', 'general', 'complex'] },
   },
   year: { description: 'Calendar year', schema: { type: 'integer', minimum: 2000, maximum: 2100 } },
+  provider: { description: 'The SMS gateway', schema: { type: 'string', enum: ['aliyun', 'tencent'] } },
+  key: {
+    description: 'The receipt URL’s key (shown to admins in the channel view)',
+    schema: { type: 'string' },
+  },
   file: { description: 'The service request id with its format: `{id}.json`', schema: { type: 'string' } },
   code: { description: 'The signed link’s code: ten base62 characters', schema: { type: 'string' } },
   photo: { description: 'A photo’s name, as the upload returned it', schema: { type: 'string' } },
@@ -799,6 +846,11 @@ const tagDocs = [
   },
   { name: 'Reference data', description: 'Units, communities, the duty list, SLA policies, the calendar.' },
   { name: 'Oversight', description: 'Breaches, notifications, unit rankings (三率) and the live board.' },
+  {
+    name: 'Notifications',
+    description:
+      'Delivery receipts from the SMS gateways (GET /v1/notifications and the channel view are under Oversight).',
+  },
   { name: 'Configuration', description: 'Admin writes: each creates a new configuration version.' },
   {
     name: 'Exports',

@@ -5,6 +5,8 @@ import { canSee, requireRole } from '../../shared/domain/principal';
 import { openStatuses } from '../../shared/domain/ticket-rules';
 import type { BreachRecord, NotificationRecord } from '../../shared/ports';
 import { UnitMetricsAccumulator } from '../../shared/use-cases/metrics';
+import { spendMonth } from '../../shared/use-cases/notification-sender';
+import { notificationSettings } from '../../shared/use-cases/notify';
 import { getTicket } from '../../shared/use-cases/ticket-service';
 import { viewTicket } from '../../shared/views/ticket-view';
 import { getDeps } from '../lib/deps';
@@ -148,7 +150,7 @@ async function ticketsById(ids: string[]): Promise<Map<string, Ticket>> {
   return new Map(recs.flatMap((r) => (r ? [[r.ticket.id, r.ticket] as const] : [])));
 }
 
-/** One row per message (the contract's shape); the record groups a notice's SMS and email. */
+/** One row per message (the contract's shape); the record groups a notice's SMS, e-mail and group messages. */
 function notificationRows(n: NotificationRecord) {
   return n.messages.map((m, i) => ({
     id: `${n.id}#${i}`,
@@ -156,16 +158,76 @@ function notificationRows(n: NotificationRecord) {
     ...(n.unitId ? { unitId: n.unitId } : {}),
     ...(n.communityId ? { communityId: n.communityId } : {}),
     channel: m.channel,
+    ...(m.provider ? { provider: m.provider } : {}),
     to: m.to,
     ...(m.subject ? { subject: m.subject } : {}),
     text: m.text,
+    ...(m.template ? { template: m.template.code } : {}),
     kind: n.kind,
     ...(n.stage ? { stage: n.stage } : {}),
     ...(n.level ? { level: n.level } : {}),
     status: m.status,
     attempts: m.attempts,
+    ...(m.error ? { error: m.error } : {}),
+    ...(m.errorDetail ? { errorDetail: m.errorDetail } : {}),
+    ...(m.deliveredAt ? { deliveredAt: m.deliveredAt } : {}),
+    ...(m.fallbackFor !== undefined ? { fallbackFor: `${n.id}#${m.fallbackFor}` } : {}),
     at: n.at,
   }));
+}
+
+/** Rates, this month's SMS spend against the cap, and the queue: the console's channel panel. */
+async function notificationChannels(req: Request) {
+  const p = req.principal();
+  requireRole(p, ['supervisor', 'admin'], 'review notification channels');
+  parseQuery(req, noQuery);
+  const deps = getDeps();
+  const settings = notificationSettings(await deps.configs.current());
+  const nowMs = deps.realNow?.() ?? Date.now();
+  const month = spendMonth(nowMs);
+  const [spentFen, due, waiting] = deps.delivery
+    ? await Promise.all([
+        deps.delivery.monthSpend(month),
+        deps.delivery.listDue(new Date(nowMs).toISOString(), 1000),
+        deps.delivery.listDue('9999-12-31T23:59:59Z', 1000),
+      ])
+    : [0, [], []];
+  const robots = (kind: 'wecom' | 'dingtalk') => settings.robots.filter((r) => r.kind === kind).length;
+  const origin = deps.publicBaseUrl.replace(/\/$/, '');
+  return json(200, {
+    at: toShanghaiIso(deps.clock.now()),
+    smsProvider: settings.sms.provider,
+    month,
+    spentYuan: spentFen / 100,
+    capYuan: settings.monthlySpendCapYuan ?? null,
+    queue: { due: due.length, waiting: waiting.length },
+    channels: [
+      { channel: 'sms', provider: settings.sms.provider, perSecond: settings.rates.smsPerSecond },
+      { channel: 'email', provider: 'sns', perSecond: settings.rates.emailPerSecond },
+      {
+        channel: 'wecom',
+        provider: 'wecom',
+        perSecond: settings.rates.robotPerMinute / 60,
+        robots: robots('wecom'),
+      },
+      {
+        channel: 'dingtalk',
+        provider: 'dingtalk',
+        perSecond: settings.rates.robotPerMinute / 60,
+        robots: robots('dingtalk'),
+      },
+    ],
+    ...(p.role === 'admin' && deps.links
+      ? {
+          receiptUrls: Object.fromEntries(
+            (['aliyun', 'tencent'] as const).map((g) => [
+              g,
+              `${origin}/v1/receipts/${g}/${deps.links?.receiptKey(g)}`,
+            ]),
+          ),
+        }
+      : {}),
+  });
 }
 
 async function notifications(req: Request) {
@@ -281,6 +343,7 @@ export const handler = httpHandler({
   'GET /v1/config/versions': configVersions,
   'GET /v1/breaches': breaches,
   'GET /v1/notifications': notifications,
+  'GET /v1/notifications/channels': notificationChannels,
   'GET /v1/metrics/units': unitMetrics,
   'GET /v1/board': board,
   ...consoleRoutes,

@@ -17,6 +17,8 @@ export const apiFunctions = {
   exports: 'functions/api/exports.ts',
   /** The clock audit (admin): every open party whose clock is not running as its record says. */
   clockAudit: 'functions/api/clock-audit.ts',
+  /** Delivery receipts pushed by the mainland SMS gateways (the URL's key is the credential). */
+  receipts: 'functions/api/receipts.ts',
 } as const;
 export type ApiFunction = keyof typeof apiFunctions;
 
@@ -60,6 +62,9 @@ export const routes: readonly RouteSpec[] = [
   { method: 'GET', path: '/v1/config/versions', fn: 'queries' },
   { method: 'GET', path: '/v1/breaches', fn: 'queries' },
   { method: 'GET', path: '/v1/notifications', fn: 'queries' },
+  { method: 'GET', path: '/v1/notifications/channels', fn: 'queries' },
+  { method: 'PUT', path: '/v1/notification-settings', fn: 'adminConfig' },
+  { method: 'POST', path: '/v1/receipts/{provider}/{key}', fn: 'receipts', public: true },
   { method: 'GET', path: '/v1/metrics/units', fn: 'queries' },
   { method: 'GET', path: '/v1/board', fn: 'queries' },
   { method: 'GET', path: '/v1/breaches/summary', fn: 'queries' },

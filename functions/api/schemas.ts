@@ -16,11 +16,13 @@ import {
   instantSchema,
   locationSchema,
   notificationKinds,
+  notificationSettingsSchema,
   ratings,
   reporterSchema,
   roles,
   slaClasses,
   slaPolicySchema,
+  smsProviders,
   stages,
   ticketSchema,
   ticketStatuses,
@@ -386,18 +388,101 @@ export const notificationRow = z.object({
   ticketId: z.string(),
   unitId: idSchema.optional(),
   communityId: idSchema.optional(),
-  channel: z.enum(['sms', 'email']),
+  /** `wecom` / `dingtalk`: a group message through the work group's robot (`to` names the robot). */
+  channel: z.enum(['sms', 'email', 'wecom', 'dingtalk']),
+  /** Who carried it: SNS, Alibaba or Tencent Cloud SMS, or the robot. */
+  provider: z.enum(['sns', 'aliyun', 'tencent', 'wecom', 'dingtalk']).optional(),
   to: z.string(),
   subject: z.string().optional(),
+  /** Exactly what the recipient reads (a registered template, rendered). */
   text: z.string(),
+  /** The registered template code (mainland SMS). */
+  template: z.string().optional(),
   kind: z.enum(notificationKinds),
   stage: z.enum(stages).optional(),
   level: z.number().int().optional(),
-  status: z.enum(['sent', 'failed', 'retrying']),
+  /** `queued` until the sender takes it; `delivered` once the carrier's receipt says so. */
+  status: z.enum(['queued', 'sent', 'delivered', 'failed', 'retrying']),
   attempts: z.number().int(),
+  error: z.string().optional(),
+  /** The carrier's or gateway's words for a failure. */
+  errorDetail: z.string().optional(),
+  deliveredAt: z.string().optional(),
+  /** Row id of the message whose failure this one replaces (fallback). */
+  fallbackFor: z.string().optional(),
   at: instantSchema,
 });
 export const notificationList = listOf(notificationRow);
+
+// ---------------------------------------------------------------------------------------------
+// Notification channels (issue 21)
+// ---------------------------------------------------------------------------------------------
+
+/** PUT /v1/notification-settings: the whole section, checked like the rest of the configuration. */
+export const notificationSettingsBody = notificationSettingsSchema;
+export const notificationSettingsWritten = z.object({
+  settings: notificationSettingsSchema,
+  configVersion: z.number().int(),
+});
+
+/** GET /v1/notifications/channels: what the console's notification view shows. */
+export const channelStatusView = z.object({
+  at: instantSchema,
+  smsProvider: z.enum(smsProviders),
+  /** `YYYY-MM` in Beijing time: the spend cap's period. */
+  month: z.string(),
+  spentYuan: z.number(),
+  capYuan: z.number().nullable(),
+  queue: z.object({
+    /** Records with something to send now. */
+    due: z.number().int(),
+    /** Records waiting (due now or for a retry later). */
+    waiting: z.number().int(),
+  }),
+  channels: z.array(
+    z.object({
+      channel: z.enum(['sms', 'email', 'wecom', 'dingtalk']),
+      provider: z.enum(['sns', 'aliyun', 'tencent', 'wecom', 'dingtalk']),
+      /** The bucket's rate; robots: per robot. */
+      perSecond: z.number(),
+      /** Robots of this kind in the configuration. */
+      robots: z.number().int().optional(),
+    }),
+  ),
+  /** Admins only: the URLs to register as the gateways' receipt (status callback) addresses. */
+  receiptUrls: z.record(z.string(), z.string()).optional(),
+});
+
+/** Alibaba Cloud SmsReport (HTTP batch push): a JSON array of delivery reports. */
+export const aliyunReceiptBody = z
+  .array(
+    z.looseObject({
+      phone_number: z.string().optional(),
+      success: z.boolean(),
+      err_code: z.string().optional(),
+      err_msg: z.string().optional(),
+      report_time: z.string().optional(),
+      biz_id: z.string().min(1),
+      out_id: z.string().optional(),
+    }),
+  )
+  .max(1000);
+
+/** Tencent Cloud SMS status callback: a JSON array of delivery reports. */
+export const tencentReceiptBody = z
+  .array(
+    z.looseObject({
+      user_receive_time: z.string().optional(),
+      mobile: z.string().optional(),
+      report_status: z.enum(['SUCCESS', 'FAIL']),
+      errmsg: z.string().optional(),
+      description: z.string().optional(),
+      sid: z.string().min(1),
+    }),
+  )
+  .max(1000);
+
+export const receiptProvider = z.enum(['aliyun', 'tencent']);
 
 const rate = z.number().min(0).max(1).nullable();
 /** The 三率 row of one unit (the metrics module may add counters: the object stays open). */

@@ -8,12 +8,14 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { DynamoDeliveryStore } from '../../shared/adapters/dynamo-delivery-store';
 import { DynamoStore } from '../../shared/adapters/dynamo-store';
 import { SfnWorkflow } from '../../shared/adapters/sfn-workflow';
 import { SnsNotifier } from '../../shared/adapters/sns-notifier';
 import { SqsDeadLetters } from '../../shared/adapters/sqs-dead-letters';
+import { SqsNotificationQueue } from '../../shared/adapters/sqs-notification-queue';
 import { WallClock } from '../../shared/adapters/wall-clock';
-import type { ConfigStore, TicketStore } from '../../shared/ports';
+import type { ConfigStore, DeliveryStore, TicketStore } from '../../shared/ports';
 import type { AuditReport } from '../../shared/use-cases/clock-reconciler';
 import { ConfigService } from '../../shared/use-cases/config-service';
 import { LinkService, LinkSigner } from '../../shared/use-cases/links';
@@ -30,6 +32,8 @@ export interface Deps extends TicketDeps {
   verifyToken?: (token: string) => Promise<Record<string, unknown> | undefined>;
   /** Signed links in messages: minted with every notice, opened by the phone pages (LINK_SECRET). */
   links?: LinkService;
+  /** The sender's bookkeeping (spend, queue, receipt index): channel view, receipts, the sender. */
+  delivery?: DeliveryStore;
   /** GET /v1/admin/clock-audit: the engine's view of every clock it can check. */
   clockAudit?: () => Promise<AuditReport>;
 }
@@ -65,11 +69,17 @@ export function notifierSnsClient(): SNSClient {
 /** Pieces of the composition the ticket use cases need only when their variable is set. */
 export function notificationDeps(
   env: FunctionEnv,
-): Pick<Deps, 'notifier' | 'deadLetters' | 'onDeliveryError'> {
+): Pick<Deps, 'notifier' | 'deadLetters' | 'onDeliveryError' | 'queue'> {
   const unavailable = () => {
     throw new Error('DISPATCH_TOPIC_ARN is not configured for this function');
   };
+  const noQueue = async () => {
+    throw new Error('NOTIFY_QUEUE_URL is not configured for this function');
+  };
   return {
+    queue: env.NOTIFY_QUEUE_URL
+      ? new SqsNotificationQueue(tracer.captureAWSv3Client(new SQSClient({})), env.NOTIFY_QUEUE_URL)
+      : { enqueue: noQueue },
     notifier: env.DISPATCH_TOPIC_ARN
       ? new SnsNotifier(notifierSnsClient(), env.DISPATCH_TOPIC_ARN, env.SMS_MAX_PRICE)
       : { send: unavailable },
@@ -87,7 +97,8 @@ export function notificationDeps(
 
 function buildAwsDeps(): Deps {
   const env = readFunctionEnv();
-  const store = new DynamoStore(tracer.captureAWSv3Client(new DynamoDBClient({})), env.TABLE_NAME);
+  const dynamo = tracer.captureAWSv3Client(new DynamoDBClient({}));
+  const store = new DynamoStore(dynamo, env.TABLE_NAME);
   const clock = new WallClock();
   const unavailable = (what: string) => () => {
     throw new Error(`${what} is not configured for this function`);
@@ -95,6 +106,7 @@ function buildAwsDeps(): Deps {
   return {
     store,
     configStore: store,
+    delivery: new DynamoDeliveryStore(dynamo, env.TABLE_NAME),
     configs: new ConfigService(store, clock),
     clock,
     workflow: env.STATE_MACHINE_ARN

@@ -16,6 +16,9 @@ export const envNames = {
   evidenceBucket: 'EVIDENCE_BUCKET',
   tokenIssuer: 'TOKEN_ISSUER',
   tokenAudience: 'TOKEN_AUDIENCE',
+  notifyQueueUrl: 'NOTIFY_QUEUE_URL',
+  channelsSecretArn: 'CHANNELS_SECRET_ARN',
+  senderConcurrency: 'SENDER_CONCURRENCY',
 } as const;
 
 const envSchema = z.object({
@@ -38,6 +41,12 @@ const envSchema = z.object({
   /** Cognito user pool issuer and app client: functions that verify tokens themselves (Open311). */
   TOKEN_ISSUER: z.url().optional(),
   TOKEN_AUDIENCE: z.string().min(1).optional(),
+  /** The notification queue: tasks and actions enqueue, the sender drains it. */
+  NOTIFY_QUEUE_URL: z.url().optional(),
+  /** Secrets Manager secret with the channel credentials (gateways, robots); read once at init. */
+  CHANNELS_SECRET_ARN: z.string().startsWith('arn:').optional(),
+  /** How many sender instances run at most: each takes its share of the channel rates. */
+  SENDER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(2),
 });
 export type FunctionEnv = z.infer<typeof envSchema>;
 

@@ -280,6 +280,27 @@ export class AppFunction extends Construct {
   }
 
   /**
+   * Lets the function hand recorded notifications to the sender's queue (sqs:SendMessage on that
+   * queue, SQS-managed encryption: no key grant) and sets NOTIFY_QUEUE_URL.
+   */
+  bindNotifyQueue(queue: IQueue): this {
+    queue.grantSendMessages(this.fn);
+    this.fn.addEnvironment(envNames.notifyQueueUrl, queue.queueUrl);
+    return this;
+  }
+
+  /**
+   * The channel credentials (gateway keys, robot webhooks): secretsmanager:GetSecretValue on that
+   * one secret, read once per container, and CHANNELS_SECRET_ARN. Unlike the link secret it is not
+   * resolved into the environment: rotating a gateway key needs no deploy.
+   */
+  withChannelsSecret(secret: ISecret): this {
+    secret.grantRead(this.fn);
+    this.fn.addEnvironment(envNames.channelsSecretArn, secret.secretArn);
+    return this;
+  }
+
+  /**
    * The HMAC key of signed links, as LINK_SECRET: CloudFormation resolves the secret at deploy
    * time (a dynamic reference), so the function needs no Secrets Manager call or permission.
    */

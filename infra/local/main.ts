@@ -1,6 +1,7 @@
 /**
  * `npm start`: the whole product on this machine. Configuration (see design/api.md):
- * PORT, WHISTLE_DATA_DIR, WHISTLE_TIME_SCALE, WHISTLE_CLOCK_START, WHISTLE_LOCAL_TOKENS.
+ * PORT, WHISTLE_DATA_DIR, WHISTLE_TIME_SCALE, WHISTLE_CLOCK_START, WHISTLE_LOCAL_TOKENS,
+ * WHISTLE_CHANNELS_FILE.
  */
 import { resolve } from 'node:path';
 import * as z from 'zod';
@@ -15,6 +16,8 @@ const envSchema = z.object({
   WHISTLE_LOCAL_TOKENS: z.enum(['on', 'off', 'true', 'false', '1', '0']).default('on'),
   WHISTLE_INTAKE_PER_SECOND: z.coerce.number().positive().default(500),
   WHISTLE_QUIET: z.enum(['0', '1']).default('0'),
+  /** Channel credentials (JSON, docs/notifications.md): real gateways instead of the printed outbox. */
+  WHISTLE_CHANNELS_FILE: z.string().min(1).optional(),
   // The store on its own core by default (docs/performance.md: about twice the intake).
   WHISTLE_STORE_TRANSPORT: z.enum(['worker', 'in-process', 'tcp']).default('worker'),
 });
@@ -43,6 +46,7 @@ const runtime = await startRuntime({
   consoleDir,
   intakePerSecond: env.WHISTLE_INTAKE_PER_SECOND,
   quiet: env.WHISTLE_QUIET === '1',
+  ...(env.WHISTLE_CHANNELS_FILE ? { channelsFile: resolve(env.WHISTLE_CHANNELS_FILE) } : {}),
   storeTransport: env.WHISTLE_STORE_TRANSPORT,
 });
 

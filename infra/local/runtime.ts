@@ -12,6 +12,7 @@ import { handler as exportsHandler } from '../../functions/api/exports';
 import { handler as links } from '../../functions/api/links';
 import { handler as open311 } from '../../functions/api/open311';
 import { handler as queries } from '../../functions/api/queries';
+import { handler as receipts } from '../../functions/api/receipts';
 import type { RouteSpec } from '../../functions/api/routes';
 import { handler as service } from '../../functions/api/service';
 import { handler as ticketActions } from '../../functions/api/ticket-actions';
@@ -36,6 +37,7 @@ import { LocalWorkflow } from './engine-host';
 import { type LambdaHandler, lambdaContext, startHttpServer } from './http-server';
 import { linkSecretForDataDir } from './link-secret';
 import { LocalAuth } from './local-auth';
+import { LocalSender } from './local-sender';
 import { PrintingOutbox } from './outbox';
 import { type SchedulingClock, SimClock } from './sim-clock';
 import { staticSite } from './static-site';
@@ -55,6 +57,8 @@ export interface RuntimeOptions {
   notifier?: Notifier;
   /** Delivery backoff; tests pass zeros. */
   backoffMs?: readonly number[];
+  /** Channel credentials (JSON) for real gateways; default: every channel prints to the outbox. */
+  channelsFile?: string;
   intakePerSecond?: number;
   /**
    * How the runtime reaches its store (store-server.ts): `worker` runs dynalite on another core
@@ -78,6 +82,8 @@ export interface Runtime {
   auth: LocalAuth;
   /** The embedded store: its client and request counters (bench, simulator). */
   store: LocalStore;
+  /** The notification queue and its sender loop (`drained()` waits for it). */
+  outbox: LocalSender;
   resumed: number;
   /** The clock audit and reconciler over this runtime's engine. */
   watchdog: ClockWatchdog;
@@ -141,6 +147,11 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
 
   // Only this process writes configuration, so the cached latest version is always current.
   const configs = new ConfigService(db, clock, 60_000);
+  const outbox = new LocalSender(store.client, LOCAL_TABLE, {
+    ...(opts.backoffMs ? { backoffMs: opts.backoffMs } : {}),
+    ...(opts.channelsFile ? { channelsFile: opts.channelsFile } : {}),
+    log,
+  });
   const deps: Deps = {
     store: db,
     configStore: db,
@@ -148,6 +159,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     clock,
     workflow,
     notifier: opts.notifier ?? new PrintingOutbox(opts.quiet ? () => {} : log),
+    queue: outbox,
+    delivery: outbox.delivery,
     publicBaseUrl: `http://127.0.0.1:${opts.port}`,
     local: true,
     verifyToken: (token) => auth.verify(`Bearer ${token}`),
@@ -164,6 +177,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   });
   deps.clockAudit = () => watchdog.audit();
   provideDeps(deps);
+  outbox.start(deps, deps.notifier);
 
   let ready = false;
   const handlers: Record<RouteSpec['fn'], LambdaHandler> = {
@@ -176,6 +190,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     links: links as unknown as LambdaHandler,
     ticketEvidence: ticketEvidence as unknown as LambdaHandler,
     exports: exportsHandler as unknown as LambdaHandler,
+    receipts: receipts as unknown as LambdaHandler,
     clockAudit: clockAudit as unknown as LambdaHandler,
   };
   const { server, url } = await startHttpServer({
@@ -211,6 +226,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     clock,
     auth,
     store,
+    outbox,
     resumed,
     watchdog,
     async stop() {
@@ -223,6 +239,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       await workflow.shutdown();
       // Aborted executions may still have a task handler mid-write: let it land before closing.
       await workflow.settled();
+      await outbox.stop();
       if (clock instanceof SimClock) clock.stop();
       await store.close();
     },

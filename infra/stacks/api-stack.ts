@@ -41,6 +41,8 @@ export interface ApiStackProps extends StackProps {
   linkSecret: ISecret;
   /** Name of the Edge stack's evidence bucket (photos uploaded from the link pages). */
   evidenceBucketName: string;
+  /** Urges are recorded and queued for the notification sender. */
+  notifyQueue: IQueue;
 }
 
 export class ApiStack extends Stack {
@@ -98,6 +100,7 @@ export class ApiStack extends Stack {
         // Urges (催办/督办) go to the lead unit's leader straight from the action, with a signed link.
         .bindTopic(props.dispatchTopic, { directSms: { maxPrice: props.smsMaxPrice } })
         .bindDeadLetters(props.deadLetterQueue)
+        .bindNotifyQueue(props.notifyQueue)
         .withLinkSecret(props.linkSecret),
       queries: fn('queries').bindTable(table, 'read'),
       adminConfig: fn('adminConfig').bindTable(table, 'readWrite'),
@@ -122,6 +125,11 @@ export class ApiStack extends Stack {
       ticketEvidence: fn('ticketEvidence').bindTable(table, 'read').bindEvidence(props.evidenceBucketName),
       // Lists as Excel/CSV files (exceljs): read-only.
       exports: fn('exports').bindTable(table, 'read'),
+      // Gateway delivery receipts: the URL key derives from the link secret; a failed SMS falls back.
+      receipts: fn('receipts')
+        .bindTable(table, 'readWrite')
+        .withLinkSecret(props.linkSecret)
+        .bindNotifyQueue(props.notifyQueue),
       // The clock audit asks Step Functions about the tickets whose next instant passed.
       clockAudit: fn('clockAudit').bindTable(table, 'read').bindStateMachine(stateMachine, { inspect: true }),
     };

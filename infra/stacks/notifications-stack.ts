@@ -16,16 +16,24 @@
  * The DLQ receives what SNS cannot deliver to a mailbox (subscription redrive), what the functions
  * gave up on after their retries (SqsDeadLetters), and configuration events the sync could not
  * apply; its depth is alarmed by the observability stack.
+ *
+ * The notification queue (issue 14/21): tasks and actions record a notice and enqueue it; the
+ * sender function drains the queue (event source mapping, MaximumConcurrency, batch item failures)
+ * at the channels' rates, with the channel credentials (Alibaba/Tencent SMS keys, robot webhooks)
+ * from one Secrets Manager secret. A schedule sweeps records whose queue message was lost. Alarms:
+ * the oldest queued message's age (a stuck sender) and sender errors.
  */
-import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, SecretValue, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cr from 'aws-cdk-lib/custom-resources';
@@ -57,6 +65,11 @@ export class NotificationsStack extends Stack {
   readonly deadLetterQueue: sqs.Queue;
   readonly smsMaxPrice: string;
   readonly syncSubscriptions: AppFunction;
+  /** Recorded notifications waiting for the sender. */
+  readonly notifyQueue: sqs.Queue;
+  /** Gateway keys and robot webhooks (shared/adapters/channel-router.ts channelCredentialsSchema). */
+  readonly channelsSecret: secretsmanager.Secret;
+  readonly sender: AppFunction;
 
   constructor(scope: Construct, id: string, props: NotificationsStackProps) {
     super(scope, id, props);
@@ -104,11 +117,83 @@ export class NotificationsStack extends Stack {
     this.smsSettings(config);
     this.syncSubscriptions = this.subscriptionSync(config, props.table);
 
+    this.notifyQueue = new sqs.Queue(this, 'NotifyQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // Six times the sender's timeout (AWS's advice for event source mappings).
+      visibilityTimeout: Duration.minutes(6),
+      retentionPeriod: Duration.days(4),
+      // A message that keeps failing (a record always held by a dead sender) is parked and alarmed.
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 10 },
+      removalPolicy: config.removalPolicy,
+    });
+    this.channelsSecret = new secretsmanager.Secret(this, 'ChannelCredentials', {
+      description: `Whistle Dispatch ${config.stage}: SMS gateway keys and robot webhooks (JSON, see docs/notifications.md)`,
+      // Empty until an operator puts the credentials (aws secretsmanager put-secret-value): SNS only.
+      secretStringValue: SecretValue.unsafePlainText('{}'),
+      removalPolicy: config.removalPolicy,
+    });
+    Validations.of(this.channelsSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Gateway access keys and robot webhook keys are issued by Alibaba/Tencent/WeCom/DingTalk consoles; no Lambda can rotate them. Operators replace the value when a key is rotated there.',
+    });
+    this.sender = this.notificationSender(config, props.table);
+
     // For operators: `aws lambda invoke --function-name <SyncSubscriptionsFunction>` re-syncs by
     // hand; the DLQ is where undelivered messages wait.
     new CfnOutput(this, 'SyncSubscriptionsFunction', { value: this.syncSubscriptions.fn.functionName });
     new CfnOutput(this, 'DispatchTopicArn', { value: this.dispatchTopic.topicArn });
     new CfnOutput(this, 'DeliveryDlqUrl', { value: this.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'ChannelCredentialsSecret', { value: this.channelsSecret.secretName });
+  }
+
+  /** The sender: drains the queue at the channels' rates; a schedule sweeps what lost its message. */
+  private notificationSender(config: StageConfig, table: ITable): AppFunction {
+    const fn = new AppFunction(this, 'SendNotifications', {
+      entry: serviceTasks.sendNotifications.entry,
+      serviceName: 'whistle-dispatch',
+      logRetention: config.logRetention,
+      removalPolicy: config.removalPolicy,
+      memorySize: 256,
+      // A batch of ten waits at most for its channels' buckets and one gateway timeout each.
+      timeout: Duration.minutes(1),
+      description: serviceTasks.sendNotifications.entry,
+      ...(config.senderReservedConcurrency ? { reservedConcurrency: config.senderReservedConcurrency } : {}),
+      environment: { [envNames.senderConcurrency]: String(config.senderConcurrency) },
+    })
+      .bindTable(table, 'readWrite')
+      .bindTopic(this.dispatchTopic, { directSms: { maxPrice: config.smsMaxPrice } })
+      .bindDeadLetters(this.deadLetterQueue)
+      .bindNotifyQueue(this.notifyQueue)
+      .withChannelsSecret(this.channelsSecret);
+    fn.fn.addEventSource(
+      new SqsEventSource(this.notifyQueue, {
+        batchSize: 10,
+        maxConcurrency: config.senderConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+    new events.Rule(this, 'NotificationSweep', {
+      description: 'Requeues recorded notifications whose queue message was lost',
+      schedule: events.Schedule.rate(Duration.minutes(5)),
+      targets: [new targets.LambdaFunction(fn.fn, { retryAttempts: 2 })],
+    });
+    new cloudwatch.Alarm(this, 'NotifyQueueAgeAlarm', {
+      alarmDescription: 'A notification has waited over 10 minutes: the sender is stuck or a channel is down',
+      metric: this.notifyQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5) }),
+      threshold: 600,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    new cloudwatch.Alarm(this, 'SenderErrorsAlarm', {
+      alarmDescription: 'The notification sender fails invocations',
+      metric: fn.fn.metricErrors({ period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    return fn;
   }
 
   /**

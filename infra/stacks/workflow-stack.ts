@@ -35,6 +35,8 @@ export interface WorkflowStackProps extends StackProps {
   publicBaseUrl: string;
   /** Signs the links minted with every notice. */
   linkSecret: ISecret;
+  /** Notices are recorded and queued for the sender: a timer task never waits on a gateway. */
+  notifyQueue: IQueue;
 }
 
 export class WorkflowStack extends Stack {
@@ -69,7 +71,8 @@ export class WorkflowStack extends Stack {
         .bindTable(props.table, 'readWrite')
         .bindTopic(props.dispatchTopic, { directSms: { maxPrice: props.smsMaxPrice } })
         .bindDeadLetters(props.deadLetterQueue)
-        .bindOwnStateMachine(stateMachineName);
+        .bindOwnStateMachine(stateMachineName)
+        .bindNotifyQueue(props.notifyQueue);
     this.tasks = {
       awaitParty: task('awaitParty'),
       onTimer: task('onTimer'),

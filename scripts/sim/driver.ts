@@ -62,7 +62,7 @@ class CountingNotifier implements Notifier {
   readonly sent = { sms: 0, email: 0, smsParts: 0, byKind: {} as Record<string, number> };
 
   async send(m: OutboundMessage, meta: { kind: string }): Promise<void> {
-    this.sent[m.channel] += 1;
+    if (m.channel === 'sms' || m.channel === 'email') this.sent[m.channel] += 1;
     // UCS-2 (Chinese) SMS: 70 characters in one part, 67 per part when concatenated.
     if (m.channel === 'sms') this.sent.smsParts += m.text.length <= 70 ? 1 : Math.ceil(m.text.length / 67);
     const key = `${meta.kind}.${m.channel}`;

@@ -31,6 +31,7 @@ import type {
   TicketFilter,
   TicketStore,
 } from '../ports';
+import { notificationQueueKey } from './dynamo-delivery-store';
 import { gsiNames } from './table-design';
 
 const TICKET_SK = 'T';
@@ -543,6 +544,8 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
       gs1: key,
       gk2: `NU#${recipient}`,
       gs2: key,
+      // While it has something to send, the record is on the sender's queue (dynamo-delivery-store.ts).
+      ...notificationQueueKey(record),
     };
   }
 

@@ -181,6 +181,196 @@ export const calendarYearSchema = z
   });
 export type CalendarYear = z.infer<typeof calendarYearSchema>;
 
+// ---------------------------------------------------------------------------------------------
+// Notification channels (issue 21): which gateway carries SMS, the templates registered with it,
+// the work-group robots, the order channels are tried in, rates and the monthly spend cap.
+// ---------------------------------------------------------------------------------------------
+
+/** Channels as the configuration names them; `group` is the recipient's WeCom/DingTalk robot. */
+export const deliveryChannels = ['sms', 'email', 'group'] as const;
+export type DeliveryChannel = (typeof deliveryChannels)[number];
+export const smsProviders = ['sns', 'aliyun', 'tencent'] as const;
+export type SmsProvider = (typeof smsProviders)[number];
+export const robotKinds = ['wecom', 'dingtalk'] as const;
+export type RobotKind = (typeof robotKinds)[number];
+/** What a registered template's variables may carry, by name (shared/domain/registered-templates.ts). */
+export const templateParamNames = [
+  'code',
+  'item',
+  'place',
+  'unit',
+  'stage',
+  'due',
+  'level',
+  'note',
+  'link',
+] as const;
+export type TemplateParamName = (typeof templateParamNames)[number];
+/** Values of a fixed length: a provider whose variables are shorter cannot carry them. */
+export const fixedParamChars: Partial<Record<TemplateParamName, number>> = { code: 10, due: 11, link: 10 };
+/** The documented longest value of one variable: Alibaba Cloud 35; Tencent Cloud 6 (more if granted). */
+export const defaultMaxParamChars: Record<Exclude<SmsProvider, 'sns'>, number> = { aliyun: 35, tencent: 6 };
+
+export const smsTemplateSchema = z.strictObject({
+  kind: z.enum(notificationKinds),
+  /** The code the provider assigned on approval: Alibaba `SMS_123456789`, Tencent `1234567`. */
+  code: z.string().regex(/^[A-Za-z0-9_]{1,40}$/, 'letters, digits and underscores'),
+  /** The text exactly as registered, without the signature: Alibaba `${code}`, Tencent `{1}`. */
+  text: z.string().min(1).max(500),
+  /** Tencent only: the parameter each `{n}` carries, in order. */
+  params: z.array(z.enum(templateParamNames)).max(20).optional(),
+});
+export type SmsTemplate = z.infer<typeof smsTemplateSchema>;
+
+export const robotSchema = z.strictObject({
+  /** Names the robot's webhook credentials in the deployment's channel secret. */
+  id: idSchema,
+  kind: z.enum(robotKinds),
+  /** The work group, as people call it ('建设路街道派单群'). */
+  name: z.string().min(1).max(60),
+  /** Units and communities whose notices this group receives (their `group` channel). */
+  members: z.array(idSchema).min(1).max(500),
+});
+export type Robot = z.infer<typeof robotSchema>;
+
+const channelOrder = z.array(z.enum(deliveryChannels)).max(deliveryChannels.length);
+
+export const notificationSettingsSchema = z
+  .strictObject({
+    sms: z
+      .strictObject({
+        provider: z.enum(smsProviders).default('sns'),
+        /** The approved signature, without 【】 (mainland gateways add it). */
+        signName: z.string().min(2).max(20).optional(),
+        /** Longest value of one variable; defaults to the provider's documented limit. */
+        maxParamChars: z.number().int().min(1).max(100).optional(),
+        /** Fixed prefix written before `${link}` in the templates: `https://<approved domain>/l/`. */
+        linkBase: z
+          .string()
+          // http only on the loopback (the embedded runtime); carriers take https links.
+          .regex(
+            /^(https:\/\/[a-z0-9.-]+|http:\/\/(127\.0\.0\.1|localhost))(:\d+)?\/l\/$/,
+            'https://<domain>/l/',
+          )
+          .optional(),
+        templates: z.array(smsTemplateSchema).max(60).default([]),
+        /** Price of one SMS segment, yuan: what the spend cap counts. */
+        unitPriceYuan: z.number().min(0).max(10).default(0.045),
+      })
+      .prefault({}),
+    robots: z.array(robotSchema).max(500).default([]),
+    /** Sent at once to every recipient that has an address for them. */
+    primary: channelOrder.min(1).default(['sms', 'email']),
+    /** Tried one at a time when a primary SMS or group message fails for good. */
+    fallback: channelOrder.default(['group']),
+    /** Per recipient (unit or community id): its own primary and fallback. */
+    recipients: z
+      .array(
+        z.strictObject({
+          id: idSchema,
+          primary: channelOrder.min(1).optional(),
+          fallback: channelOrder.optional(),
+        }),
+      )
+      .max(1000)
+      .default([]),
+    rates: z
+      .strictObject({
+        smsPerSecond: z.number().positive().max(5000).default(20),
+        emailPerSecond: z.number().positive().max(5000).default(10),
+        /** Per robot: WeCom and DingTalk both allow 20 messages a minute to one group. */
+        robotPerMinute: z.number().positive().max(60).default(20),
+      })
+      .prefault({}),
+    /** Monthly SMS spend cap of the deployment, yuan; past it SMS fall back to the next channel. */
+    monthlySpendCapYuan: z.number().positive().max(100_000_000).optional(),
+  })
+  .superRefine((s, ctx) => {
+    for (const issue of templateSetIssues(s)) ctx.addIssue({ code: 'custom', ...issue });
+  });
+export type NotificationSettings = z.infer<typeof notificationSettingsSchema>;
+
+/** Variables of a registered text in order of appearance: Alibaba `${name}`, Tencent `{n}`. */
+export function templateVariables(provider: 'aliyun' | 'tencent', text: string): string[] {
+  const pattern = provider === 'aliyun' ? /\$\{(\w+)\}/g : /\{(\d+)\}/g;
+  return [...text.matchAll(pattern)].map((m) => m[1] as string);
+}
+
+/**
+ * Why a template set cannot carry every notice on its provider (empty when it can): every kind
+ * registered once, known variables used once each and never side by side, the ticket code in
+ * each, links only behind the fixed approved prefix, fixed-size values within the variable limit.
+ */
+export function templateSetIssues(s: {
+  sms: {
+    provider: SmsProvider;
+    signName?: string | undefined;
+    maxParamChars?: number | undefined;
+    linkBase?: string | undefined;
+    templates: SmsTemplate[];
+  };
+}): { path: (string | number)[]; message: string }[] {
+  const { provider } = s.sms;
+  if (provider === 'sns') return [];
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  const at = (path: (string | number)[], message: string) => issues.push({ path: ['sms', ...path], message });
+  if (!s.sms.signName) at(['signName'], `the ${provider} channel needs the approved signature`);
+  const limit = s.sms.maxParamChars ?? defaultMaxParamChars[provider];
+  for (const kind of notificationKinds) {
+    const n = s.sms.templates.filter((t) => t.kind === kind).length;
+    if (n !== 1)
+      at(
+        ['templates'],
+        n === 0
+          ? `no template for ${kind}: the ${provider} channel cannot carry it`
+          : `${kind} is registered ${n} times`,
+      );
+  }
+  s.sms.templates.forEach((t, i) => {
+    const vars = templateVariables(provider, t.text);
+    if (/[【】]/.test(t.text))
+      at(['templates', i, 'text'], 'no 【】 in a template: the gateway adds the signature');
+    const names: string[] = provider === 'aliyun' ? vars : (t.params ?? []);
+    if (provider === 'tencent') {
+      const expected = names.map((_, k) => String(k + 1));
+      if (vars.join(',') !== expected.join(','))
+        at(
+          ['templates', i, 'params'],
+          `the text must use {1}..{${names.length}} in order, once each, one per params entry`,
+        );
+    } else if (t.params) at(['templates', i, 'params'], 'Alibaba templates name their variables in the text');
+    const unknown = names.filter((v) => !(templateParamNames as readonly string[]).includes(v));
+    if (unknown.length)
+      at(
+        ['templates', i, 'text'],
+        `unknown variables ${unknown.join(', ')}: use ${templateParamNames.join(', ')}`,
+      );
+    if (new Set(names).size !== names.length) at(['templates', i, 'text'], 'a variable may appear only once');
+    if (/\}\s*(\$\{|\{\d)/.test(t.text))
+      at(['templates', i, 'text'], 'two variables may not stand side by side');
+    if (t.text.replace(provider === 'aliyun' ? /\$\{\w+\}/g : /\{\d+\}/g, '').trim() === '')
+      at(['templates', i, 'text'], 'a template may not be variables only');
+    if (!names.includes('code'))
+      at(['templates', i, 'text'], 'every template carries the ticket code (code)');
+    for (const name of names) {
+      const size = fixedParamChars[name as TemplateParamName];
+      if (size !== undefined && size > limit)
+        at(
+          ['templates', i, 'text'],
+          `${name} needs ${size} characters; ${provider} variables carry ${limit} (set maxParamChars if your account allows more)`,
+        );
+    }
+    if (names.includes('link')) {
+      const slot = provider === 'aliyun' ? '${link}' : `{${names.indexOf('link') + 1}}`;
+      if (!s.sms.linkBase)
+        at(['linkBase'], 'templates with a link need linkBase, the approved prefix before it');
+      else if (!t.text.includes(`${s.sms.linkBase}${slot}`))
+        at(['templates', i, 'text'], `the link variable must follow the fixed prefix ${s.sms.linkBase}`);
+    }
+  });
+  return issues;
+}
+
 /** Everything the rules read, as one immutable, numbered version. */
 export const configSnapshotSchema = z.strictObject({
   version: z.number().int().positive(),
@@ -194,6 +384,8 @@ export const configSnapshotSchema = z.strictObject({
   dutyItems: z.array(dutyItemSchema),
   slaPolicies: z.array(slaPolicySchema),
   calendars: z.array(calendarYearSchema),
+  /** Channels, templates, robots, rates and spend cap; absent means SNS SMS and e-mail as before. */
+  notifications: notificationSettingsSchema.optional(),
 });
 export type ConfigSnapshot = z.infer<typeof configSnapshotSchema>;
 

@@ -637,3 +637,27 @@ export function renderEmail(ctx: MessageContext): { subject: string; text: strin
   ];
   return { subject, text: lines.join('\n') };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Work-group message (WeCom / DingTalk robot)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A group message: seen by everyone in the unit's work group, so it names the unit it is for, then
+ * the e-mail's intro, the place and the one-tap link. Plain text (robots @mention the duty phone).
+ */
+export function renderGroupText(ctx: MessageContext): string {
+  const zh = ctx.locale === 'zh';
+  const dueText = ctx.dueAt === undefined ? undefined : formatEmailDeadline(ctx.dueAt);
+  const dueLine = dueText === undefined ? undefined : `${dueText} ${zh ? '(北京时间)' : '(Beijing time)'}`;
+  const subject = renderEmail(ctx).subject;
+  const who = ctx.unitName && ctx.kind !== 'escalation' ? `${clean(ctx.unitName)}${zh ? '：' : ': '}` : '';
+  const noteLabel = (zh ? ZH_NOTE_LABEL : EN_NOTE_LABEL)[ctx.kind] ?? (zh ? '备注' : 'Note');
+  return [
+    subject,
+    `${who}${zh ? zhIntro(ctx, dueLine) : enIntro(ctx, dueLine)}`,
+    `${zh ? '地点：' : 'Place: '}${clean(ctx.place)}`,
+    ...(ctx.note && clean(ctx.note) !== '' ? [`${noteLabel}${zh ? '：' : ': '}${clean(ctx.note)}`] : []),
+    `${zh ? '处理链接：' : 'Link: '}${ctx.link}`,
+  ].join('\n');
+}

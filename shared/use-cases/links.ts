@@ -95,6 +95,14 @@ export class LinkSigner {
     return this.mac('link-grant', canonicalGrant(grant)).toString('base64url');
   }
 
+  /**
+   * The secret path segment of a gateway's receipt URL (`/v1/receipts/<provider>/<key>`): the
+   * gateways sign nothing, so the URL registered with them is the credential.
+   */
+  receiptKey(provider: string): string {
+    return this.mac('receipt-url', provider).toString('base64url').slice(0, 32);
+  }
+
   verify(grant: LinkGrant, sig: string): boolean {
     return sameText(this.sign(grant), sig);
   }
@@ -128,6 +136,15 @@ export class LinkService implements NoticeLinks {
     readonly store: LinkStore,
     private readonly signer: LinkSigner,
   ) {}
+
+  /** Whether `key` is the receipt URL key of `provider` (constant time). */
+  isReceiptKey(provider: string, key: string): boolean {
+    return sameText(this.signer.receiptKey(provider), key);
+  }
+
+  receiptKey(provider: string): string {
+    return this.signer.receiptKey(provider);
+  }
 
   /** Store a new grant for the party and return its code (a fresh one on the rare collision). */
   async mint(t: Ticket, party: LinkParty, notice: NotificationKind, now: Date): Promise<string> {

@@ -1,23 +1,37 @@
 /**
- * Who hears about what, and delivery that never loses a record.
+ * Who hears about what, and handing it to the sender without losing a record.
  *
  * Every notice becomes one record with a deterministic id (kind, recipient, the event's key), so a
- * retried task finds it instead of sending again. Messages of a record are sent in parallel, each
- * retried with backoff on throttling and transient faults; permanent refusals (a malformed number,
- * no contact at all) fail at once. The record ends with each message `sent` or `failed`; while a
- * retry waits it is stored as `retrying`, so GET /v1/notifications shows the truth at any moment,
- * and a task that died mid-delivery resumes exactly the messages that never went out.
+ * retried task finds it instead of recording it again. The record holds the messages to send at
+ * once (the recipient's primary channels) and, rendered up front, the fallback messages to send if
+ * one of them fails for good. Tasks and actions only record it (`queued`) and hand it to the queue
+ * (`enqueue`): the sender (notification-sender.ts) drains the queue at each channel's rate, retries,
+ * falls back, and tells the ticket what failed. GET /v1/notifications shows the truth at any moment.
  */
 import { toShanghaiIso } from '../domain/deadlines';
-import type { Breach, ConfigSnapshot, NotificationKind, Stage, Ticket } from '../domain/model';
-import { type MessageContext, renderEmail, renderSms } from '../domain/notification-templates';
+import {
+  type Breach,
+  type ConfigSnapshot,
+  type DeliveryChannel,
+  type NotificationKind,
+  type NotificationSettings,
+  notificationSettingsSchema,
+  type Stage,
+  type Ticket,
+} from '../domain/model';
+import {
+  type MessageContext,
+  renderEmail,
+  renderGroupText,
+  renderSms,
+} from '../domain/notification-templates';
+import { renderRegistered } from '../domain/registered-templates';
 import type { TimerEvent } from '../domain/ticket-rules';
 import type {
   DeadLetters,
-  MessageMeta,
+  NotificationQueue,
   NotificationRecord,
-  Notifier,
-  OutboundMessage,
+  NotificationRef,
   TicketStore,
 } from '../ports';
 
@@ -62,6 +76,29 @@ export interface Recipient {
   id: string;
   phone: string;
   email: string;
+}
+
+const settingsCache = new WeakMap<ConfigSnapshot, NotificationSettings>();
+
+/** The configuration's notification settings, defaults filled in (versions before issue 21 have none). */
+export function notificationSettings(config: ConfigSnapshot): NotificationSettings {
+  let settings = settingsCache.get(config);
+  if (!settings) {
+    settings = notificationSettingsSchema.parse(config.notifications ?? {});
+    settingsCache.set(config, settings);
+  }
+  return settings;
+}
+
+/** The channels a recipient is sent at once, and those tried when one fails for good. */
+export function channelPlan(
+  settings: NotificationSettings,
+  recipientId: string,
+): { primary: DeliveryChannel[]; fallback: DeliveryChannel[] } {
+  const own = settings.recipients.find((r) => r.id === recipientId);
+  const primary = own?.primary ?? settings.primary;
+  const fallback = (own?.fallback ?? settings.fallback).filter((c) => !primary.includes(c));
+  return { primary, fallback };
 }
 
 /**
@@ -173,25 +210,15 @@ export function buildNotice(t: Ticket, spec: NoticeSpec, ctx: NoticeContext): No
     ...(spec.note ? { note: spec.note } : {}),
     ...(street ? { streetName: street.name } : {}),
   };
-  // Until delivery settles a message is `retrying` (queued): never `sent` before it was.
-  const messages: Message[] = [];
-  if (to.phone)
-    messages.push({ channel: 'sms', to: to.phone, text: fitSms(base), status: 'retrying', attempts: 0 });
-  if (to.email) {
-    const email = renderEmail(base);
-    messages.push({
-      channel: 'email',
-      to: to.email,
-      subject: email.subject,
-      text: email.text,
-      status: 'retrying',
-      attempts: 0,
-    });
-  }
+  const settings = notificationSettings(config);
+  const plan = channelPlan(settings, to.id);
+  const forChannel = (channel: DeliveryChannel): Message[] => messagesFor(channel, to, base, settings);
+  const messages: Message[] = plan.primary.flatMap(forChannel);
+  const standby: Message[] = plan.fallback.flatMap(forChannel);
   if (messages.length === 0) {
     // Nobody to send to: keep the SMS it would have been, addressed to no one, so the record
-    // shows what was due and delivery marks it failed.
-    messages.push({ channel: 'sms', to: '', text: fitSms(base), status: 'retrying', attempts: 0 });
+    // shows what was due; enqueue fails it (and falls back, when there is a fallback).
+    messages.push({ channel: 'sms', to: '', text: fitSms(base), status: 'queued', attempts: 0 });
   }
   return {
     id: `${spec.kind}.${to.id}.${spec.key}`,
@@ -201,8 +228,59 @@ export function buildNotice(t: Ticket, spec: NoticeSpec, ctx: NoticeContext): No
     ...(spec.stage ? { stage: spec.stage } : {}),
     ...(spec.level ? { level: spec.level } : {}),
     messages,
+    ...(standby.length ? { standby } : {}),
     at: toShanghaiIso(ctx.now),
   };
+}
+
+/** The messages one channel makes for a recipient (none when it has no address there). */
+function messagesFor(
+  channel: DeliveryChannel,
+  to: Recipient,
+  ctx: MessageContext,
+  settings: NotificationSettings,
+): Message[] {
+  const queued = { status: 'queued' as const, attempts: 0 };
+  if (channel === 'email') {
+    if (!to.email) return [];
+    const email = renderEmail(ctx);
+    return [{ channel: 'email', to: to.email, subject: email.subject, text: email.text, ...queued }];
+  }
+  if (channel === 'group') {
+    const text = renderGroupText(ctx);
+    return settings.robots
+      .filter((r) => r.members.includes(to.id))
+      .map((r) => ({
+        channel: r.kind,
+        provider: r.kind,
+        to: r.id,
+        text,
+        ...(to.phone ? { mention: [to.phone] } : {}),
+        ...queued,
+      }));
+  }
+  if (!to.phone) return [];
+  const provider = settings.sms.provider;
+  if (provider === 'sns') return [{ channel: 'sms', to: to.phone, text: fitSms(ctx), ...queued }];
+  try {
+    const { text, ...template } = renderRegistered(settings, ctx);
+    return [{ channel: 'sms', provider, to: to.phone, text, template, ...queued }];
+  } catch (err) {
+    // A notice the registered template cannot carry (a link outside the approved domain): recorded
+    // as the SMS it would have been, failed, so enqueue falls back at once.
+    return [
+      {
+        channel: 'sms',
+        provider,
+        to: to.phone,
+        text: fitSms(ctx),
+        status: 'failed',
+        attempts: 0,
+        error: (err as Error).name,
+        errorDetail: (err as Error).message,
+      },
+    ];
+  }
 }
 
 /**
@@ -235,35 +313,87 @@ function failureSummary(record: NotificationRecord): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Delivery
+// Record transitions (pure): what a failure does to a record
+// ---------------------------------------------------------------------------------------------
+
+/** The timeline event a fallback leaves on the ticket (the flag is for notices nobody received). */
+export const NOTIFICATION_FALLBACK_EVENT = 'notification_fallback';
+
+/** Nothing more will be sent for this message (a receipt may still move `sent` to delivered or failed). */
+export const isSettled = (m: Message): boolean => m.status !== 'queued' && m.status !== 'retrying';
+
+export function recipientOfRecord(record: NotificationRecord): string {
+  return record.unitId ?? record.communityId ?? '';
+}
+
+/**
+ * Message `index` failed for good. E-mail is the record of last resort and does not fall back; an
+ * SMS or group message that fails activates the next fallback message (queued now). When none is
+ * left, the record owes the ticket a flag. Mutates `record`; returns what happened.
+ */
+export function failMessage(
+  record: NotificationRecord,
+  index: number,
+  error: string,
+  detail?: string,
+): { fellBackTo?: Message; exhausted: boolean } {
+  const m = record.messages[index];
+  if (!m) throw new RangeError(`message ${index} of ${record.id} does not exist`);
+  m.status = 'failed';
+  m.error = error;
+  if (detail) m.errorDetail = detail;
+  delete m.nextAttemptAt;
+  const next = m.channel === 'email' ? undefined : record.standby?.shift();
+  if (record.standby?.length === 0) delete record.standby;
+  record.report ??= {};
+  if (next) {
+    const activated: Message = { ...next, status: 'queued', attempts: 0, fallbackFor: index };
+    record.messages.push(activated);
+    record.report.fallbacks = [
+      ...(record.report.fallbacks ?? []),
+      `${m.channel} ${m.to || '-'} ${error} → ${activated.channel} ${activated.to}`,
+    ];
+    return { fellBackTo: activated, exhausted: false };
+  }
+  record.report.failed = failureSummary(record);
+  return { exhausted: true };
+}
+
+/** When the sender should next look at the record: its earliest due message, now for a pending report. */
+export function nextLook(record: NotificationRecord, nowMs: number): string | undefined {
+  const due = record.messages
+    .filter((m) => !isSettled(m))
+    .map((m) => (m.nextAttemptAt ? Date.parse(m.nextAttemptAt) : nowMs));
+  if (record.report) due.push(nowMs);
+  return due.length ? new Date(Math.min(...due)).toISOString() : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Enqueue
 // ---------------------------------------------------------------------------------------------
 
 export interface DeliveryDeps {
   store: TicketStore;
-  notifier: Notifier;
-  /** Backoff between attempts, ms; tests pass zeros. Its length is the number of retries. */
-  backoffMs?: readonly number[];
-  sleep?: (ms: number) => Promise<void>;
+  queue: NotificationQueue;
+  /** Real time in ms (queue keys and retry instants follow the gateways' clock, not the simulated one). */
+  realNow?: () => number;
   deadLetters?: DeadLetters;
   /** Reports what the record itself cannot (a dead letter that could not be parked). */
   onDeliveryError?: (message: string, err: unknown) => void;
 }
 
 export interface DeliveryOutcome {
-  /** Every message of the record went out. */
+  /** No message of the record has failed for good so far (the sender may still fail one later). */
   delivered: boolean;
-  /** The record existed already with a final status: nothing was sent this time. */
+  /** The record existed already (a retried task): nothing new was recorded. */
   duplicate: boolean;
   record: NotificationRecord;
 }
 
-/** Three retries over about three seconds: a throttled SNS account refills within that. */
-export const DEFAULT_BACKOFF_MS = [200, 800, 2_000] as const;
-const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 /**
  * Refusals that no retry can change: a malformed or unknown endpoint, missing permissions or key,
- * no recipient. Anything else (throttling, 5xx, timeouts, resets) is worth another attempt.
+ * no recipient, a template the gateway does not know. Anything else (throttling, 5xx, timeouts,
+ * resets) is worth another attempt.
  */
 export const PERMANENT_ERRORS: ReadonlySet<string> = new Set([
   NO_RECIPIENT,
@@ -281,117 +411,98 @@ export const PERMANENT_ERRORS: ReadonlySet<string> = new Set([
   'KMSOptInRequired',
   'KMSAccessDeniedException',
   'OptedOutException',
+  // Mainland gateways and robots (shared/adapters/*-sms.ts, *-robot.ts name their refusals so).
+  'TemplateParamRejected',
+  'RecipientRefused',
+  'ChannelMisconfigured',
+  'SpendCapReached',
 ]);
 
 export function isPermanentError(err: unknown): boolean {
   return PERMANENT_ERRORS.has(errorName(err));
 }
 
-function errorName(err: unknown): string {
+export function errorName(err: unknown): string {
   const name = typeof err === 'object' && err !== null ? (err as { name?: unknown }).name : undefined;
   return typeof name === 'string' && name !== '' ? name : 'Error';
 }
 
-const settled = (m: Message) => m.status !== 'retrying';
-
-function outbound(m: Message): OutboundMessage {
-  return { channel: m.channel, to: m.to, text: m.text, ...(m.subject ? { subject: m.subject } : {}) };
-}
+const refOf = (r: NotificationRecord): NotificationRef => ({ ticketId: r.ticketId, notificationId: r.id });
 
 /**
- * Send every message of the record that has not gone out yet and record the outcome. A record
- * already settled is a duplicate (a retried task): its stored outcome is returned, nothing is sent.
- * A record left `retrying` by a task that died is resumed: only its unsettled messages are sent.
+ * Record the notice (`queued`) and hand it to the sender; never waits on a gateway. What cannot be
+ * sent at all (no address, a template the notice does not fit) fails here and falls back at once;
+ * when nothing is left to try, the outcome says so and the caller flags the ticket in its own write.
+ * A record that exists already is a duplicate (a retried task): it is handed to the queue again if
+ * it is still unsent, and its outcome so far is returned.
  */
-export async function deliver(deps: DeliveryDeps, record: NotificationRecord): Promise<DeliveryOutcome> {
+export async function enqueue(deps: DeliveryDeps, record: NotificationRecord): Promise<DeliveryOutcome> {
+  const now = deps.realNow?.() ?? Date.now();
   const existing = await deps.store.getNotification(record.ticketId, record.id);
-  if (existing?.messages.every(settled)) {
-    return {
-      delivered: existing.messages.every((m) => m.status === 'sent'),
-      duplicate: true,
-      record: existing,
-    };
+  if (existing) return duplicateOutcome(deps, existing);
+  const current: NotificationRecord = structuredClone(record);
+  let exhausted = false;
+  const failNow = (index: number, error: string, detail?: string) => {
+    exhausted = failMessage(current, index, error, detail).exhausted || exhausted;
+  };
+  // Failures known before sending (the list may grow as fallbacks activate).
+  for (let i = 0; i < current.messages.length; i += 1) {
+    const m = current.messages[i] as Message;
+    if (m.status === 'failed') {
+      m.status = 'queued';
+      failNow(i, m.error ?? 'Error', m.errorDetail);
+    } else if (!m.to) failNow(i, NO_RECIPIENT);
   }
-  const current: NotificationRecord = structuredClone(existing ?? record);
-  const recipient = current.unitId ?? current.communityId ?? '';
-  const backoff = deps.backoffMs ?? DEFAULT_BACKOFF_MS;
-  const sleep = deps.sleep ?? realSleep;
-  const meta: MessageMeta = {
-    ticketId: current.ticketId,
-    kind: current.kind,
-    notificationId: current.id,
-    ...(current.unitId ? { unitId: current.unitId } : {}),
-    ...(current.communityId ? { communityId: current.communityId } : {}),
-  };
-
-  let stored = existing !== undefined;
-  const save = async () => {
-    if (stored) return deps.store.replaceNotification(current, recipient);
-    // A concurrent run of the same task may have recorded it first: ours is as true, keep it.
-    if (!(await deps.store.putNotification(current, recipient)))
-      await deps.store.replaceNotification(current, recipient);
-    stored = true;
-  };
-  // Written once, at the first retry, so the wait is visible as `retrying`.
-  let snapshot: Promise<void> | undefined;
-
-  const send = async (m: Message): Promise<void> => {
-    if (!m.to) {
-      m.status = 'failed';
-      m.error = NO_RECIPIENT;
-      return;
-    }
-    for (let retry = 0; ; retry += 1) {
-      m.attempts += 1;
-      try {
-        await deps.notifier.send(outbound(m), meta);
-        m.status = 'sent';
-        delete m.error;
-        return;
-      } catch (err) {
-        m.error = errorName(err);
-        if (isPermanentError(err) || retry >= backoff.length) {
-          m.status = 'failed';
-          return;
-        }
-        m.status = 'retrying';
-        snapshot ??= save();
-        await snapshot;
-        await sleep(backoff[retry] ?? 1_000);
-      }
-    }
-  };
-
-  await Promise.all(current.messages.filter((m) => !settled(m)).map(send));
-  await snapshot;
-  await save();
-
-  const failed = current.messages.filter((m) => m.status === 'failed');
-  if (deps.deadLetters) {
-    const parked = deps.deadLetters;
-    await Promise.all(
-      failed.map((m) =>
-        parked.put(current, m).catch((err: unknown) => {
-          // The record already says `failed` and the ticket is flagged; the DLQ is a second signal.
-          deps.onDeliveryError?.(`could not park ${current.id} ${m.channel} on the dead-letter queue`, err);
-        }),
-      ),
-    );
+  // The caller flags an exhausted record in its own write: the sender has nothing to tell.
+  if (current.report?.failed) delete current.report.failed;
+  if (current.report && !current.report.fallbacks) delete current.report;
+  const look = nextLook(current, now);
+  if (look) current.sendAfter = look;
+  if (!(await deps.store.putNotification(current, recipientOfRecord(current)))) {
+    // A concurrent run of the same task recorded it first: that record is the one.
+    const first = await deps.store.getNotification(record.ticketId, record.id);
+    if (first) return duplicateOutcome(deps, first);
   }
-  return { delivered: failed.length === 0, duplicate: false, record: current };
+  if (current.sendAfter) await deps.queue.enqueue([refOf(current)]);
+  if (exhausted) await park(deps, current);
+  return { delivered: !exhausted, duplicate: false, record: current };
 }
 
-/**
- * Build and deliver several notices about one ticket at once (their messages go out in parallel).
- * Returns the records that did not fully go out, marking which of them failed just now.
- */
-export async function deliverNotices(
+async function duplicateOutcome(deps: DeliveryDeps, existing: NotificationRecord): Promise<DeliveryOutcome> {
+  if (existing.sendAfter) await deps.queue.enqueue([refOf(existing)]);
+  const failedChain = existing.messages.some(
+    (m, i) => m.status === 'failed' && !existing.messages.some((f) => f.fallbackFor === i),
+  );
+  return { delivered: !failedChain, duplicate: true, record: existing };
+}
+
+/** Every failed message that nothing replaced goes to the dead-letter queue (a second signal). */
+export async function park(
+  deps: Pick<DeliveryDeps, 'deadLetters' | 'onDeliveryError'>,
+  record: NotificationRecord,
+): Promise<void> {
+  if (!deps.deadLetters) return;
+  const parked = deps.deadLetters;
+  const dead = record.messages.filter(
+    (m, i) => m.status === 'failed' && !record.messages.some((f) => f.fallbackFor === i),
+  );
+  await Promise.all(
+    dead.map((m) =>
+      parked.put(record, m).catch((err: unknown) => {
+        deps.onDeliveryError?.(`could not park ${record.id} ${m.channel} on the dead-letter queue`, err);
+      }),
+    ),
+  );
+}
+
+/** Record several notices about one ticket and queue them; returns those that failed at once. */
+export async function enqueueNotices(
   deps: DeliveryDeps,
   t: Ticket,
   specs: NoticeSpec[],
   ctx: NoticeContext,
 ): Promise<{ failed: NotificationRecord[]; newlyFailed: NotificationRecord[] }> {
-  const outcomes = await Promise.all(specs.map((spec) => deliver(deps, buildNotice(t, spec, ctx))));
+  const outcomes = await Promise.all(specs.map((spec) => enqueue(deps, buildNotice(t, spec, ctx))));
   const failed = outcomes.filter((o) => !o.delivered);
   return {
     failed: failed.map((o) => o.record),

@@ -33,14 +33,23 @@ import {
 import type { Principal } from '../domain/principal';
 import { requireOversight, requireReporterOf, requireRole, requireVisible } from '../domain/principal';
 import * as rules from '../domain/ticket-rules';
-import type { Clock, Notifier, Step, StoredTicket, TicketStore, Wait, WorkflowPort } from '../ports';
+import type {
+  Clock,
+  NotificationQueue,
+  Notifier,
+  Step,
+  StoredTicket,
+  TicketStore,
+  Wait,
+  WorkflowPort,
+} from '../ports';
 import type { ConfigService } from './config-service';
 import {
   buildNotice,
   type DeadLetters,
   type DeliveryDeps,
-  deliver,
-  deliverNotices,
+  enqueue,
+  enqueueNotices,
   flagFailedNotice,
   type NoticeContext,
   type NoticeSpec,
@@ -57,6 +66,10 @@ export interface TicketDeps {
   clock: Clock;
   workflow: WorkflowPort;
   notifier: Notifier;
+  /** Where recorded notices go to be sent (notification-sender.ts drains it): tasks never wait on a gateway. */
+  queue: NotificationQueue;
+  /** Real time in ms for queue keys and retries (the simulated clock does not drive the gateways). */
+  realNow?: () => number;
   publicBaseUrl: string;
   metrics?: Metrics;
   /** Delivery backoff (ms); tests and simulations pass zeros. */
@@ -503,9 +516,8 @@ export async function applySystemChange(
 function deliveryDeps(deps: TicketDeps): DeliveryDeps {
   return {
     store: deps.store,
-    notifier: deps.notifier,
-    ...(deps.backoffMs ? { backoffMs: deps.backoffMs } : {}),
-    ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    queue: deps.queue,
+    ...(deps.realNow ? { realNow: deps.realNow } : {}),
     ...(deps.deadLetters ? { deadLetters: deps.deadLetters } : {}),
     ...(deps.onDeliveryError ? { onDeliveryError: deps.onDeliveryError } : {}),
   };
@@ -522,7 +534,7 @@ async function notifyUrge(
   if (!lead) return t;
   const spec: NoticeSpec = { kind: 'urge', unitId: lead.unitId, note, key: `n${t.urgeCount}` };
   const record = buildNotice(t, spec, await noticeContext(deps, t, [spec], ctx));
-  const outcome = await deliver(deliveryDeps(deps), record);
+  const outcome = await enqueue(deliveryDeps(deps), record);
   if (outcome.delivered) return t;
   if (!outcome.duplicate) deps.metrics?.count('NotificationFailures', 1, { kind: 'urge' });
   return flagFailedNotice(t, outcome.record, ctx.now);
@@ -622,7 +634,7 @@ export async function awaitParty(
           key: clock?.startedAt ?? toShanghaiIso(ctx.now),
         };
         const record = buildNotice(t, spec, await noticeContext(deps, t, [spec], ctx));
-        const outcome = await deliver(deliveryDeps(deps), record);
+        const outcome = await enqueue(deliveryDeps(deps), record);
         ticket = rules.markNotified(t, unitId, kind, ctx);
         if (!outcome.delivered) {
           ticket = flagFailedNotice(ticket, outcome.record, ctx.now);
@@ -669,7 +681,7 @@ export async function onTimer(deps: TicketDeps, wait: Wait, origin: TaskOrigin):
       if (events.length === 0) return null;
       let ticket = applied.ticket;
       const specs = timerNoticeSpecs(ticket, events, ctx.config);
-      const outcome = await deliverNotices(
+      const outcome = await enqueueNotices(
         deliveryDeps(deps),
         ticket,
         specs,

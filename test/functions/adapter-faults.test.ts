@@ -52,8 +52,9 @@ import type { Principal } from '../../shared/domain/principal';
 import * as rules from '../../shared/domain/ticket-rules';
 import type { Clock, NotificationRecord, Step, StoredTicket } from '../../shared/ports';
 import { ConfigService } from '../../shared/use-cases/config-service';
-import { buildNotice, deliver } from '../../shared/use-cases/notify';
+import { buildNotice, enqueue } from '../../shared/use-cases/notify';
 import { awaitParty, createTicket, type TicketDeps, ticketStep } from '../../shared/use-cases/ticket-service';
+import { RecordingQueue, testSender } from '../helpers/sender-harness';
 import { RecordingWorkflow } from '../helpers/stub-workflow';
 
 const TABLE = 'whistle-dispatch';
@@ -242,6 +243,31 @@ describe('SNS faults: retried with backoff, then recorded as failed and the tick
     );
   const phone = () => record('x').messages.find((m) => m.channel === 'sms')?.to as string;
 
+  /** Record the notice as a task does, then let the sender work on it (real time stands still). */
+  const queued = (backoffMs: number[]) => {
+    let now = Date.parse('2026-09-28T01:00:00Z');
+    const queue = new RecordingQueue();
+    const tickets = {
+      store,
+      configs: new ConfigService(store, clock),
+      clock,
+      workflow: new RecordingWorkflow(),
+      notifier: notifier(),
+      queue,
+      publicBaseUrl: 'https://whistle.example.org',
+      realNow: () => now,
+    } satisfies TicketDeps;
+    const s = testSender(tickets, local.client, TABLE, { backoffMs, now: () => now });
+    return {
+      ...s,
+      tickets,
+      queue,
+      advance: (ms: number) => {
+        now += ms;
+      },
+    };
+  };
+
   it('retries a throttled SMS with backoff, shows it as retrying meanwhile, and records it sent', async () => {
     sns
       .on(PublishCommand, { PhoneNumber: phone() })
@@ -251,42 +277,53 @@ describe('SNS faults: retried with backoff, then recorded as failed and the tick
     sns
       .on(PublishCommand, { TopicArn: 'arn:aws:sns:ap-east-1:111122223333:dispatch' })
       .resolves({ MessageId: 'm-1' });
-    const waits: number[] = [];
-    const seenWhileWaiting: string[] = [];
+    const q = queued([10, 20, 40]);
     const notice = record('retry-1');
-    const outcome = await deliver(
-      {
-        store,
-        notifier: notifier(),
-        backoffMs: [10, 20, 40],
-        sleep: async (ms) => {
-          waits.push(ms);
-          const n = await store.getNotification(subject.id, notice.id);
-          seenWhileWaiting.push(n?.messages[0]?.status ?? 'missing');
-        },
-      },
-      notice,
-    );
-    expect(outcome.delivered).toBe(true);
-    expect(waits).toEqual([10, 20]);
-    expect(seenWhileWaiting).toEqual(['retrying', 'retrying']);
+    const outcome = await enqueue(q.tickets, notice);
+    expect(outcome).toMatchObject({ delivered: true, duplicate: false });
+    expect(q.queue.refs).toEqual([{ ticketId: subject.id, notificationId: notice.id }]);
+    // Recorded, not sent: the task never waits on SNS.
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+    await q.drain();
+    const waiting = await store.getNotification(subject.id, notice.id);
+    expect(waiting?.messages[0]).toMatchObject({
+      status: 'retrying',
+      attempts: 1,
+      error: 'ThrottledException',
+    });
+    // Not due yet: nothing is sent before the backoff has passed.
+    await q.drain();
+    expect(sns.commandCalls(PublishCommand, { PhoneNumber: phone() })).toHaveLength(1);
+    q.advance(10);
+    await q.drain();
+    expect((await store.getNotification(subject.id, notice.id))?.messages[0]).toMatchObject({
+      status: 'retrying',
+      attempts: 2,
+      error: 'InternalErrorException',
+    });
+    q.advance(20);
+    await q.drain();
     expect(sns.commandCalls(PublishCommand, { PhoneNumber: phone() })).toHaveLength(3);
     const saved = await store.getNotification(subject.id, notice.id);
     expect(saved?.messages.map((m) => [m.channel, m.status, m.attempts])).toEqual([
       ['sms', 'sent', 3],
       ['email', 'sent', 1],
     ]);
+    expect(saved?.sendAfter).toBeUndefined();
     // A retried task finds the record and sends nothing again.
-    const again = await deliver({ store, notifier: notifier(), backoffMs: [0] }, record('retry-1'));
+    const again = await enqueue(q.tickets, record('retry-1'));
     expect(again.duplicate).toBe(true);
+    await q.drain();
     expect(sns.commandCalls(PublishCommand)).toHaveLength(4);
   });
 
   it('gives up after the backoff is spent and records the message failed', async () => {
     sns.on(PublishCommand).rejects(new ThrottledException({ message: 'Rate exceeded', ...meta }));
-    const outcome = await deliver({ store, notifier: notifier(), backoffMs: [0, 0, 0] }, record('fail-1'));
-    expect(outcome.delivered).toBe(false);
-    expect(outcome.record.messages.map((m) => [m.status, m.attempts, m.error])).toEqual([
+    const q = queued([0, 0, 0]);
+    await enqueue(q.tickets, record('fail-1'));
+    await q.drain();
+    const saved = await store.getNotification(subject.id, record('fail-1').id);
+    expect(saved?.messages.map((m) => [m.status, m.attempts, m.error])).toEqual([
       ['failed', 4, 'ThrottledException'],
       ['failed', 4, 'ThrottledException'],
     ]);
@@ -295,27 +332,29 @@ describe('SNS faults: retried with backoff, then recorded as failed and the tick
 
   it('does not retry a permanent refusal (a malformed number)', async () => {
     sns.on(PublishCommand).rejects(new InvalidParameterException({ message: 'bad number', ...meta }));
-    const outcome = await deliver({ store, notifier: notifier(), backoffMs: [0, 0, 0] }, record('perm-1'));
-    expect(outcome.record.messages.map((m) => m.attempts)).toEqual([1, 1]);
+    const q = queued([0, 0, 0]);
+    await enqueue(q.tickets, record('perm-1'));
+    await q.drain();
+    const saved = await store.getNotification(subject.id, record('perm-1').id);
+    expect(saved?.messages.map((m) => m.attempts)).toEqual([1, 1]);
   });
 
   it('flags the ticket notification_failed when the dispatch cannot go out, and still arms the wait', async () => {
     sns.on(PublishCommand).rejects(new ThrottledException({ message: 'Rate exceeded', ...meta }));
     const workflow = new RecordingWorkflow();
-    const deps: TicketDeps = {
-      store,
-      configs: new ConfigService(store, clock),
-      clock,
-      workflow,
-      notifier: notifier(),
-      publicBaseUrl: 'https://whistle.example.org',
-      backoffMs: [0, 0],
-    };
+    const q = queued([0, 0]);
+    const deps: TicketDeps = { ...q.tickets, workflow };
     const { ticket } = await createTicket(deps, reporter, newTicket, 'flag-1');
     expect(workflow.started.map((s) => [s.ticketId, s.generation])).toEqual([[ticket.id, 1]]);
     const track = ticketStep(ticket, clock).tracks?.[0];
     expect(track?.wait).toBeDefined();
     await awaitParty(deps, track?.wait as NonNullable<Step['wait']>, 'token-1', { generation: 1 });
+    // Armed at once, whatever SNS does.
+    expect((await store.getTicket(ticket.id))?.tokens.lead).toMatchObject({
+      token: 'token-1',
+      stage: 'acknowledge',
+    });
+    await q.drain();
     const after = await store.getTicket(ticket.id);
     expect(after?.ticket.flags).toContain('notification_failed');
     expect(after?.ticket.status).toBe('dispatched');
@@ -475,6 +514,7 @@ describe('HTTP: dependency faults surface as clean problem+json', () => {
         clock,
         workflow: new RecordingWorkflow(),
         notifier: { send: async () => {} },
+        queue: new RecordingQueue(),
         publicBaseUrl: 'https://whistle.example.org',
         local: false,
       };

@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -20,11 +21,13 @@ process.env.STATE_MACHINE_ARN =
   'arn:aws:states:ap-east-1:123456789012:stateMachine:whistle-dispatch-dev-ticket-lifecycle';
 process.env.DISPATCH_TOPIC_ARN = 'arn:aws:sns:ap-east-1:123456789012:whistle-dispatch';
 process.env.PUBLIC_BASE_URL = 'https://wd.example.cn';
+process.env.NOTIFY_QUEUE_URL = 'https://sqs.ap-east-1.amazonaws.com/123456789012/whistle-notify';
 
 // The store talks through the DocumentClient, so that is what is mocked (plain JS items).
 const ddb = mockClient(DynamoDBDocumentClient);
 const sfn = mockClient(SFNClient);
 const sns = mockClient(SNSClient);
+const sqs = mockClient(SQSClient);
 
 const context = {
   functionName: 'test',
@@ -185,6 +188,9 @@ describe('UnitTimer task (on-timer)', () => {
     });
     ddb.on(PutCommand).resolves({});
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    sqs
+      .on(SendMessageBatchCommand)
+      .resolves({ Successful: [{ Id: '0', MessageId: 'q-1', MD5OfMessageBody: '' }] });
     const step = (await handlers.onTimer(
       {
         ticketId: ticket.id,
@@ -208,15 +214,25 @@ describe('UnitTimer task (on-timer)', () => {
     ]);
     expect(puts.some((p) => (p.Item as { gk1?: string }).gk1 === 'BREACH')).toBe(true);
 
+    // The escalation is recorded and queued for the sender: the timer never waits on SNS.
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
     const leader = config.units.find((u) => u.id === 'u-street-lailongmen')?.contacts;
-    const publishes = sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
-    const sms = publishes.find((p) => p.PhoneNumber);
-    expect(sms?.PhoneNumber).toBe(leader?.leaderPhone);
-    expect((sms?.Message ?? '').length).toBeLessThanOrEqual(70);
-    expect(sms?.MessageAttributes?.['AWS.SNS.SMS.SMSType']?.StringValue).toBe('Transactional');
-    const email = publishes.find((p) => p.TopicArn);
-    expect(email?.MessageAttributes?.unitId?.StringValue).toBe('u-street-lailongmen');
-    expect(email?.MessageAttributes?.kind?.StringValue).toBe('escalation');
+    const notice = puts.find((p) => String(p.Item?.sk).startsWith('N#escalation.'))?.Item as
+      | {
+          n: { id: string; messages: { channel: string; to: string; text: string; status: string }[] };
+          gk4?: string;
+        }
+      | undefined;
+    const [sms, email] = notice?.n.messages ?? [];
+    expect(sms).toMatchObject({ channel: 'sms', to: leader?.leaderPhone, status: 'queued' });
+    expect(sms?.text.length).toBeLessThanOrEqual(70);
+    expect(email).toMatchObject({ channel: 'email', to: leader?.email, status: 'queued' });
+    expect(notice?.gk4).toMatch(/^NQ#/);
+    const queued = sqs.commandCalls(SendMessageBatchCommand).map((c) => c.args[0].input);
+    expect(queued.flatMap((q) => q.Entries ?? []).map((e) => JSON.parse(e.MessageBody ?? '{}'))).toEqual([
+      { ticketId: ticket.id, notificationId: notice?.n.id },
+    ]);
+    expect(queued[0]?.QueueUrl).toBe(process.env.NOTIFY_QUEUE_URL);
   });
 });
 

@@ -43,7 +43,10 @@ describe('embedded runtime outbox', () => {
     await rt?.stop();
   });
 
-  const settle = () => rt.workflow.settled();
+  const settle = async () => {
+    await rt.workflow.settled();
+    await rt.outbox.drained();
+  };
 
   it('prints every recorded message once, as it would have been sent', async () => {
     const reporter = await api.token({ role: 'reporter', communityId: 'cm-nanqiao' });

@@ -31,14 +31,15 @@ import type { Clock, Wait } from '../../shared/ports';
 import { ConfigService } from '../../shared/use-cases/config-service';
 import { NOTIFICATION_FAILED_FLAG } from '../../shared/use-cases/notify';
 import {
-  act,
-  awaitParty,
   createTicket,
-  onTimer,
   partyStep,
   type TicketDeps,
   ticketStep,
+  act as useCaseAct,
+  awaitParty as useCaseAwaitParty,
+  onTimer as useCaseOnTimer,
 } from '../../shared/use-cases/ticket-service';
+import { RecordingQueue, testSender } from '../helpers/sender-harness';
 import { RecordingWorkflow } from '../helpers/stub-workflow';
 
 /** The executions these tests stand in for: generation 1, as intake starts it. */
@@ -67,6 +68,23 @@ let config: ConfigSnapshot;
 const clock = new TestClock(Date.parse('2026-05-06T09:00:00+08:00'));
 const metrics: { name: string; dimensions?: Record<string, string> }[] = [];
 let deps: TicketDeps;
+let drain: () => Promise<void>;
+
+// The use cases record and queue notices; the sender then sends them (as the queue would at once).
+const awaitParty = async (...a: Parameters<typeof useCaseAwaitParty>) => {
+  await useCaseAwaitParty(...a);
+  await drain();
+};
+const onTimer = async (...a: Parameters<typeof useCaseOnTimer>) => {
+  const step = await useCaseOnTimer(...a);
+  await drain();
+  return step;
+};
+const act = async (...a: Parameters<typeof useCaseAct>) => {
+  const t = await useCaseAct(...a);
+  await drain();
+  return t;
+};
 
 const who = (claims: Record<string, string>): Principal => principalSchema.parse({ sub: 'test', ...claims });
 const reporter = who({ role: 'reporter', communityId: 'cm-nanqiao' });
@@ -85,12 +103,14 @@ beforeAll(async () => {
     workflow: new RecordingWorkflow(),
     notifier: new SnsNotifier(new SNSClient({ region: 'ap-east-1' }), TOPIC, '0.05'),
     deadLetters: new SqsDeadLetters(new SQSClient({ region: 'ap-east-1' }), QUEUE),
+    queue: new RecordingQueue(),
     publicBaseUrl: BASE,
     backoffMs: [0, 0, 0],
     metrics: {
       count: (name, _value, dimensions) => void metrics.push({ name, ...(dimensions ? { dimensions } : {}) }),
     },
   };
+  drain = testSender(deps, local.client, LOCAL_TABLE).drain;
 });
 afterAll(async () => {
   await local?.close();
@@ -333,7 +353,7 @@ describe('with publish failures injected', () => {
     expect((await stored(t.id)).flags).not.toContain(NOTIFICATION_FAILED_FLAG);
   });
 
-  it('flags the ticket in the same write when the dispatch SMS is refused, and parks it on the DLQ', async () => {
+  it('flags the ticket when the dispatch SMS is refused, and parks it on the DLQ', async () => {
     const t = await newTicket();
     const lead = t.assignments[0]!.unitId;
     const phone = unitOf(lead).contacts.dutyPhone;
@@ -343,8 +363,8 @@ describe('with publish failures injected', () => {
     const before = await stored(t.id);
     await awaitParty(deps, unitWait(t, lead), 'tok-1', origin);
     const after = await stored(t.id);
-    // One conditional write: dispatched, token armed and flagged together.
-    expect(after.version).toBe(before.version + 1);
+    // Two writes: the task's (dispatched, token armed), then the sender's flag once SNS refused.
+    expect(after.version).toBe(before.version + 2);
     expect(after.status).toBe('dispatched');
     expect(after.flags).toContain(NOTIFICATION_FAILED_FLAG);
     expect(after.timeline.at(-1)).toMatchObject({ type: NOTIFICATION_FAILED_FLAG, unitId: lead });
@@ -387,7 +407,8 @@ describe('with publish failures injected', () => {
     const before = await stored(t.id);
     await onTimer(deps, wait, origin);
     const after = await stored(t.id);
-    expect(after.version).toBe(before.version + 1);
+    // The timer's write (the breach), then the sender's flag.
+    expect(after.version).toBe(before.version + 2);
     expect(after.breaches.map((b) => b.level)).toEqual([1]);
     expect(after.flags).toContain(NOTIFICATION_FAILED_FLAG);
     // Throttled on every attempt: 1 + 3 retries, then failed.
@@ -409,7 +430,8 @@ describe('with publish failures injected', () => {
     sns
       .on(PublishCommand, { TopicArn: TOPIC })
       .rejects(new InvalidParameterException({ message: 'x', $metadata: {} }));
-    const urged = await act(deps, supervisor, t.id, 'urge', { note: '请尽快' });
+    await act(deps, supervisor, t.id, 'urge', { note: '请尽快' });
+    const urged = await stored(t.id);
     expect(urged.flags).toContain(NOTIFICATION_FAILED_FLAG);
     expect(urged.urgeCount).toBe(1);
     const records = (await db.listNotifications({ ticketId: t.id }, 10)).items.filter(

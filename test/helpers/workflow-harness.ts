@@ -102,8 +102,11 @@ export class Harness {
     return res;
   }
 
-  settle(): Promise<void> {
-    return this.rt.workflow.settled();
+  /** The engine's tasks, then the sender's queue, then the engine again (a flag may re-arm a wait). */
+  async settle(): Promise<void> {
+    await this.rt.workflow.settled();
+    await this.rt.outbox.drained();
+    await this.rt.workflow.settled();
   }
 
   /** Move simulated time to `iso` (or by `minutes`), firing every timer due on the way. */

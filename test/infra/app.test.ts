@@ -175,6 +175,7 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
       [get(stage).t.workflow, serviceTasks.sendPending.entry] as const,
       [get(stage).t.workflow, serviceTasks.reconcile.entry] as const,
       [get(stage).t.notifications, syncEntry] as const,
+      [get(stage).t.notifications, serviceTasks.sendNotifications.entry] as const,
       ...Object.values(apiFunctions).map((e) => [get(stage).t.api, e] as const),
     ];
 
@@ -204,7 +205,11 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
     });
 
     it('grant "*" only to actions that have no resource-level permissions, and only where needed', () => {
-      const smsSenders: string[] = [...lifecycleEntries, apiFunctions.ticketActions];
+      const smsSenders: string[] = [
+        ...lifecycleEntries,
+        apiFunctions.ticketActions,
+        serviceTasks.sendNotifications.entry,
+      ];
       for (const [template, entry] of all()) {
         const [, fn] = fnByEntry(template, entry);
         const onStar = actionsOf(statementsOf(template, roleRef(fn)).filter((s) => s.Resource === '*'));
@@ -226,7 +231,8 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
 
     it('point the links in messages at the console (CloudFront), never at localhost', () => {
       for (const [template, entry] of all()) {
-        if (entry === syncEntry) continue;
+        // Neither renders a message: the sync manages subscriptions, the sender sends what was rendered.
+        if (entry === syncEntry || entry === serviceTasks.sendNotifications.entry) continue;
         const [, fn] = fnByEntry(template, entry);
         const url = JSON.stringify(env(fn).PUBLIC_BASE_URL);
         expect(url, entry).toMatch(/ImportValue.*Edge:ExportsOutputFnGetAttDistribution\w*DomainName/);
@@ -973,6 +979,8 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
         'AWS::Lambda::EventSourceMapping',
         'AWS::Events::Rule',
         'AWS::Lambda::Permission',
+        'AWS::SecretsManager::Secret',
+        'AWS::CloudWatch::Alarm',
       ],
       edge: [
         'AWS::ApiGatewayV2::Api',

@@ -100,6 +100,10 @@ const matrix: Record<string, RouteCase> = {
   'GET /v1/config/versions': { allowed: OVERSIGHT },
   'GET /v1/breaches': { allowed: OVERSIGHT },
   'GET /v1/notifications': { allowed: OVERSIGHT },
+  'GET /v1/notifications/channels': { allowed: OVERSIGHT },
+  'PUT /v1/notification-settings': { allowed: ['admin'], body: {} },
+  // Gateway receipts: the key in the URL is the credential, a bearer token no substitute.
+  'POST /v1/receipts/{provider}/{key}': { allowed: [], public: true, body: [] },
   'GET /v1/metrics/units': { allowed: OVERSIGHT },
   'GET /v1/board': { allowed: OVERSIGHT },
   'GET /v1/admin/clock-audit': { allowed: ['admin'] },
@@ -228,6 +232,8 @@ function pathFor(route: string, t: TicketView | undefined): string {
       .replace('{action}', 'acknowledge')
       .replace('{year}', '2026')
       .replace('{slaClass}', 'general')
+      .replace('{provider}', 'aliyun')
+      .replace('{key}', 'not-the-receipt-key')
       .replace(/\{\w+\}/g, 'e0000000000.jpg')
   );
 }
@@ -296,6 +302,10 @@ describe('the route × role × scope matrix', () => {
         expected = allowed ? [201] : who === 'none' ? [400, 401, 403] : [403];
         if (!expected.includes(res.status))
           outcomes.push(`${who}: ${res.status} (expected ${expected.join('/')})`);
+        continue;
+      }
+      if (route.startsWith('POST /v1/receipts/')) {
+        if (res.status !== 404) outcomes.push(`${who}: ${res.status} on a receipt URL with a wrong key`);
         continue;
       }
       const link = route.includes(' /l/');

@@ -159,7 +159,7 @@ describe('recipients', () => {
     const [l3] = escalationSpecs(streetlight, breach(3), noCity);
     const r = buildNotice(streetlight, l3!, { ...ctx, config: noCity });
     expect(r.messages).toHaveLength(1);
-    expect(r.messages[0]).toMatchObject({ to: '', status: 'retrying' });
+    expect(r.messages[0]).toMatchObject({ to: '', status: 'queued' });
   });
 
   it('gives each logical event one deterministic id, and starts every message unsent', () => {
@@ -168,7 +168,7 @@ describe('recipients', () => {
     const b = buildNotice(streetlight, spec, { ...ctx, now: new Date(now.getTime() + 60_000) });
     expect(a.id).toBe(b.id);
     expect(a.id).toBe(`dispatch.${lead}.2026-05-06T09:00:00+08:00`);
-    expect(a.messages.every((m) => m.status === 'retrying' && m.attempts === 0)).toBe(true);
+    expect(a.messages.every((m) => m.status === 'queued' && m.attempts === 0)).toBe(true);
   });
 });
 

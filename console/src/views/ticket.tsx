@@ -28,6 +28,7 @@ import {
   type TimelineEvent,
   ticketSchema,
 } from '../schemas';
+import { NotificationChannels } from './notification-channels';
 import {
   Linked,
   NewClock,
@@ -309,6 +310,7 @@ export function TicketView(props: { id: string; session: Session }) {
         </Card>
       ) : null}
 
+      {canOversee ? <NotificationChannels refreshKey={ticket?.version} /> : null}
       <Card
         title={props.session.role === 'unit' ? t('ticket.myMessages') : t('ticket.notifications')}
         id="notifications"
