@@ -7,14 +7,17 @@
  * entry, and every text file written pre-compressed beside itself (`.br`, `.gz`) for the
  * embedded server; CloudFront compresses on its own.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const compressible = /\.(js|css|html|svg|json|map|txt)$/;
+// Source maps are fetched only by a developer's tools: compressing them would cost most of the
+// start-up time of `npm start` for nobody on a slow line.
+const compressible = /\.(js|css|html|svg|json|txt)$/;
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -23,7 +26,28 @@ function filesUnder(dir: string): string[] {
   });
 }
 
+/** A fingerprint of everything the build reads: the console's sources and the locked packages. */
+function sourceHash(): string {
+  const hash = createHash('sha256');
+  for (const file of filesUnder(here).sort()) hash.update(file).update(readFileSync(file));
+  hash.update(readFileSync(join(here, '..', 'package-lock.json')));
+  return hash.digest('hex');
+}
+
+/**
+ * Build into `outDir`, unless it already holds the build of these very sources (a restart of
+ * `npm start` then costs nothing: compressing the assets is the slow part).
+ */
 export async function buildConsole(outDir: string): Promise<void> {
+  const stamp = join(outDir, '.source-hash');
+  const hash = sourceHash();
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === hash && existsSync(join(outDir, 'index.html')))
+    return;
+  await buildFresh(outDir);
+  writeFileSync(stamp, hash);
+}
+
+async function buildFresh(outDir: string): Promise<void> {
   rmSync(join(outDir, 'assets'), { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   const result = await build({
