@@ -5,6 +5,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { readLifecycleAsl } from '../workflows/contract';
@@ -24,6 +25,11 @@ export interface BuildAppOptions {
   context?: Record<string, unknown>;
   /** The lifecycle ASL; defaults to workflows/ticket-lifecycle.asl.json. */
   definition?: string;
+  /**
+   * Run the Control Tower guard rules at synth (default true). Template tests that assert other
+   * things turn it off: cfn-guard over every template takes most of a minute on a small machine.
+   */
+  guardRules?: boolean;
 }
 
 export interface WhistleApp {
@@ -118,6 +124,8 @@ export function buildApp(options: BuildAppOptions = {}): WhistleApp {
     description: 'Whistle Dispatch: SLA dashboard and alarms',
     stateMachine: workflow.stateMachine,
     deadLetterQueue: notifications.deadLetterQueue,
+    notifyQueue: notifications.notifyQueue,
+    sender: notifications.sender.fn,
     httpApi: edge.httpApi,
   });
   observability.addStackDependency(workflow, 'alarms on lifecycle executions');
@@ -138,13 +146,64 @@ export function buildApp(options: BuildAppOptions = {}): WhistleApp {
   Tags.of(app).add('stage', config.stage);
   // cdk-nag 3 is a policy-validation plugin: findings fail the synth and land in the cloud
   // assembly's validation report; acknowledgements sit next to the resources they concern.
+  // The AWS Control Tower proactive controls (cfn-guard rules, run offline by the validator's own
+  // binary) join it: an unacknowledged finding of either fails the synth.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  if (options.guardRules ?? true) {
+    // The validator implements the beta1 plugin interface, which addPlugins runs as well.
+    Validations.of(app).addPlugins(new CfnGuardValidator() as never);
+    acknowledgeAppWideGuardFindings(app, config, notifications);
+  }
 
   return {
     app,
     config,
     stacks: { data, notifications, edge, workflow, api, observability, console: consoleStack },
   };
+}
+
+/**
+ * Control Tower rules that no resource of this app is meant to meet, with why; the rest are
+ * acknowledged next to their resources (edge-stack.ts, api-stack.ts) or fixed.
+ */
+function acknowledgeAppWideGuardFindings(
+  app: App,
+  config: StageConfig,
+  notifications: NotificationsStack,
+): void {
+  const guard = (id: string, reason: string) => ({ id: `cdk-validator-cfnguard::${id}`, reason });
+  if (config.stage !== 'prod') {
+    Validations.of(app).acknowledge(
+      guard(
+        'cloudwatch_log_group_retention_period_check',
+        'Dev keeps logs two weeks (test traffic only); prod keeps them thirteen months, past one yearly assessment.',
+      ),
+    );
+  }
+  Validations.of(app).acknowledge(
+    guard(
+      'lambda_inside_vpc_check',
+      'No VPC: the functions call only AWS APIs (DynamoDB, Step Functions, SNS, S3, Secrets Manager) over TLS with IAM; a VPC would add NAT or interface endpoints (cost, cold starts) and protect nothing they reach.',
+    ),
+    guard(
+      'cloudwatch_log_group_encrypted_check',
+      'Log groups are encrypted at rest by CloudWatch Logs with service keys; they hold ids and statuses, never phone numbers (masked) or link codes (ids only), so a customer key would add cost and a key policy, not protection.',
+    ),
+    guard(
+      'lambda_function_public_access_prohibited_check',
+      'The only resource policies are API Gateway invoke permissions, each limited by SourceArn to this HTTP API; nothing else may invoke the functions.',
+    ),
+    guard(
+      'kms_create_grant_aws_service_check',
+      'The key policies are CDK’s default (the account administers its key) plus the service grants SNS and CloudWatch need; no principal outside the account may create grants.',
+    ),
+  );
+  Validations.of(notifications.deadLetterQueue).acknowledge(
+    guard(
+      'sqs_dlq_check',
+      'This queue is itself the dead-letter queue of the dispatch topic; a DLQ of a DLQ would only hide failures.',
+    ),
+  );
 }
 
 /** True when this file is the process entry (`tsx infra/app.ts`), not imported by a test. */

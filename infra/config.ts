@@ -52,6 +52,28 @@ export interface StageConfig {
   /** Cognito feature plan: `plus` turns on threat protection (adaptive auth, leaked passwords). */
   userPoolFeaturePlan: 'essentials' | 'plus';
   /**
+   * Cognito MFA: `required` (TOTP) for every account, admins and supervisors included; `optional`
+   * only where the pool holds test accounts (dev).
+   */
+  mfa: 'required' | 'optional';
+  /** Cognito's e-mail (invitations, password resets) through SES from this verified address; unset: Cognito's default sender. */
+  cognitoEmailFrom?: string;
+  /** Region of that SES identity, when it is not the stack's. */
+  cognitoSesRegion?: string;
+  /** Route throttles of the intake routes (POST /v1/tickets and Open311's POST), each. */
+  intakeThrottle: { rateLimit: number; burstLimit: number };
+  /** Route throttles of the signed-link routes (/l/*), each. */
+  linkThrottle: { rateLimit: number; burstLimit: number };
+  /**
+   * Evidence photos are kept under Object Lock (governance) this many days; unset: versioning
+   * and lifecycle only (dev, whose buckets are torn down).
+   */
+  evidenceRetentionDays?: number;
+  /** Open311: fields a resident wrote that public reads show (functions/api/open311.ts). */
+  open311PublicFields: string;
+  /** Open311: the jurisdiction this deployment serves. */
+  open311Jurisdiction: string;
+  /**
    * Reserved concurrency of each lifecycle task function: a 17:30 wave can never take every
    * concurrent execution of the account from the API (and the API never starves the clocks).
    * Unset in dev: new accounts have too little concurrency to reserve any.
@@ -81,6 +103,11 @@ const defaults: Record<DeployStage, StageConfig> = {
     apiThrottle: { rateLimit: 20, burstLimit: 40 },
     breachSpikeThreshold: 5,
     userPoolFeaturePlan: 'essentials',
+    mfa: 'optional',
+    intakeThrottle: { rateLimit: 10, burstLimit: 20 },
+    linkThrottle: { rateLimit: 10, burstLimit: 20 },
+    open311PublicFields: '',
+    open311Jurisdiction: 'liling.gov.cn',
     reconcileEveryMinutes: 5,
     senderConcurrency: 2,
   },
@@ -98,6 +125,14 @@ const defaults: Record<DeployStage, StageConfig> = {
     apiThrottle: { rateLimit: 100, burstLimit: 200 },
     breachSpikeThreshold: 20,
     userPoolFeaturePlan: 'plus',
+    mfa: 'required',
+    // The same admission limit for every way a ticket comes in.
+    intakeThrottle: { rateLimit: 50, burstLimit: 100 },
+    linkThrottle: { rateLimit: 50, burstLimit: 100 },
+    // Photos are evidence of a resolution: kept beyond the yearly assessment (13 months).
+    evidenceRetentionDays: 400,
+    open311PublicFields: '',
+    open311Jurisdiction: 'liling.gov.cn',
     // 20,000 timeouts spread over five minutes ≈ 70 a second × ~0.2 s ≈ 15 busy: room for bursts.
     taskConcurrency: 100,
     reconcileEveryMinutes: 5,
@@ -134,6 +169,18 @@ const overridesSchema = z
         'an ACM certificate ARN in us-east-1',
       )
       .optional(),
+    cognitoEmailFrom: z.email().optional(),
+    cognitoSesRegion: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as ap-southeast-1')
+      .optional(),
+    open311PublicFields: z
+      .string()
+      .regex(
+        /^((description|address|location|media)(,(description|address|location|media))*)?$/,
+        'a comma list of description, address, location, media',
+      )
+      .optional(),
   })
   .refine((o) => (o.consoleDomain === undefined) === (o.consoleCertificateArn === undefined), {
     message: 'consoleDomain and consoleCertificateArn go together (CloudFront needs the certificate)',
@@ -156,6 +203,9 @@ export function loadStageConfig(tryGetContext: ContextReader): StageConfig {
     publicBaseUrl: tryGetContext('publicBaseUrl'),
     consoleDomain: tryGetContext('consoleDomain'),
     consoleCertificateArn: tryGetContext('consoleCertificateArn'),
+    cognitoEmailFrom: tryGetContext('cognitoEmailFrom'),
+    cognitoSesRegion: tryGetContext('cognitoSesRegion'),
+    open311PublicFields: tryGetContext('open311PublicFields'),
   };
   const overrides = overridesSchema.safeParse(
     Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== '')),
@@ -176,5 +226,8 @@ export function loadStageConfig(tryGetContext: ContextReader): StageConfig {
       ? { consoleDomain: o.consoleDomain, consoleCertificateArn: o.consoleCertificateArn }
       : {}),
     corsOrigins: o.consoleDomain ? [...base.corsOrigins, `https://${o.consoleDomain}`] : base.corsOrigins,
+    ...(o.cognitoEmailFrom ? { cognitoEmailFrom: o.cognitoEmailFrom } : {}),
+    ...(o.cognitoSesRegion ? { cognitoSesRegion: o.cognitoSesRegion } : {}),
+    ...(o.open311PublicFields !== undefined ? { open311PublicFields: o.open311PublicFields } : {}),
   };
 }

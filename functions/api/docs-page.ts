@@ -5,6 +5,16 @@
  */
 type Json = Record<string, unknown>;
 
+/** The page's only style; the CSP allows exactly this stylesheet by its hash (no script at all). */
+export const DOCS_CSS = `body{font:15px/1.5 system-ui,sans-serif;max-width:1000px;margin:2rem auto;padding:0 1rem;color:#1f2328}
+code,pre{font:13px ui-monospace,monospace}pre{background:#f6f8fa;padding:.75rem;overflow:auto}
+h2{border-bottom:2px solid #1f2328;margin-top:2.5rem}section{border-top:1px solid #d0d7de;padding:.5rem 0}
+table{border-collapse:collapse;margin:.5rem 0;width:100%}th,td{border:1px solid #d0d7de;padding:.25rem .5rem;text-align:left;vertical-align:top}
+th{background:#f6f8fa}.m,.mm{display:inline-block;min-width:3.5rem;text-align:center;border-radius:4px;color:#fff;font-size:12px;padding:2px 6px;background:#57606a}
+.mm{min-width:2.8rem;font-size:11px}.get{background:#1f6feb}.post{background:#1a7f37}.put{background:#9a6700}
+.req{color:#cf222e;font-size:12px}.pub,small{color:#656d76}.summary{font-weight:600}.note{color:#656d76;font-size:13px}
+nav ul{list-style:none;padding-left:1rem}nav>ul{padding-left:0}`;
+
 const esc = (s: string) =>
   s.replace(
     /[&<>"']/g,
@@ -216,14 +226,7 @@ export function renderDocsPage(doc: Record<string, unknown>): string {
     .join('\n');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(info.title)} — API reference</title>
-<style>body{font:15px/1.5 system-ui,sans-serif;max-width:1000px;margin:2rem auto;padding:0 1rem;color:#1f2328}
-code,pre{font:13px ui-monospace,monospace}pre{background:#f6f8fa;padding:.75rem;overflow:auto}
-h2{border-bottom:2px solid #1f2328;margin-top:2.5rem}section{border-top:1px solid #d0d7de;padding:.5rem 0}
-table{border-collapse:collapse;margin:.5rem 0;width:100%}th,td{border:1px solid #d0d7de;padding:.25rem .5rem;text-align:left;vertical-align:top}
-th{background:#f6f8fa}.m,.mm{display:inline-block;min-width:3.5rem;text-align:center;border-radius:4px;color:#fff;font-size:12px;padding:2px 6px;background:#57606a}
-.mm{min-width:2.8rem;font-size:11px}.get{background:#1f6feb}.post{background:#1a7f37}.put{background:#9a6700}
-.req{color:#cf222e;font-size:12px}.pub,small{color:#656d76}.summary{font-weight:600}.note{color:#656d76;font-size:13px}
-nav ul{list-style:none;padding-left:1rem}nav>ul{padding-left:0}</style></head>
+<style>${DOCS_CSS}</style></head>
 <body><h1>${esc(info.title)} <small>v${esc(info.version)}</small></h1>${info.summary ? `<p><strong>${esc(info.summary)}</strong></p>` : ''}${md(info.description)}
 <p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1).</p>
 <nav><h2>Contents</h2><ul>${toc}<li><a href="#schemas">Schemas</a></li></ul></nav>

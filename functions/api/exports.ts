@@ -86,7 +86,7 @@ async function tickets(req: Request): Promise<Reply> {
   const p = req.principal();
   const q = parseQuery(req, ticketExportQuery);
   const { format, lang, ...filters } = q;
-  const filter = ticketFilterOf(p, filters);
+  const filter = ticketFilterOf(p, filters, await getDeps().configs.current());
   const deps = getDeps();
   const at = toShanghaiIso(deps.clock.now());
   const found = filters.code

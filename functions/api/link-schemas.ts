@@ -5,6 +5,7 @@
 import * as z from 'zod';
 import { type LinkAction, linkActions } from '../../shared/domain/links';
 import { ratings } from '../../shared/domain/model';
+import { optionalText, plainText } from '../../shared/domain/text';
 import {
   evidenceNamePattern,
   evidenceTypes,
@@ -12,7 +13,8 @@ import {
   MAX_EVIDENCE_PER_LINK,
 } from '../../shared/use-cases/links';
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+/** The same text rules as the API (shared/domain/text.ts): what a phone page posts goes into SMS too. */
+const text = (max: number) => plainText(max, { multiline: true });
 const evidenceName = z.string().regex(evidenceNamePattern);
 
 /** Each action's form, as the page posts it (urlencoded; `evidence` may repeat). */
@@ -27,10 +29,7 @@ export const linkActionForms = {
   return: z.object({ reason: text(500) }),
   feedback: z.object({
     rating: z.enum(ratings),
-    comment: z
-      .string()
-      .trim()
-      .max(500)
+    comment: optionalText(500, { multiline: true })
       .optional()
       .transform((c) => c || undefined),
   }),

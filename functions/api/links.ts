@@ -16,6 +16,7 @@ import {
   StoreBusyError,
   UnprocessableError,
   ValidationError,
+  VersionConflictError,
 } from '../../shared/domain/errors';
 import {
   actionsNow,
@@ -65,7 +66,7 @@ class LinksUnavailable extends Error {
 
 function linkDeps(): LinkDeps {
   const deps = getDeps();
-  if (!deps.links) throw new LinksUnavailable('LINK_SECRET is not configured for this function');
+  if (!deps.links) throw new LinksUnavailable('LINK_SECRET_ARN is not configured for this function');
   return deps as LinkDeps;
 }
 
@@ -386,6 +387,21 @@ async function takeAction(req: Request): Promise<Reply> {
     return redirect(pagePath(code, lang, action));
   } catch (err) {
     if (err instanceof LinkRefusal) return refused(lang, err, action);
+    // Others changed the ticket at the same moment and every retry lost: the API's 409, explained.
+    if (err instanceof VersionConflictError) {
+      return explain(
+        lang,
+        {
+          status: 409,
+          title: lang === 'zh' ? '工单刚刚有更新' : 'The ticket just changed',
+          detail:
+            lang === 'zh'
+              ? '提交时工单正被其他人更新，本次未生效。请返回工单页面查看后重试。'
+              : 'Someone else changed the ticket at the same moment; nothing was done. Go back to the ticket and try again.',
+        },
+        pagePath(code, lang),
+      );
+    }
     if (!(err instanceof AppError) || err.status >= 500) return failure(lang, err);
     // The domain refused: explain it from the ticket as it is now (the link opened a moment ago).
     const context = await refusalContext(code).catch(() => undefined);

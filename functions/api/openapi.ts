@@ -45,12 +45,14 @@ import {
   notificationSettingsWritten,
   notificationsQuery,
   open311Created,
+  open311Discovery,
   open311Errors,
   open311Request,
   open311RequestForm,
   open311RequestList,
   open311RequestsQuery,
   open311Service,
+  open311ServiceDefinition,
   open311ServiceList,
   open311ServicesQuery,
   problemSchema,
@@ -122,6 +124,8 @@ const responseComponents: [string, z.ZodType][] = [
   ['Open311RequestList', open311RequestList],
   ['Open311Created', open311Created],
   ['Open311Errors', open311Errors],
+  ['Open311ServiceDefinition', open311ServiceDefinition],
+  ['Open311Discovery', open311Discovery],
   ['LinkEvidenceSlot', linkEvidenceSlot],
   ['BreachSummary', breachSummaryView],
   ['Inbox', inboxView],
@@ -509,43 +513,7 @@ const docs: Record<string, OperationDoc> = {
     success: { status: 200, component: 'CalendarWritten', description: 'The year and the version created' },
     errors: [409, 413, 415],
   },
-  'GET /open311/v2/services.json': {
-    tag: 'Open311',
-    summary: 'GeoReport v2 service list: the duty items',
-    roles: 'public',
-    open311: true,
-    query: open311ServicesQuery,
-    success: { status: 200, component: 'Open311ServiceList', description: 'Services' },
-  },
-  'POST /open311/v2/requests.json': {
-    tag: 'Open311',
-    summary: 'GeoReport v2: file a service request (a ticket for the reporter’s community)',
-    description:
-      'Form-encoded. `api_key` is a reporter’s bearer token (or send `Authorization: Bearer`); the request becomes a ticket of that reporter’s community, on channel `online` unless `attribute[channel]` says otherwise. Other `attribute[…]` fields are accepted and ignored.',
-    roles: 'public',
-    open311: true,
-    query: open311ServicesQuery,
-    body: { component: 'Open311RequestForm', contentType: 'application/x-www-form-urlencoded' },
-    success: { status: 201, component: 'Open311Created', description: 'The service request id' },
-  },
-  'GET /open311/v2/requests.json': {
-    tag: 'Open311',
-    summary: 'GeoReport v2: query service requests (default: the last 90 days, at most 1000)',
-    description:
-      '`status` is `open` or `closed` (closed = closed or cancelled); `expected_datetime` is the current resolve deadline.',
-    roles: 'public',
-    open311: true,
-    query: open311RequestsQuery,
-    success: { status: 200, component: 'Open311RequestList', description: 'Service requests' },
-  },
-  'GET /open311/v2/requests/{file}': {
-    tag: 'Open311',
-    summary: 'GeoReport v2: one service request (`{id}.json`)',
-    roles: 'public',
-    open311: true,
-    query: open311ServicesQuery,
-    success: { status: 200, component: 'Open311RequestList', description: 'A one-element array' },
-  },
+  ...open311Docs(),
   'GET /healthz': {
     tag: 'Service',
     summary: 'Health: 200 once the runtime can take tickets',
@@ -700,10 +668,85 @@ function linkDocs(): Record<string, OperationDoc> {
   };
 }
 
+/** GeoReport v2 operations, each in its `.json` and `.xml` twin (XML: the same fields as elements). */
+function open311Docs(): Record<string, OperationDoc> {
+  const both = (
+    method: 'GET' | 'POST',
+    stem: string,
+    doc: Omit<OperationDoc, 'tag' | 'roles' | 'open311'>,
+  ): Record<string, OperationDoc> => {
+    const out: Record<string, OperationDoc> = {};
+    for (const ext of ['json', 'xml'] as const) {
+      out[`${method} /open311/v2/${stem}.${ext}`] = {
+        tag: 'Open311',
+        roles: 'public',
+        open311: true,
+        ...doc,
+        summary: `${doc.summary}${ext === 'xml' ? ' (XML)' : ''}`,
+        ...(ext === 'xml'
+          ? {
+              success: {
+                ...doc.success,
+                contentType: 'text/xml',
+                description: `${doc.success.description}, as XML`,
+              },
+            }
+          : {}),
+      };
+    }
+    return out;
+  };
+  return {
+    ...both('GET', 'discovery', {
+      summary: 'GeoReport v2 discovery: the endpoint, its formats and whom to contact',
+      success: { status: 200, component: 'Open311Discovery', description: 'Discovery document' },
+    }),
+    ...both('GET', 'services', {
+      summary: 'GeoReport v2 service list: the duty items',
+      query: open311ServicesQuery,
+      success: { status: 200, component: 'Open311ServiceList', description: 'Services' },
+    }),
+    'GET /open311/v2/services/{file}': {
+      tag: 'Open311',
+      summary:
+        'GeoReport v2 service definition (`{service_code}.json` or `.xml`): the optional attributes POST understands',
+      roles: 'public',
+      open311: true,
+      query: open311ServicesQuery,
+      success: { status: 200, component: 'Open311ServiceDefinition', description: 'Service definition' },
+    },
+    ...both('POST', 'requests', {
+      summary: 'GeoReport v2: file a service request (a ticket for the reporter’s community)',
+      description:
+        'Form-encoded. `api_key` is a reporter’s bearer token (or send `Authorization: Bearer`); the request becomes a ticket of that reporter’s community, on channel `online` unless `attribute[channel]` says otherwise. A location is required: `lat` and `long`, `address_string`, or `address_id` (a grid of the community). Other `attribute[…]` fields are accepted and ignored. Under the same intake admission limit as `POST /v1/tickets` (429).',
+      query: open311ServicesQuery,
+      body: { component: 'Open311RequestForm', contentType: 'application/x-www-form-urlencoded' },
+      success: { status: 201, component: 'Open311Created', description: 'The service request id' },
+      errors: [413, 429],
+    }),
+    ...both('GET', 'requests', {
+      summary: 'GeoReport v2: query service requests (default: the last 90 days, at most 1000)',
+      description:
+        '`status` is `open` or `closed` (closed = closed or cancelled); `expected_datetime` is the current resolve deadline. `start_date`/`end_date` take an instant or a date (a whole Asia/Shanghai day). Public: the location is the community unless the deployment publishes addresses or coordinates; `description` and `media_url` are null unless published (OPEN311_PUBLIC_FIELDS).',
+      query: open311RequestsQuery,
+      success: { status: 200, component: 'Open311RequestList', description: 'Service requests' },
+    }),
+    'GET /open311/v2/requests/{file}': {
+      tag: 'Open311',
+      summary: 'GeoReport v2: one service request (`{id}.json` or `{id}.xml`)',
+      roles: 'public',
+      open311: true,
+      query: open311ServicesQuery,
+      success: { status: 200, component: 'Open311RequestList', description: 'A one-element list' },
+    },
+  };
+}
+
 function operationId(key: string): string {
   const [method = '', path = ''] = key.split(' ');
   const words = path
     .replace(/\.json$/, '')
+    .replace(/\.xml$/, 'Xml')
     .split(/[^A-Za-z0-9]+/)
     .filter(Boolean)
     .map((w) => w.charAt(0).toUpperCase() + w.slice(1));
@@ -752,7 +795,7 @@ function operation(method: string, path: string, doc: OperationDoc, schemas: Rec
       .map((status) =>
         doc.html
           ? [String(status), htmlError(status)]
-          : doc.open311 && [400, 403, 404].includes(status)
+          : doc.open311 && [400, 403, 404, 405, 413, 429].includes(status)
             ? [String(status), { $ref: '#/components/responses/Open311Error' }]
             : [
                 String(status),
@@ -832,7 +875,8 @@ export interface OpenApiOptions {
 /** Every route the server answers, as `METHOD path`. */
 export function servedRoutes(local: boolean): { method: string; path: string }[] {
   return [
-    ...routes.map((r: RouteSpec) => ({ method: r.method, path: r.path })),
+    // A fallback (every other path under /open311/) answers errors only: not an operation.
+    ...routes.filter((r) => !r.fallback).map((r: RouteSpec) => ({ method: r.method, path: r.path })),
     ...(local ? [LOCAL_TOKEN_ROUTE] : []),
   ];
 }
@@ -860,7 +904,7 @@ const tagDocs = [
   {
     name: 'Open311',
     description:
-      'GeoReport v2 facade over the same tickets (JSON only). Errors are arrays of `{code, description}`.',
+      'GeoReport v2 facade over the same tickets, every document in `.xml` (the spec’s first format) and `.json`. Errors are `[{code, description}]` or `<errors><error>`, also for unknown paths under `/open311/` and for 405, 413, 429 and 503.',
   },
   { name: 'Service', description: 'Health, this document and its reference page.' },
   { name: 'Local', description: 'Embedded runtime only.' },
@@ -921,7 +965,15 @@ export function buildOpenApi(options: OpenApiOptions = {}): Record<string, unkno
         ),
         Open311Error: {
           description: 'Open311 error: 400 invalid request, 403 missing or invalid api_key, 404 not found',
-          content: { 'application/json': { schema: ref('Open311Errors') } },
+          content: {
+            'application/json': { schema: ref('Open311Errors') },
+            'text/xml': {
+              schema: {
+                type: 'string',
+                description: '<errors><error><code/><description/></error></errors>',
+              },
+            },
+          },
         },
       },
     },

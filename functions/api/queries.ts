@@ -1,7 +1,8 @@
 import { toShanghaiIso } from '../../shared/domain/deadlines';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../shared/domain/errors';
+import { linkIdOf } from '../../shared/domain/links';
 import type { Ticket } from '../../shared/domain/model';
-import { canSee, requireRole } from '../../shared/domain/principal';
+import { canSee, type Principal, requireRole } from '../../shared/domain/principal';
 import { openStatuses } from '../../shared/domain/ticket-rules';
 import type { BreachRecord, NotificationRecord } from '../../shared/ports';
 import { UnitMetricsAccumulator } from '../../shared/use-cases/metrics';
@@ -28,7 +29,7 @@ import { bound, ticketByCode, ticketFilterOf } from './scope';
 async function listTickets(req: Request) {
   const p = req.principal();
   const q = parseQuery(req, listTicketsQuery);
-  const filter = ticketFilterOf(p, q);
+  const filter = ticketFilterOf(p, q, await getDeps().configs.current());
   if (q.code) {
     const found = await ticketByCode(p, q.code, filter);
     return json(200, { items: found.map((t) => viewTicket(t, p)), nextCursor: null });
@@ -150,30 +151,56 @@ async function ticketsById(ids: string[]): Promise<Map<string, Ticket>> {
   return new Map(recs.flatMap((r) => (r ? [[r.ticket.id, r.ticket] as const] : [])));
 }
 
+/** A signed link in a message, with or without its scheme (an SMS may drop it). */
+const LINK_IN_TEXT = /(?:https?:\/\/)?[^\s/]+\/l\/([0-9A-Za-z]{10,})/g;
+
+/**
+ * A message as its reader may see it. A live link is a credential (it acts as the unit), so only
+ * the recipient sees it: everyone else reads that a link was sent, named by its id (the same id
+ * the timeline shows when the link is used), never the link itself.
+ */
+function readableText(text: string, recipient: boolean): { text: string; links: string[] } {
+  const links = [...text.matchAll(LINK_IN_TEXT)].map((m) => linkIdOf(m[1] as string));
+  if (recipient) return { text, links };
+  return { text: text.replace(LINK_IN_TEXT, (_all, code: string) => `[链接 ${linkIdOf(code)}]`), links };
+}
+
+/** Whether the caller is who the notice went to: its unit, or (verdicts) its community. */
+function isRecipient(p: Principal, n: NotificationRecord): boolean {
+  if (p.role === 'unit') return n.unitId === p.unitId;
+  if (p.role === 'reporter') return !n.unitId && n.communityId === p.communityId;
+  return false;
+}
+
 /** One row per message (the contract's shape); the record groups a notice's SMS, e-mail and group messages. */
-function notificationRows(n: NotificationRecord) {
-  return n.messages.map((m, i) => ({
-    id: `${n.id}#${i}`,
-    ticketId: n.ticketId,
-    ...(n.unitId ? { unitId: n.unitId } : {}),
-    ...(n.communityId ? { communityId: n.communityId } : {}),
-    channel: m.channel,
-    ...(m.provider ? { provider: m.provider } : {}),
-    to: m.to,
-    ...(m.subject ? { subject: m.subject } : {}),
-    text: m.text,
-    ...(m.template ? { template: m.template.code } : {}),
-    kind: n.kind,
-    ...(n.stage ? { stage: n.stage } : {}),
-    ...(n.level ? { level: n.level } : {}),
-    status: m.status,
-    attempts: m.attempts,
-    ...(m.error ? { error: m.error } : {}),
-    ...(m.errorDetail ? { errorDetail: m.errorDetail } : {}),
-    ...(m.deliveredAt ? { deliveredAt: m.deliveredAt } : {}),
-    ...(m.fallbackFor !== undefined ? { fallbackFor: `${n.id}#${m.fallbackFor}` } : {}),
-    at: n.at,
-  }));
+function notificationRows(n: NotificationRecord, p: Principal) {
+  const recipient = isRecipient(p, n);
+  return n.messages.map((m, i) => {
+    const { text, links } = readableText(m.text, recipient);
+    return {
+      id: `${n.id}#${i}`,
+      ticketId: n.ticketId,
+      ...(n.unitId ? { unitId: n.unitId } : {}),
+      ...(n.communityId ? { communityId: n.communityId } : {}),
+      channel: m.channel,
+      ...(m.provider ? { provider: m.provider } : {}),
+      to: m.to,
+      ...(m.subject ? { subject: m.subject } : {}),
+      text,
+      ...(links.length ? { links } : {}),
+      ...(m.template ? { template: m.template.code } : {}),
+      kind: n.kind,
+      ...(n.stage ? { stage: n.stage } : {}),
+      ...(n.level ? { level: n.level } : {}),
+      status: m.status,
+      attempts: m.attempts,
+      ...(m.error ? { error: m.error } : {}),
+      ...(m.errorDetail ? { errorDetail: m.errorDetail } : {}),
+      ...(m.deliveredAt ? { deliveredAt: m.deliveredAt } : {}),
+      ...(m.fallbackFor !== undefined ? { fallbackFor: `${n.id}#${m.fallbackFor}` } : {}),
+      at: n.at,
+    };
+  });
 }
 
 /** Rates, this month's SMS spend against the cap, and the queue: the console's channel panel. */
@@ -230,30 +257,30 @@ async function notificationChannels(req: Request) {
   });
 }
 
+/**
+ * Messages: oversight sees those of its scope (links withheld); a unit sees the messages sent to
+ * it, and a reporter the verdict requests of its community's ticket, with their live links.
+ */
 async function notifications(req: Request) {
   const p = req.principal();
-  requireRole(p, ['supervisor', 'admin', 'unit'], 'review notifications');
   const q = parseQuery(req, notificationsQuery);
   const deps = getDeps();
-  // A unit reads the messages it was sent about one of its tickets (its signed links among them).
-  if (p.role === 'unit') {
-    if (!q.ticketId)
-      throw new ValidationError('a unit lists the messages of one ticket', [
-        { path: 'ticketId', message: 'required for role unit' },
-      ]);
-    if (q.unitId && q.unitId !== p.unitId) throw new ForbiddenError('a unit reads only its own messages');
-    const rec = await deps.store.getTicket(q.ticketId);
-    if (!rec || !canSee(p, rec.ticket)) return json(200, { items: [], nextCursor: null });
+  if (p.role === 'unit' && q.unitId && q.unitId !== p.unitId) {
+    throw new ForbiddenError('a unit lists only the messages sent to it');
   }
+  if (p.role === 'reporter' && !q.ticketId) {
+    throw new ForbiddenError('a reporter lists the messages of one of its community’s tickets (ticketId)');
+  }
+  const unitId = p.role === 'unit' ? p.unitId : q.unitId;
   const filter = {
     ...(q.ticketId ? { ticketId: q.ticketId } : {}),
-    ...(p.role === 'unit' ? { unitId: p.unitId as string } : q.unitId ? { unitId: q.unitId } : {}),
+    ...(unitId ? { unitId } : {}),
   };
   // A street's supervisor sees the messages of its street's tickets only.
   const street = p.role === 'supervisor' ? p.streetId : undefined;
-  if (street && q.ticketId) {
+  if ((street || p.role === 'reporter') && q.ticketId) {
     const rec = await deps.store.getTicket(q.ticketId);
-    if (!rec || !canSee(p, rec.ticket)) return json(200, { items: [], nextCursor: null });
+    if (rec && !canSee(p, rec.ticket)) throw new ForbiddenError(`ticket ${q.ticketId} is outside your scope`);
   }
   const page = await collectPage({
     fetch: (limit, cursor) => deps.store.listNotifications(filter, limit, cursor),
@@ -263,11 +290,12 @@ async function notifications(req: Request) {
         const tickets = await ticketsById(records.map((n) => n.ticketId));
         visible = records.filter((n) => tickets.get(n.ticketId)?.streetId === street);
       }
-      return visible.flatMap(notificationRows);
+      if (p.role === 'reporter') visible = visible.filter((n) => isRecipient(p, n));
+      return visible.flatMap((n) => notificationRows(n, p));
     },
     limit: q.limit,
     cursor: q.cursor,
-    query: ['notifications', filter, street ?? null],
+    query: ['notifications', filter, street ?? null, p.role],
   });
   return json(200, page);
 }

@@ -23,12 +23,20 @@ export const apiFunctions = {
 export type ApiFunction = keyof typeof apiFunctions;
 
 export interface RouteSpec {
-  method: 'GET' | 'POST' | 'PUT';
+  /** `ANY` only for a fallback route (every method of a path prefix). */
+  method: 'GET' | 'POST' | 'PUT' | 'ANY';
   /** API Gateway route path syntax: `{param}`. */
   path: string;
   fn: ApiFunction;
   /** Public routes carry no authorizer (health, docs, Open311 which authenticates by api_key). */
   public?: boolean;
+  /** Files a ticket: under the intake admission limit (429 beyond it), whatever the facade. */
+  intake?: boolean;
+  /**
+   * Answers every other path under its prefix (Open311 errors in the spec's format for unknown
+   * paths); matched after every other route, not part of the OpenAPI document.
+   */
+  fallback?: boolean;
 }
 
 const action = (name: string): RouteSpec => ({
@@ -38,7 +46,7 @@ const action = (name: string): RouteSpec => ({
 });
 
 export const routes: readonly RouteSpec[] = [
-  { method: 'POST', path: '/v1/tickets', fn: 'ticketIntake' },
+  { method: 'POST', path: '/v1/tickets', fn: 'ticketIntake', intake: true },
   { method: 'GET', path: '/v1/tickets', fn: 'queries' },
   { method: 'GET', path: '/v1/tickets/{id}', fn: 'queries' },
   action('acknowledge'),
@@ -78,10 +86,19 @@ export const routes: readonly RouteSpec[] = [
   { method: 'PUT', path: '/v1/duty-items/{id}', fn: 'adminConfig' },
   { method: 'PUT', path: '/v1/sla-policies/{slaClass}', fn: 'adminConfig' },
   { method: 'PUT', path: '/v1/calendar/{year}', fn: 'adminConfig' },
+  // Open311 GeoReport v2: every document in .json and .xml (API Gateway matches whole segments,
+  // so the two formats of a fixed path are two routes; `{file}` is `<id>.json` or `<id>.xml`).
+  { method: 'GET', path: '/open311/v2/discovery.json', fn: 'open311', public: true },
+  { method: 'GET', path: '/open311/v2/discovery.xml', fn: 'open311', public: true },
   { method: 'GET', path: '/open311/v2/services.json', fn: 'open311', public: true },
+  { method: 'GET', path: '/open311/v2/services.xml', fn: 'open311', public: true },
+  { method: 'GET', path: '/open311/v2/services/{file}', fn: 'open311', public: true },
   { method: 'GET', path: '/open311/v2/requests.json', fn: 'open311', public: true },
-  { method: 'POST', path: '/open311/v2/requests.json', fn: 'open311', public: true },
+  { method: 'GET', path: '/open311/v2/requests.xml', fn: 'open311', public: true },
+  { method: 'POST', path: '/open311/v2/requests.json', fn: 'open311', public: true, intake: true },
+  { method: 'POST', path: '/open311/v2/requests.xml', fn: 'open311', public: true, intake: true },
   { method: 'GET', path: '/open311/v2/requests/{file}', fn: 'open311', public: true },
+  { method: 'ANY', path: '/open311/{proxy+}', fn: 'open311', public: true, fallback: true },
   { method: 'GET', path: '/healthz', fn: 'service', public: true },
   { method: 'GET', path: '/openapi.json', fn: 'service', public: true },
   { method: 'GET', path: '/docs', fn: 'service', public: true },

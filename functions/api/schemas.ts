@@ -28,10 +28,18 @@ import {
   ticketStatuses,
   unitSchema,
 } from '../../shared/domain/model';
+import { optionalText, plainText, webUrl } from '../../shared/domain/text';
 import type { ActionName } from '../../shared/use-cases/ticket-service';
 
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
-const url = z.url().max(500);
+/** Free text, normalised and refused when it carries control characters or nothing visible. */
+const text = (max: number, multiline = true) => plainText(max, { multiline });
+/**
+ * `http:` URLs (attachments, evidence, Open311 media_url) are refused unless the deployment
+ * allows them: WHISTLE_HTTP_URLS=on, for an embedded runtime on a plain-HTTP network only.
+ */
+export const allowHttpUrls =
+  z.enum(['on', 'off']).default('off').safeParse(process.env.WHISTLE_HTTP_URLS).data === 'on';
+const url = webUrl(500, { allowHttp: allowHttpUrls });
 
 /** Ticket ids are `t` + 20 base32 characters; anything else cannot name a ticket. */
 export const ticketIdPattern = /^t[a-z0-9]{20}$/;
@@ -45,7 +53,7 @@ export const createTicketBody = z
   .strictObject({
     dutyItemId: idSchema,
     communityId: idSchema,
-    title: text(100),
+    title: text(100, false),
     description: text(2000),
     channel: z.enum(channels),
     priority: z.enum(['urgent', 'normal']).optional(),
@@ -77,12 +85,12 @@ export const extensionBody = z.strictObject({
 export const decisionBody = z.strictObject({ approve: z.boolean() });
 export const feedbackBody = z.strictObject({
   rating: z.enum(ratings),
-  comment: z.string().trim().max(500).optional(),
+  comment: optionalText(500, { multiline: true }).optional(),
 });
 export const rulingBody = z.strictObject({
   decision: z.enum(['close', 'assign', 'reopen']),
   unitId: idSchema.optional(),
-  note: z.string().trim().max(500).optional(),
+  note: optionalText(500, { multiline: true }).optional(),
 });
 
 export const reassignBody = z
@@ -192,7 +200,7 @@ export const calendarBody = z
   .strictObject({
     holidays: calendarYearSchema.shape.holidays,
     workdays: calendarYearSchema.shape.workdays,
-    source: z.string().max(300).optional(),
+    source: optionalText(300).optional(),
     year: z.number().int().optional(),
   })
   .meta({
@@ -236,8 +244,19 @@ export const MAX_LIMIT = 100;
 const limit = z.coerce.number().int().min(1).max(MAX_LIMIT).default(50);
 const optionalLimit = z.coerce.number().int().min(1).max(MAX_LIMIT).optional();
 const cursor = z.string().min(1).max(2000);
+/**
+ * Years the service can reason about: a date outside them is a client's mistake (400), not a
+ * clock the store and the calendar cannot represent (year 9999 + 8 h is year 10000).
+ */
+export const plausibleYear = (s: string) => {
+  const year = Number(s.slice(0, 4));
+  return year >= 2000 && year <= 2100;
+};
+const inYears = 'must be a date between the years 2000 and 2100';
 /** A calendar date (a whole Asia/Shanghai day) or an instant with its offset. */
-const instantOrDate = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
+const instantOrDate = z
+  .union([z.iso.datetime({ offset: true }), z.iso.date()])
+  .refine(plausibleYear, inYears);
 
 export const noQuery = z.strictObject({});
 
@@ -384,6 +403,12 @@ export const breachRow = breachSchema.extend({
 export const breachList = listOf(breachRow);
 
 export const notificationRow = z.object({
+  links: z
+    .array(z.string())
+    .optional()
+    .describe(
+      'Ids of the signed links the message carried; the live link is shown to its recipient only (others read "[链接 <id>]")',
+    ),
   id: z.string(),
   ticketId: z.string(),
   unitId: idSchema.optional(),
@@ -717,8 +742,8 @@ export const open311RequestsQuery = z.strictObject({
   service_request_id: commaList(ticketIdSchema, 100).optional(),
   service_code: commaList(idSchema, 50).optional(),
   status: commaList(z.enum(['open', 'closed']), 2).optional(),
-  start_date: z.iso.datetime({ offset: true }).optional(),
-  end_date: z.iso.datetime({ offset: true }).optional(),
+  start_date: instantOrDate.optional().describe('An instant with its offset, or a date (a whole day)'),
+  end_date: instantOrDate.optional().describe('An instant with its offset, or a date (a whole day)'),
 });
 
 /** Phone numbers as people type them: spaces, dashes, dots and brackets are dropped. */
@@ -735,19 +760,19 @@ const open311Fields = {
   api_key: z.string().min(10).max(4000).optional(),
   jurisdiction_id: open311Jurisdiction,
   service_code: idSchema,
-  description: z.string().trim().min(1, 'must not be empty').max(2000),
+  description: text(2000),
   lat: z.coerce.number().min(-90).max(90).optional(),
   long: z.coerce.number().min(-180).max(180).optional(),
-  address_string: z.string().trim().min(1).max(200).optional(),
+  address_string: text(200, false).optional(),
   address_id: z.string().max(100).optional(),
   email: z.string().max(200).optional(),
   device_id: z.string().max(100).optional(),
   account_id: z.string().max(100).optional(),
-  first_name: z.string().trim().max(20).optional(),
-  last_name: z.string().trim().max(20).optional(),
+  first_name: optionalText(20).optional(),
+  last_name: optionalText(20).optional(),
   phone: open311Phone.optional(),
   media_url: url.optional(),
-  'attribute[title]': z.string().trim().min(1).max(100).optional(),
+  'attribute[title]': text(100, false).optional(),
   'attribute[channel]': z.enum(channels).optional(),
   'attribute[grid_id]': idSchema.optional(),
 };
@@ -793,19 +818,50 @@ export const open311Service = z.object({
 });
 export const open311ServiceList = z.array(open311Service);
 
+export const open311ServiceDefinition = z.object({
+  service_code: z.string(),
+  attributes: z.array(
+    z.object({
+      variable: z.boolean(),
+      code: z.string(),
+      datatype: z.enum(['string', 'number', 'datetime', 'text', 'singlevaluelist', 'multivaluelist']),
+      required: z.boolean(),
+      datatype_description: z.string().nullable(),
+      order: z.number().int(),
+      description: z.string(),
+      values: z.array(z.object({ key: z.string(), name: z.string() })).optional(),
+    }),
+  ),
+});
+
+export const open311Discovery = z.object({
+  changeset: instantSchema,
+  contact: z.string(),
+  key_service: z.string(),
+  endpoints: z.array(
+    z.object({
+      specification: z.string(),
+      url: z.string(),
+      changeset: instantSchema,
+      type: z.enum(['production', 'test']),
+      formats: z.array(z.string()),
+    }),
+  ),
+});
+
 export const open311Request = z.object({
   service_request_id: z.string(),
   status: z.enum(['open', 'closed']),
   status_notes: z.string().nullable(),
   service_name: z.string(),
   service_code: z.string(),
-  description: z.string(),
+  description: z.string().nullable().describe('Null unless the deployment publishes descriptions'),
   agency_responsible: z.string().nullable(),
   service_notice: z.string().nullable(),
   requested_datetime: instantSchema,
   updated_datetime: instantSchema,
   expected_datetime: instantSchema.nullable().describe('The current resolve deadline (SLA)'),
-  address: z.string().nullable(),
+  address: z.string().nullable().describe('The street and community; the address too where published'),
   address_id: z.string().nullable(),
   zipcode: z.string().nullable(),
   lat: z.number().nullable(),

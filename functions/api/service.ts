@@ -1,7 +1,8 @@
 /** Public service routes: health, the OpenAPI document and a readable reference page. */
 import { type Deps, getDeps } from '../lib/deps';
 import { httpHandler, json, parseQuery } from '../lib/http';
-import { renderDocsPage } from './docs-page';
+import { documentCsp, htmlSecurityHeaders } from '../lib/security-headers';
+import { DOCS_CSS, renderDocsPage } from './docs-page';
 import { buildOpenApi } from './openapi';
 import { noQuery } from './schemas';
 
@@ -42,7 +43,7 @@ export const handler = httpHandler({
     parseQuery(req, noQuery);
     return {
       status: 200,
-      headers: { 'content-type': 'text/html; charset=utf-8' },
+      headers: { 'content-type': 'text/html; charset=utf-8', ...htmlSecurityHeaders(documentCsp(DOCS_CSS)) },
       text: renderDocsPage(openApi()),
     };
   },

@@ -4,6 +4,7 @@
  * so the very same handler modules serve both.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -30,7 +31,7 @@ export interface Deps extends TicketDeps {
   local: boolean;
   /** Verify a bearer token outside the authorizer (Open311's api_key): claims, or undefined. */
   verifyToken?: (token: string) => Promise<Record<string, unknown> | undefined>;
-  /** Signed links in messages: minted with every notice, opened by the phone pages (LINK_SECRET). */
+  /** Signed links in messages: minted with every notice, opened by the phone pages (LINK_SECRET_ARN). */
   links?: LinkService;
   /** The sender's bookkeeping (spend, queue, receipt index): channel view, receipts, the sender. */
   delivery?: DeliveryStore;
@@ -40,12 +41,34 @@ export interface Deps extends TicketDeps {
 
 let deps: Deps | undefined;
 
+/**
+ * The link HMAC key from Secrets Manager. Read once per container at cold start (module scope,
+ * below): the key never sits in the function's configuration, where anyone allowed to read the
+ * function (lambda:GetFunctionConfiguration) would see it.
+ */
+export async function readLinkSecret(client: SecretsManagerClient, secretArn: string): Promise<string> {
+  const out = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
+  if (!out.SecretString || out.SecretString.length < 16) {
+    throw new Error(`secret ${secretArn} holds no usable link key (at least 16 characters)`);
+  }
+  return out.SecretString;
+}
+
+const linkSecretArn = process.env.LINK_SECRET_ARN;
+const linkSecret = linkSecretArn
+  ? await readLinkSecret(tracer.captureAWSv3Client(new SecretsManagerClient({})), linkSecretArn)
+  : undefined;
+
 /** Cognito ID tokens, verified against the pool's published keys (fetched once, cached by jose). */
 function cognitoVerifier(issuer: string, audience: string | undefined) {
   const keys = createRemoteJWKSet(new URL(`${issuer}/.well-known/jwks.json`));
   return async (token: string) => {
     try {
-      const { payload } = await jwtVerify(token, keys, { issuer, ...(audience ? { audience } : {}) });
+      const { payload } = await jwtVerify(token, keys, {
+        issuer,
+        requiredClaims: ['exp'],
+        ...(audience ? { audience } : {}),
+      });
       return payload as Record<string, unknown>;
     } catch {
       return undefined;
@@ -125,7 +148,7 @@ function buildAwsDeps(): Deps {
     metrics: metricsPort,
     local: false,
     ...(env.TOKEN_ISSUER ? { verifyToken: cognitoVerifier(env.TOKEN_ISSUER, env.TOKEN_AUDIENCE) } : {}),
-    ...(env.LINK_SECRET ? { links: new LinkService(store, new LinkSigner(env.LINK_SECRET)) } : {}),
+    ...(linkSecret ? { links: new LinkService(store, new LinkSigner(linkSecret)) } : {}),
   };
 }
 

@@ -12,7 +12,7 @@ export const envNames = {
   deadLetterQueueUrl: 'DEAD_LETTER_QUEUE_URL',
   deadLetterQueueArn: 'DEAD_LETTER_QUEUE_ARN',
   publicBaseUrl: 'PUBLIC_BASE_URL',
-  linkSecretName: 'LINK_SECRET',
+  linkSecretArn: 'LINK_SECRET_ARN',
   evidenceBucket: 'EVIDENCE_BUCKET',
   tokenIssuer: 'TOKEN_ISSUER',
   tokenAudience: 'TOKEN_AUDIENCE',
@@ -35,7 +35,8 @@ const envSchema = z.object({
   DEAD_LETTER_QUEUE_ARN: z.string().startsWith('arn:').optional(),
   /** Origin of the links in SMS and e-mail: the console (CloudFront or its custom domain). */
   PUBLIC_BASE_URL: z.url().default('http://127.0.0.1:3000'),
-  LINK_SECRET: z.string().min(16).optional(),
+  /** The Secrets Manager secret holding the link HMAC key: read once at cold start, never an env value. */
+  LINK_SECRET_ARN: z.string().startsWith('arn:').optional(),
   /** Resolution photos (the links function): presigned PUT and GET under `evidence/`. */
   EVIDENCE_BUCKET: z.string().min(3).optional(),
   /** Cognito user pool issuer and app client: functions that verify tokens themselves (Open311). */

@@ -150,7 +150,7 @@ export class AppFunction extends Construct {
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'Only actions without resource-level permissions are on "*": X-Ray PutTraceSegments/PutTelemetryRecords (active tracing), sns:Publish to phone numbers for functions bound with directSms (an SMS has no ARN), and dynamodb:ListStreams for the stream consumer (CDK grant; the action has no resource ARN).',
+        'Only actions without resource-level permissions are on "*": X-Ray PutTraceSegments/PutTelemetryRecords (active tracing), sns:Publish to phone numbers for functions bound with directSms (an SMS has no ARN; the statement is limited to this region and a Deny forbids every topic or endpoint but the dispatch topic), and dynamodb:ListStreams for the stream consumer (CDK grant; the action has no resource ARN).',
     });
     // Lambda's newest Node runtime is 24; we pin 22 on purpose.
     Validations.of(this.fn).acknowledge({
@@ -257,10 +257,25 @@ export class AppFunction extends Construct {
         'Publishing to an SSE-KMS topic needs kms:GenerateDataKey on its one key; the wildcard only covers the GenerateDataKey variants.',
     });
     if (options.directSms) {
+      // An SMS Publish names a phone number, not a resource: the Allow must be on "*". It is kept
+      // to this region, and the Deny takes back every ARN (another topic, a platform endpoint, a
+      // topic of another account) but the dispatch topic: only requests that carry a resource
+      // account are ARN publishes, so a phone-number publish is untouched by it.
       this.fn.addToRolePolicy(
         new iam.PolicyStatement({
+          sid: 'PublishSmsToPhoneNumbers',
           actions: ['sns:Publish'],
           resources: ['*'],
+          conditions: { StringEquals: { 'aws:RequestedRegion': Aws.REGION } },
+        }),
+      );
+      this.fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'NoPublishToOtherTopics',
+          effect: iam.Effect.DENY,
+          actions: ['sns:Publish'],
+          notResources: [topic.topicArn],
+          conditions: { Null: { 'aws:ResourceAccount': 'false' } },
         }),
       );
       // The adapter passes it as the AWS.SNS.SMS.MaxPrice message attribute on every SMS.
@@ -301,17 +316,22 @@ export class AppFunction extends Construct {
   }
 
   /**
-   * The HMAC key of signed links, as LINK_SECRET: CloudFormation resolves the secret at deploy
-   * time (a dynamic reference), so the function needs no Secrets Manager call or permission.
+   * The HMAC key of signed links: read access to the one secret and LINK_SECRET_ARN. The function
+   * reads it once at cold start (functions/lib/deps.ts); the value never enters the function's
+   * configuration, where anyone who may read the function would see it.
    */
   withLinkSecret(secret: ISecret): this {
-    this.fn.addEnvironment(envNames.linkSecretName, secret.secretValue.unsafeUnwrap());
+    this.fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
+    );
+    this.fn.addEnvironment(envNames.linkSecretArn, secret.secretArn);
     return this;
   }
 
   /**
    * Presigned PUT and GET of resolution photos: s3:PutObject/GetObject under `evidence/` of the
-   * bucket named `bucketName` (by name, see edge-stack.ts), and EVIDENCE_BUCKET.
+   * bucket named `bucketName` (by name, see edge-stack.ts), and EVIDENCE_BUCKET. The bucket
+   * refuses a PUT without `If-None-Match: *`, so a photo once written cannot be replaced.
    */
   bindEvidence(bucketName: string): this {
     this.fn.addToRolePolicy(

@@ -7,10 +7,14 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { explanationPage, langOf, pageHeaders } from '../../functions/api/link-pages';
+import { formatOfPath, open311Errors } from '../../functions/api/open311-format';
 import { type RouteSpec, routes } from '../../functions/api/routes';
 import { localTokenBody } from '../../functions/api/schemas';
+import { consoleCsp, htmlSecurityHeaders } from '../../functions/lib/security-headers';
 import { toShanghaiIso } from '../../shared/domain/deadlines';
 import type { LocalAuth } from './local-auth';
+import { LinkRateLimits } from './rate-limits';
 
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -32,8 +36,10 @@ export interface HttpServerOptions {
   auth: LocalAuth;
   localTokens: boolean;
   console?: StaticSite;
-  /** Admission control on ticket intake (429 beyond it). */
+  /** Admission control on ticket intake, /v1 and Open311 alike (429 beyond it). */
   intakeLimiter?: { take(): boolean };
+  /** Rate limits on the signed-link pages, per client and per code (default: defaultLinkLimits). */
+  linkLimits?: LinkRateLimits;
   /** Requests are refused with 503 until the runtime is ready. */
   ready: () => boolean;
   log?: (line: string) => void;
@@ -49,10 +55,13 @@ interface CompiledRoute {
 
 function compile(spec: RouteSpec): CompiledRoute {
   const params: string[] = [];
-  const pattern = spec.path.replace(/[.]/g, '\\.').replace(/\{(\w+)\}/g, (_m, name: string) => {
-    params.push(name);
-    return '([^/]+)';
-  });
+  const pattern = spec.path
+    .replace(/[.]/g, '\\.')
+    .replace(/\{(\w+)(\+?)\}/g, (_m, name: string, greedy: string) => {
+      params.push(name);
+      // `{proxy+}`: API Gateway's greedy parameter, the rest of the path.
+      return greedy ? '(.+)' : '([^/]+)';
+    });
   return { spec, regex: new RegExp(`^${pattern}$`), params };
 }
 
@@ -79,6 +88,40 @@ export { lambdaContext };
 function send(res: ServerResponse, status: number, headers: Record<string, string>, body?: string | Buffer) {
   res.writeHead(status, { 'x-content-type-options': 'nosniff', ...headers });
   res.end(body);
+}
+
+/**
+ * The server's own refusals in the facade's format: Open311 clients get the spec's errors
+ * (`[{code, description}]` or `<errors>`), phone links a page; everything else problem+json.
+ */
+function refuse(
+  res: ServerResponse,
+  path: string,
+  query: URLSearchParams,
+  status: number,
+  title: string,
+  detail: string,
+  extra: Record<string, string> = {},
+) {
+  if (path.startsWith('/open311/')) {
+    const reply = open311Errors(status, [{ code: status, description: detail }], formatOfPath(path), extra);
+    return send(res, status, reply.headers, reply.text);
+  }
+  if (path.startsWith('/l/')) {
+    const lang = langOf(query.get('lang'));
+    const page =
+      status === 429
+        ? {
+            title: lang === 'zh' ? '请求过于频繁' : 'Too many requests',
+            detail:
+              lang === 'zh'
+                ? '请稍等一会儿再打开链接。如急需办理，请联系街道指挥中心。'
+                : 'Wait a moment before opening the link again, or call the street command centre.',
+          }
+        : { title, detail };
+    return send(res, status, { ...pageHeaders(), ...extra }, explanationPage(lang, { status, ...page }));
+  }
+  return problem(res, status, title, detail, extra);
 }
 
 function problem(
@@ -115,9 +158,17 @@ async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   return size > MAX_REQUEST_BYTES ? 'too-large' : Buffer.concat(chunks);
 }
 
+/** `localhost`, `127.0.0.0/8` or `[::1]`, with or without a port: the Host of a request from this machine. */
+export function isLoopbackHost(host: string | undefined): boolean {
+  const name = host?.toLowerCase().match(/^(\[[0-9a-f:.]+\]|[^:]+)(:\d{1,5})?$/)?.[1];
+  if (!name) return false;
+  return name === 'localhost' || name === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
+}
+
 export function startHttpServer(opts: HttpServerOptions): Promise<{ server: Server; url: string }> {
   const compiled = routes.map(compile);
   const log = opts.log ?? (() => {});
+  const linkLimits = opts.linkLimits ?? new LinkRateLimits();
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     let url: URL;
@@ -131,12 +182,22 @@ export function startHttpServer(opts: HttpServerOptions): Promise<{ server: Serv
 
     // /healthz included: it answers 200 only once the runtime can take tickets.
     if (!opts.ready()) {
-      return problem(res, 503, 'Starting', 'the runtime is starting; retry shortly', { 'retry-after': '1' });
+      return refuse(res, path, url.searchParams, 503, 'Starting', 'the runtime is starting; retry shortly', {
+        'retry-after': '1',
+      });
     }
 
     if (path === '/v1/local/tokens') {
       if (!opts.localTokens) return problem(res, 404, 'Not found', 'dev tokens are disabled');
       if (method !== 'POST') return problem(res, 405, 'Method not allowed', 'use POST', { allow: 'POST' });
+      // A page on another site may post here through DNS rebinding (its own name resolving to
+      // 127.0.0.1): only loopback names are served, and only JSON, which a form cannot send.
+      if (!isLoopbackHost(req.headers.host)) {
+        return problem(res, 403, 'Forbidden', 'dev tokens are issued to loopback hosts only');
+      }
+      if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) {
+        return problem(res, 415, 'Unsupported media type', 'send the body as application/json');
+      }
       const raw = await readBody(req);
       if (raw === 'too-large') return problem(res, 413, 'Payload too large', 'body too large');
       let body: unknown;
@@ -173,6 +234,7 @@ export function startHttpServer(opts: HttpServerOptions): Promise<{ server: Serv
     let matched: { route: CompiledRoute; values: string[] } | undefined;
     const allowed: string[] = [];
     for (const route of compiled) {
+      if (route.spec.fallback) continue;
       const m = route.regex.exec(path);
       if (!m) continue;
       if (route.spec.method === method) {
@@ -180,6 +242,13 @@ export function startHttpServer(opts: HttpServerOptions): Promise<{ server: Serv
         break;
       }
       allowed.push(route.spec.method);
+    }
+    // As API Gateway does: a greedy fallback answers what no specific route matched.
+    for (const route of compiled) {
+      if (matched || !route.spec.fallback) continue;
+      const m = route.regex.exec(path);
+      if (m && (route.spec.method === 'ANY' || route.spec.method === method))
+        matched = { route, values: m.slice(1) };
     }
     if (!matched) {
       if (allowed.length) {
@@ -190,13 +259,16 @@ export function startHttpServer(opts: HttpServerOptions): Promise<{ server: Serv
       if (method === 'GET' && opts.console && !path.startsWith('/v1/') && !path.startsWith('/open311/')) {
         const encoding = req.headers['accept-encoding'];
         const file = opts.console.get(path, encoding) ?? opts.console.get('/index.html', encoding);
-        if (file)
+        if (file) {
+          // The same policy CloudFront adds on AWS (edge-stack.ts), minus Cognito.
+          const html = file.type.startsWith('text/html') ? htmlSecurityHeaders(consoleCsp()) : {};
           return send(
             res,
             200,
-            { 'content-type': file.type, 'cache-control': 'no-cache', ...file.headers },
+            { 'content-type': file.type, 'cache-control': 'no-cache', ...file.headers, ...html },
             file.body,
           );
+        }
       }
       return problem(res, 404, 'Not found', `no route for ${method} ${path}`);
     }
@@ -217,15 +289,48 @@ export function startHttpServer(opts: HttpServerOptions): Promise<{ server: Serv
         });
       }
     }
-    if (spec.fn === 'ticketIntake' && opts.intakeLimiter && !opts.intakeLimiter.take()) {
-      return problem(res, 429, 'Too many requests', 'intake rate limit reached; retry shortly', {
-        'retry-after': '1',
-      });
+    if (spec.intake && opts.intakeLimiter && !opts.intakeLimiter.take()) {
+      return refuse(
+        res,
+        path,
+        url.searchParams,
+        429,
+        'Too many requests',
+        'intake rate limit reached; retry shortly',
+        {
+          'retry-after': '1',
+        },
+      );
+    }
+    // Signed links: a budget per client (refused lookups count most) and per code, so codes
+    // cannot be guessed at speed and one link cannot be hammered.
+    const client = req.socket.remoteAddress ?? 'unknown';
+    const segments = path.split('/');
+    // `/l/<code>…`, or `/l/evidence/<photo>`: a photo is budgeted like a code of its own.
+    const linkCode = path.startsWith('/l/')
+      ? segments[2] === 'evidence' && segments[3]
+        ? segments[3]
+        : (segments[2] ?? '')
+      : undefined;
+    if (linkCode !== undefined && !linkLimits.admit(client, linkCode)) {
+      return refuse(
+        res,
+        path,
+        url.searchParams,
+        429,
+        'Too many requests',
+        'too many link requests; retry shortly',
+        {
+          'retry-after': '2',
+        },
+      );
     }
     const raw = await readBody(req);
     if (raw === 'too-large')
-      return problem(
+      return refuse(
         res,
+        path,
+        url.searchParams,
         413,
         'Payload too large',
         `request bodies are limited to ${MAX_REQUEST_BYTES} bytes`,
@@ -275,6 +380,9 @@ export function startHttpServer(opts: HttpServerOptions): Promise<{ server: Serv
     };
     const fn = opts.handlers[spec.fn];
     const result = (await fn(event, lambdaContext(spec.fn))) as APIGatewayProxyStructuredResultV2;
+    if (linkCode !== undefined && (result.statusCode === 404 || result.statusCode === 410)) {
+      linkLimits.refused(client);
+    }
     const outHeaders: Record<string, string> = {};
     for (const [k, v] of Object.entries(result.headers ?? {})) outHeaders[k] = String(v);
     // As API Gateway does: a base64-flagged body (an image) goes out as its bytes.

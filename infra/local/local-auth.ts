@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jwtVerify, SignJWT } from 'jose';
+import { bearerToken } from '../../shared/domain/principal';
 
 export const LOCAL_ISSUER = 'whistle-dispatch-local';
 export const LOCAL_AUDIENCE = 'whistle-dispatch-api';
@@ -38,13 +39,15 @@ export class LocalAuth {
 
   /** Verified claims, or undefined for a missing, forged, expired or foreign token. */
   async verify(authorization: string | undefined): Promise<Record<string, unknown> | undefined> {
-    const m = authorization?.match(/^Bearer\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/);
-    if (!m?.[1]) return undefined;
+    const token = bearerToken(authorization);
+    if (!token || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)) return undefined;
     try {
-      const { payload } = await jwtVerify(m[1], this.key, {
+      // A token without an expiry would work forever once leaked: exp is required, as Cognito's have.
+      const { payload } = await jwtVerify(token, this.key, {
         issuer: LOCAL_ISSUER,
         audience: LOCAL_AUDIENCE,
         algorithms: ['HS256'],
+        requiredClaims: ['exp'],
       });
       return payload as Record<string, unknown>;
     } catch {

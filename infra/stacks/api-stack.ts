@@ -108,6 +108,9 @@ export class ApiStack extends Stack {
       open311: fn('open311', {
         [envNames.tokenIssuer]: issuer,
         [envNames.tokenAudience]: this.userPoolClient.userPoolClientId,
+        // What public reads show and which jurisdiction this is (functions/api/open311.ts).
+        OPEN311_PUBLIC_FIELDS: config.open311PublicFields,
+        OPEN311_JURISDICTION: config.open311Jurisdiction,
       })
         .bindTable(table, 'readWrite')
         .bindStateMachine(stateMachine, { start: true }),
@@ -175,6 +178,21 @@ export class ApiStack extends Stack {
       },
     });
 
+    // Route throttles on top of the stage's default: every way a ticket comes in (POST /v1/tickets
+    // and Open311's POSTs) shares one admission limit, and the signed-link routes a tighter one.
+    const routeSettings = Object.fromEntries(
+      routes
+        .filter((r) => r.intake || r.path.startsWith('/l/'))
+        .map((r) => {
+          const t = r.intake ? config.intakeThrottle : config.linkThrottle;
+          return [
+            `${r.method} ${r.path}`,
+            { ThrottlingRateLimit: t.rateLimit, ThrottlingBurstLimit: t.burstLimit },
+          ];
+        }),
+    );
+    (this.stage.node.defaultChild as apigw.CfnStage).addPropertyOverride('RouteSettings', routeSettings);
+
     const authorizer = new HttpUserPoolAuthorizer('CognitoAuthorizer', this.userPool, {
       userPoolClients: [this.userPoolClient],
     });
@@ -190,6 +208,7 @@ export class ApiStack extends Stack {
       ]),
     ) as Record<ApiFunction, HttpLambdaIntegration>;
 
+    const throttled: apigw.HttpRoute[] = [];
     for (const route of routes) {
       // HttpRoute in this stack's scope (not httpApi.addRoutes, which would place routes and
       // integrations under the API construct, in the Edge stack).
@@ -199,13 +218,17 @@ export class ApiStack extends Stack {
         integration: integrations[route.fn],
         authorizer: route.public ? new apigw.HttpNoneAuthorizer() : authorizer,
       });
+      if (route.intake || route.path.startsWith('/l/')) throttled.push(added);
       if (route.public) {
-        Validations.of(added).acknowledge({
-          id: 'AwsSolutions-APIG4',
-          reason: `${route.method} ${route.path} is public by contract (health, API docs, Open311 which authenticates with api_key in the handler).`,
-        });
+        const reason = `${route.method} ${route.path} is public by contract (health, API docs, Open311 which authenticates with api_key in the handler, signed links whose code is the credential).`;
+        Validations.of(added).acknowledge(
+          { id: 'AwsSolutions-APIG4', reason },
+          { id: 'cdk-validator-cfnguard::api_gw_v2_authorization_type_configured_check', reason },
+        );
       }
     }
+    // RouteSettings name routes by key: they must exist before the stage is updated.
+    this.stage.node.addDependency(...throttled);
   }
 
   private createUserPool(config: StageConfig): cognito.UserPool {
@@ -224,9 +247,22 @@ export class ApiStack extends Stack {
         requireSymbols: true,
         tempPasswordValidity: Duration.days(3),
       },
-      mfa: cognito.Mfa.OPTIONAL,
+      // Required in prod: admins and supervisors (and everyone else) sign in with a TOTP second
+      // factor. Cognito sets MFA per pool, not per group; units mostly act through signed links.
+      mfa: config.mfa === 'required' ? cognito.Mfa.REQUIRED : cognito.Mfa.OPTIONAL,
       // TOTP only: SMS MFA would need an SNS role and spends the same SMS budget as dispatches.
       mfaSecondFactor: { otp: true, sms: false },
+      // Invitations and password resets from the city's own verified address when configured,
+      // not Cognito's default sender (50 mails a day, an address residents do not know).
+      ...(config.cognitoEmailFrom
+        ? {
+            email: cognito.UserPoolEmail.withSES({
+              fromEmail: config.cognitoEmailFrom,
+              fromName: '吹哨报到 Whistle Dispatch',
+              ...(config.cognitoSesRegion ? { sesRegion: config.cognitoSesRegion } : {}),
+            }),
+          }
+        : {}),
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
       customAttributes: {
         unitId: new cognito.StringAttribute({ minLen: 1, maxLen: 64, mutable: true }),
@@ -245,11 +281,12 @@ export class ApiStack extends Stack {
         description: `API role ${role}`,
       });
     }
-    Validations.of(pool).acknowledge({
-      id: 'AwsSolutions-COG2',
-      reason:
-        'MFA is OPTIONAL (TOTP): grid workers and unit duty officers sign in on shared duty phones and PCs; admins and supervisors are expected to enrol, enforced by process, not by the pool.',
-    });
+    if (config.mfa !== 'required') {
+      Validations.of(pool).acknowledge({
+        id: 'AwsSolutions-COG2',
+        reason: 'Dev: the pool holds test accounts only; prod requires MFA (TOTP) for every account.',
+      });
+    }
     if (!plus) {
       Validations.of(pool).acknowledge({
         id: 'AwsSolutions-COG8',

@@ -5,11 +5,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { DockerImage, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { DockerImage, Fn, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import { repoRoot, type StageConfig } from '../config';
 import { consoleBucketName } from './edge-stack';
@@ -59,13 +61,43 @@ export class ConsoleStack extends Stack {
           apiBaseUrl: '',
         }),
       ],
-      distribution: props.distribution,
-      distributionPaths: ['/*'],
+      // No `distribution` here: BucketDeployment would grant cloudfront:CreateInvalidation on "*".
       prune: true,
       memoryLimit: 512,
     });
+    this.invalidateAfterDeploy(props.distribution);
 
     this.acknowledgeFindings(config);
+  }
+
+  /**
+   * Invalidates the distribution once the new build is in the bucket, with a grant on exactly this
+   * distribution. The staged zips' keys are content hashes: a new build is a new caller
+   * reference, so the invalidation runs on every change and never twice for the same build.
+   */
+  private invalidateAfterDeploy(distribution: cloudfront.IDistribution): void {
+    const { account, partition } = Stack.of(this);
+    const build = Fn.join('-', this.deployment.objectKeys);
+    const invalidation = new cr.AwsCustomResource(this, 'Invalidate', {
+      resourceType: 'Custom::ConsoleInvalidation',
+      installLatestAwsSdk: false,
+      onUpdate: {
+        service: 'CloudFront',
+        action: 'CreateInvalidation',
+        parameters: {
+          DistributionId: distribution.distributionId,
+          InvalidationBatch: { CallerReference: build, Paths: { Quantity: 1, Items: ['/*'] } },
+        },
+        physicalResourceId: cr.PhysicalResourceId.of(build),
+      },
+      policy: cr.AwsCustomResourcePolicy.fromStatements([
+        new iam.PolicyStatement({
+          actions: ['cloudfront:CreateInvalidation'],
+          resources: [`arn:${partition}:cloudfront::${account}:distribution/${distribution.distributionId}`],
+        }),
+      ]),
+    });
+    invalidation.node.addDependency(this.deployment);
   }
 
   /**
@@ -88,12 +120,19 @@ export class ConsoleStack extends Stack {
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]':
         'Staged assets live under content-hashed keys in the CDK bootstrap bucket.',
       [`AwsSolutions-IAM5[${siteObjects}]`]: 'Writes every file of the console build into the site bucket.',
-      'AwsSolutions-IAM5[Resource::*]':
-        'cloudfront:CreateInvalidation/GetInvalidation have no resource-level permissions.',
     };
     for (const child of this.node.children) {
       if (!child.node.id.startsWith('Custom::CDKBucketDeployment')) continue;
       for (const [id, reason] of Object.entries(findings)) Validations.of(child).acknowledge({ id, reason });
+    }
+    // The invalidation's provider: a CDK-managed singleton function.
+    for (const child of this.node.children) {
+      if (!child.node.id.startsWith('AWS679f53fac002430cb0da5b7982bd2287')) continue;
+      Validations.of(child).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason:
+          'CDK-managed AwsCustomResource provider role; the managed policy only lets it write its own logs.',
+      });
     }
   }
 }

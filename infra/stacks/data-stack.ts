@@ -15,7 +15,7 @@ export interface DataStackProps extends StackProps {
 
 export class DataStack extends Stack {
   readonly table: dynamodb.Table;
-  /** HMAC key of the signed links in messages (shared/use-cases/links.ts), as LINK_SECRET. */
+  /** HMAC key of the signed links in messages (shared/use-cases/links.ts), read at cold start. */
   readonly linkSecret: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {

@@ -27,9 +27,12 @@ import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { routes } from '../../functions/api/routes';
+import { consoleCsp, cspString } from '../../functions/lib/security-headers';
+import { LINK_CODE_LENGTH } from '../../shared/domain/links';
 import { SMS_MAX_LINK_CHARS } from '../../shared/use-cases/notify';
 import type { StageConfig } from '../config';
 
@@ -132,18 +135,12 @@ export class EdgeStack extends Stack {
     });
 
     const region = Stack.of(this).region;
+    // The embedded runtime sends the same policy (functions/lib/security-headers.ts); here the
+    // console also signs in with Cognito.
     const headers = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
       securityHeadersBehavior: {
         contentSecurityPolicy: {
-          contentSecurityPolicy: [
-            "default-src 'self'",
-            `connect-src 'self' https://cognito-idp.${region}.amazonaws.com`,
-            "img-src 'self' data:",
-            "style-src 'self' 'unsafe-inline'",
-            "frame-ancestors 'none'",
-            "base-uri 'self'",
-            "form-action 'self'",
-          ].join('; '),
+          contentSecurityPolicy: cspString(consoleCsp([`https://cognito-idp.${region}.amazonaws.com`])),
           override: true,
         },
         strictTransportSecurity: {
@@ -230,13 +227,42 @@ export class EdgeStack extends Stack {
         {
           allowedOrigins: [this.publicBaseUrl.replace(/(https:\/\/[^/]+).*$/, '$1')],
           allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.GET],
-          allowedHeaders: ['content-type'],
+          allowedHeaders: ['content-type', 'if-none-match'],
           maxAge: 3600,
         },
       ],
+      // Evidence is kept as written: every version is kept (an overwrite the policy below misses
+      // would still leave the original), old versions and broken uploads are cleaned up, and in
+      // prod each photo is under Object Lock for the assessment period.
+      versioned: true,
+      lifecycleRules: [
+        {
+          noncurrentVersionExpiration: Duration.days(30),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+      ...(config.evidenceRetentionDays
+        ? {
+            objectLockEnabled: true,
+            objectLockDefaultRetention: s3.ObjectLockRetention.governance(
+              Duration.days(config.evidenceRetentionDays),
+            ),
+          }
+        : {}),
       removalPolicy: config.removalPolicy,
       autoDeleteObjects: destroy,
     });
+    // Write-once: a PUT under evidence/ must carry If-None-Match (S3 then refuses to overwrite).
+    this.evidenceBucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'EvidenceIsWriteOnce',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [this.evidenceBucket.arnForObjects('evidence/*')],
+        conditions: { Null: { 's3:if-none-match': 'true' } },
+      }),
+    );
 
     new CfnOutput(this, 'ConsoleUrl', { value: this.publicBaseUrl });
     this.warnOnLongLinks(config);
@@ -244,7 +270,7 @@ export class EdgeStack extends Stack {
   }
 
   /**
-   * SMS links are `<base>/l/<10-char code>`; the fitter drops `https://` when the whole link is
+   * SMS links are `<base>/l/<13-char code>`; the fitter drops `https://` when the whole link is
    * too long, which covers the CloudFront address. A configured origin longer than that cannot
    * fit one segment: say so at synth time rather than on the duty officers' phones.
    */
@@ -252,7 +278,7 @@ export class EdgeStack extends Stack {
     const explicit =
       config.publicBaseUrl ?? (config.consoleDomain ? `https://${config.consoleDomain}` : undefined);
     if (!explicit) return;
-    const bare = `${explicit.replace(/^https:\/\//, '')}/l/WD00000000`;
+    const bare = `${explicit.replace(/^https:\/\//, '')}/l/${'0'.repeat(LINK_CODE_LENGTH)}`;
     if (bare.length > SMS_MAX_LINK_CHARS) {
       Annotations.of(this).addWarningV2(
         'whistle:sms-link-length',
@@ -263,6 +289,7 @@ export class EdgeStack extends Stack {
 
   private acknowledgeFindings(config: StageConfig): void {
     const d = this.distribution;
+    const guard = (id: string, reason: string) => ({ id: `cdk-validator-cfnguard::${id}`, reason });
     Validations.of(d).acknowledge({
       id: 'AwsSolutions-CFR1',
       reason:
@@ -271,14 +298,94 @@ export class EdgeStack extends Stack {
     Validations.of(d).acknowledge({
       id: 'AwsSolutions-CFR2',
       reason:
-        'No WAF yet: the API stage is throttled and every non-public route needs a JWT; a web ACL (about $5/month + rules) is planned for prod with the custom domain.',
+        'No WAF: the API stage throttles every route (intake and /l/* routes more tightly), every non-public route needs a JWT, link codes carry 65 random bits; a web ACL (about $5/month + rules, in us-east-1) is the next step for per-client limits on AWS (docs/security.md).',
     });
+    Validations.of(d).acknowledge(
+      guard(
+        'cloudfront_origin_failover_enabled_check',
+        'One console bucket and one API: a failover origin would need a second bucket and API in another region, which this deployment does not run.',
+      ),
+    );
     if (!config.consoleDomain) {
-      Validations.of(d).acknowledge({
-        id: 'AwsSolutions-CFR4',
-        reason:
-          'Without a custom domain the distribution uses the default *.cloudfront.net certificate, for which CloudFront fixes the minimum at TLSv1; set consoleDomain/consoleCertificateArn to get TLSv1.2_2021.',
-      });
+      const noDomain =
+        'Without a custom domain the distribution serves *.cloudfront.net with CloudFront’s own certificate, for which CloudFront fixes the security policy (TLSv1, no SNI choice); set consoleDomain/consoleCertificateArn (production) to get an ACM certificate, SNI and TLSv1.2_2021 (the synth warns).';
+      Validations.of(d).acknowledge(
+        { id: 'AwsSolutions-CFR4', reason: noDomain },
+        guard('cloudfront_custom_ssl_certificate_check', noDomain),
+        guard('cloudfront_sni_enabled_check', noDomain),
+        guard('cloudfront_security_policy_check', noDomain),
+      );
+      if (config.stage === 'prod') {
+        Annotations.of(this).addWarningV2(
+          'whistle:tls-minimum',
+          'prod without consoleDomain: viewers may negotiate TLS 1.0/1.1 on *.cloudfront.net. Set consoleDomain and consoleCertificateArn for TLSv1.2_2021.',
+        );
+      }
     }
+    const buckets: [s3.Bucket, string][] = [
+      [this.bucket, 'the console build (public files, redeployed from the repository)'],
+      [this.evidenceBucket, 'resolution photos'],
+    ];
+    for (const [bucket, what] of buckets) {
+      Validations.of(bucket).acknowledge(
+        guard(
+          's3_bucket_default_encryption_kms_check',
+          `SSE-S3 (AES-256) for ${what}: CloudFront OAC and presigned URLs work without a KMS key policy; a customer key adds cost and a policy to keep in step, not protection for data that is shown to its users.`,
+        ),
+        guard(
+          's3_event_notifications_enabled_check',
+          `No process reacts to new objects of ${what}; nothing to notify.`,
+        ),
+      );
+    }
+    Validations.of(this.bucket).acknowledge(
+      guard(
+        's3_bucket_versioning_enabled_check',
+        'The console build is reproduced from git at every deploy (pruned copy): versions would keep nothing of value.',
+      ),
+      guard(
+        's3_bucket_object_lock_enabled_check',
+        'The console build is replaced at every deploy: it cannot be locked.',
+      ),
+      guard(
+        's3_lifecycle_policy_check',
+        'The deployment prunes files the new build no longer has; nothing accumulates.',
+      ),
+    );
+    if (!config.evidenceRetentionDays) {
+      Validations.of(this.evidenceBucket).acknowledge(
+        guard(
+          's3_bucket_object_lock_enabled_check',
+          'Dev: the bucket is torn down with the stack, which Object Lock would prevent; prod locks every photo (evidenceRetentionDays).',
+        ),
+      );
+    }
+    const logs = this.node.tryFindChild('LogBucket') as s3.Bucket;
+    Validations.of(logs).acknowledge(
+      guard(
+        's3_bucket_default_encryption_kms_check',
+        'SSE-S3: CloudFront standard logs cannot be delivered to an SSE-KMS bucket.',
+      ),
+      guard(
+        's3_bucket_logging_enabled_check',
+        'This is the access-log bucket; logging it into itself would loop.',
+      ),
+      guard(
+        's3_bucket_versioning_enabled_check',
+        'Access logs are written once and expire by lifecycle; versions would only keep deleted logs longer.',
+      ),
+      guard(
+        's3_bucket_object_lock_enabled_check',
+        'Access logs expire by lifecycle, which Object Lock would block.',
+      ),
+      guard(
+        's3_event_notifications_enabled_check',
+        'No process reacts to new access-log files; nothing to notify.',
+      ),
+      guard(
+        's3_bucket_acl_prohibited_check',
+        'CloudFront standard logging writes through the bucket ACL (BUCKET_OWNER_PREFERRED); the bucket is otherwise private (Block Public Access).',
+      ),
+    );
   }
 }

@@ -24,7 +24,6 @@
  * the oldest queued message's age (a stuck sender) and sender errors.
  */
 import { CfnOutput, Duration, SecretValue, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -179,20 +178,8 @@ export class NotificationsStack extends Stack {
       schedule: events.Schedule.rate(Duration.minutes(5)),
       targets: [new targets.LambdaFunction(fn.fn, { retryAttempts: 2 })],
     });
-    new cloudwatch.Alarm(this, 'NotifyQueueAgeAlarm', {
-      alarmDescription: 'A notification has waited over 10 minutes: the sender is stuck or a channel is down',
-      metric: this.notifyQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5) }),
-      threshold: 600,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    new cloudwatch.Alarm(this, 'SenderErrorsAlarm', {
-      alarmDescription: 'The notification sender fails invocations',
-      metric: fn.fn.metricErrors({ period: Duration.minutes(5) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    // Its alarms (queue age, errors) live with the others in the observability stack, which
+    // holds the alarm topic.
     return fn;
   }
 

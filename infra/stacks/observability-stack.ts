@@ -14,6 +14,7 @@ import * as cw from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -25,6 +26,9 @@ export interface ObservabilityStackProps extends StackProps {
   config: StageConfig;
   stateMachine: IStateMachine;
   deadLetterQueue: sqs.IQueue;
+  /** The notification queue and its sender (notifications stack). */
+  notifyQueue: sqs.IQueue;
+  sender: lambda.IFunction;
   httpApi: apigw.IHttpApi;
 }
 
@@ -45,7 +49,7 @@ export class ObservabilityStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
     super(scope, id, props);
-    const { config, stateMachine, deadLetterQueue, httpApi } = props;
+    const { config, stateMachine, deadLetterQueue, httpApi, notifyQueue, sender } = props;
 
     const key = new kms.Key(this, 'AlarmKey', {
       description: `Whistle Dispatch ${config.stage}: alarm topic encryption`,
@@ -138,6 +142,23 @@ export class ObservabilityStack extends Stack {
         threshold: config.breachSpikeThreshold,
         evaluationPeriods: 1,
         comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+      }),
+      new cw.Alarm(this, 'NotifyQueueAge', {
+        alarmDescription:
+          'A notification has waited over 10 minutes: the sender is stuck or a channel is down.',
+        metric: notifyQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5) }),
+        threshold: 600,
+        evaluationPeriods: 1,
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+      }),
+      new cw.Alarm(this, 'SenderErrors', {
+        alarmDescription: 'The notification sender fails invocations: messages wait or go to the DLQ.',
+        metric: sender.metricErrors({ period: Duration.minutes(5) }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cw.TreatMissingData.NOT_BREACHING,
       }),
       new cw.Alarm(this, 'DeliveryDlqDepth', {

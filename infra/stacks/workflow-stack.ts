@@ -65,19 +65,22 @@ export class WorkflowStack extends Stack {
         memorySize: 256,
         timeout: Duration.seconds(30),
         ...(config.taskConcurrency ? { reservedConcurrency: config.taskConcurrency } : {}),
-      })
+      }).bindOwnStateMachine(stateMachineName);
+    // Each task only what it uses: AwaitParty, OnTimer and ClockFailed write tickets and may send
+    // notices with links; Advance only reads the record to plan the next step.
+    const notifying = (f: AppFunction): AppFunction =>
+      f
         .withPublicBaseUrl(props.publicBaseUrl)
         .withLinkSecret(props.linkSecret)
         .bindTable(props.table, 'readWrite')
         .bindTopic(props.dispatchTopic, { directSms: { maxPrice: props.smsMaxPrice } })
         .bindDeadLetters(props.deadLetterQueue)
-        .bindOwnStateMachine(stateMachineName)
         .bindNotifyQueue(props.notifyQueue);
     this.tasks = {
-      awaitParty: task('awaitParty'),
-      onTimer: task('onTimer'),
-      advance: task('advance'),
-      clockFailed: task('clockFailed'),
+      awaitParty: notifying(task('awaitParty')),
+      onTimer: notifying(task('onTimer')),
+      advance: task('advance').bindTable(props.table, 'read'),
+      clockFailed: notifying(task('clockFailed')),
     };
 
     const logGroup = new LogGroup(this, 'StateMachineLogs', {

@@ -64,14 +64,19 @@ export class S3Evidence implements EvidenceStore {
       Key: `${EVIDENCE_PREFIX}${name}`,
       ContentType: contentType,
       ContentLength: size,
+      // Write-once: S3 refuses the PUT when the object exists, so a leaked URL cannot replace a
+      // photo already cited in a resolution (the bucket policy refuses PUTs without it, too).
+      IfNoneMatch: '*',
     });
-    // Type and length are signed: S3 refuses another type or a bigger file under this URL.
+    // Type, length and If-None-Match are signed: S3 refuses another type, a bigger file or an
+    // overwrite under this URL.
+    const signed = new Set(['content-type', 'content-length', 'if-none-match']);
     const url = await getSignedUrl(this.s3, command, {
       expiresIn: PUT_EXPIRES_SECONDS,
-      signableHeaders: new Set(['content-type', 'content-length']),
-      unhoistableHeaders: new Set(['content-type', 'content-length']),
+      signableHeaders: signed,
+      unhoistableHeaders: signed,
     });
-    return { url, headers: { 'content-type': contentType } };
+    return { url, headers: { 'content-type': contentType, 'if-none-match': '*' } };
   }
 
   async open(name: string) {

@@ -1,22 +1,28 @@
 /**
  * Signed links in messages (短信/邮件中的处理链接): what a link grants, for how long, and what its
- * holder may do with it right now. Pure: no I/O, no crypto (shared/use-cases/links.ts signs).
+ * holder may do with it right now. Pure: no I/O (shared/use-cases/links.ts signs).
  *
- * A link is `<publicBaseUrl>/l/<code>`: ten base62 characters, six random ones naming the link
- * (its id) and four of HMAC tag over them, so a forged or altered code is refused before the store
- * is read. The code names a stored grant: one ticket, one party (a unit, or the ticket's community
- * for the verdict), the actions it allows, and an expiry; the grant carries its own HMAC too.
+ * A link is `<publicBaseUrl>/l/<code>`: thirteen base62 characters, eleven random ones (65 bits,
+ * the secret) and two of HMAC tag over them, so nearly every forged or mistyped code is refused
+ * before the store is read. The code names a stored grant: one ticket, one party (a unit, or the
+ * ticket's community for the verdict), the actions it allows, and an expiry; the grant carries
+ * its own HMAC too. Timelines, logs and the notification list name a link by its id, a one-way
+ * hash of the code: nothing shown anywhere gives back any part of a working code.
  */
+import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { idSchema, instantSchema, notificationKinds, type Ticket } from './model';
 import type { Principal } from './principal';
 
-export const LINK_CODE_LENGTH = 10;
-/** The random half of the code: names the link in timelines and logs without enabling it. */
-export const LINK_ID_LENGTH = 6;
-export const LINK_TAG_LENGTH = LINK_CODE_LENGTH - LINK_ID_LENGTH;
+/** Random base62 characters of a code: 62^11 ≈ 2^65.5, the part nobody can derive or guess. */
+export const LINK_SECRET_LENGTH = 11;
+/** HMAC tag characters after the secret: a cheap first check, no extra secrecy claimed. */
+export const LINK_TAG_LENGTH = 2;
+export const LINK_CODE_LENGTH = LINK_SECRET_LENGTH + LINK_TAG_LENGTH;
+/** Length of a link's id (its name in timelines, logs and lists). */
+export const LINK_ID_LENGTH = 8;
 export const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-export const linkCodePattern = /^[0-9A-Za-z]{10}$/;
+export const linkCodePattern = /^[0-9A-Za-z]{13}$/;
 
 /** A link lives at least this long, so a message read late still works… */
 export const LINK_MIN_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -67,8 +73,15 @@ export type LinkRefusalReason =
   | 'other_ticket'
   | 'evidence_full';
 
+/**
+ * The link's public name: base62 of a SHA-256 of the code. One-way: knowing the id (from a
+ * timeline, a log line or the notification list) gives no character of the code.
+ */
 export function linkIdOf(code: string): string {
-  return code.slice(0, LINK_ID_LENGTH);
+  const digest = createHash('sha256').update(`whistle-link-id/v1\u0000${code}`).digest();
+  let out = '';
+  for (let i = 0; i < LINK_ID_LENGTH; i += 1) out += BASE62[(digest[i] ?? 0) % 62];
+  return out;
 }
 
 /** The bytes the grant's HMAC covers: every field, in a fixed order, versioned. */
@@ -113,8 +126,8 @@ export function isExpired(g: LinkGrant, now: Date): boolean {
 
 /**
  * The caller the domain sees: the link's unit or community, acting via a link. The sub names the
- * link by its id only; the tag half never reaches a timeline, so a recorded event cannot be
- * turned back into a working link.
+ * link by its id only (a hash of the code), so a recorded event cannot be turned back into a
+ * working link.
  */
 export function linkPrincipal(g: LinkGrant): Principal {
   const sub = `link:${linkIdOf(g.code)}`;

@@ -3,6 +3,7 @@
  * types cannot drift. Pure: no AWS, no I/O.
  */
 import * as z from 'zod';
+import { plainText } from './text';
 
 export const dutyKinds = ['basic', 'cooperative', 'retracted'] as const;
 export const slaClasses = ['urgent', 'fast', 'general', 'complex'] as const;
@@ -52,13 +53,13 @@ export const instantSchema = z.iso.datetime({ offset: true });
 
 export const streetSchema = z.strictObject({
   id: idSchema,
-  name: z.string().min(1).max(60),
+  name: plainText(60),
 });
 export type Street = z.infer<typeof streetSchema>;
 
 export const communitySchema = z.strictObject({
   id: idSchema,
-  name: z.string().min(1).max(60),
+  name: plainText(60),
   streetId: idSchema,
   /** The community office that asks residents for their verdict (falls back to the street office). */
   contacts: z.strictObject({ dutyPhone: z.string().regex(/^\+\d{8,15}$/), email: z.email() }).optional(),
@@ -67,7 +68,7 @@ export type Community = z.infer<typeof communitySchema>;
 
 export const gridSchema = z.strictObject({
   id: idSchema,
-  name: z.string().min(1).max(60),
+  name: plainText(60),
   communityId: idSchema,
 });
 export type Grid = z.infer<typeof gridSchema>;
@@ -76,7 +77,7 @@ export const contactsSchema = z.strictObject({
   /** Duty phone that receives dispatch SMS (E.164). */
   dutyPhone: z.string().regex(/^\+\d{8,15}$/, 'E.164 phone number'),
   email: z.email(),
-  leaderName: z.string().min(1).max(30),
+  leaderName: plainText(30),
   /** The unit leader, urged by SMS at escalation level 1. */
   leaderPhone: z.string().regex(/^\+\d{8,15}$/, 'E.164 phone number'),
 });
@@ -84,7 +85,7 @@ export type Contacts = z.infer<typeof contactsSchema>;
 
 export const unitSchema = z.strictObject({
   id: idSchema,
-  name: z.string().min(1).max(60),
+  name: plainText(60),
   /** `street` units are street offices (街道办事处); everything else is a department or company. */
   kind: z.enum(['department', 'street']),
   /** Street offices and per-street units (e.g. a 派出所) belong to one street. */
@@ -100,8 +101,8 @@ export type Unit = z.infer<typeof unitSchema>;
 
 export const dutyItemSchema = z.strictObject({
   id: idSchema,
-  name: z.string().min(1).max(80),
-  category: z.string().min(1).max(40),
+  name: plainText(80),
+  category: plainText(40),
   kind: z.enum(dutyKinds),
   slaClass: z.enum(slaClasses),
   /** Lead department for `retracted` items; absent for basic/cooperative (the street leads). */
@@ -449,13 +450,13 @@ export type TimelineEvent = z.infer<typeof timelineEventSchema>;
 
 export const locationSchema = z.strictObject({
   gridId: idSchema.optional(),
-  address: z.string().min(1).max(200).optional(),
+  address: plainText(200).optional(),
   lat: z.number().min(-90).max(90).optional(),
   lng: z.number().min(-180).max(180).optional(),
 });
 
 export const reporterSchema = z.strictObject({
-  name: z.string().min(1).max(40).optional(),
+  name: plainText(40).optional(),
   phone: z
     .string()
     .regex(/^\+?\d{5,15}$/, 'digits, optionally with a leading +')

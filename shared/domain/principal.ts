@@ -57,6 +57,15 @@ export function principalFromClaims(claims: Record<string, unknown> | undefined)
   return parsed.data;
 }
 
+/**
+ * The token of an `Authorization: Bearer <token>` header. The scheme is case-insensitive (RFC 9110
+ * §11.1: "bearer" and "BEARER" are the same); anything else (Basic, two credentials, a bare
+ * token) has none.
+ */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  return authorization?.match(/^Bearer +([A-Za-z0-9._~+/-]+=*)$/i)?.[1];
+}
+
 export function requireRole(p: Principal, allowed: readonly Principal['role'][], action: string): void {
   if (!allowed.includes(p.role)) throw new ForbiddenError(`${p.role} may not ${action}`);
 }

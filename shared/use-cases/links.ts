@@ -12,7 +12,7 @@ import {
   grantedActions,
   isExpired,
   isSingleUse,
-  LINK_ID_LENGTH,
+  LINK_SECRET_LENGTH,
   LINK_TAG_LENGTH,
   type LinkAction,
   type LinkGrant,
@@ -44,7 +44,7 @@ function randomBase62(count: number): string {
   return out;
 }
 
-/** Fixed-length base62 of the first 8 bytes of a digest (bias of 62^4 in 2^64: nil). */
+/** Fixed-length base62 of the first 8 bytes of a digest (bias of 62^count in 2^64: nil). */
 function digestBase62(digest: Buffer, count: number): string {
   let n = digest.readBigUInt64BE(0);
   let out = '';
@@ -62,7 +62,7 @@ function sameText(a: string, b: string): boolean {
 }
 
 /**
- * HMAC-SHA256 with the deployment's link secret (LINK_SECRET on AWS, a key file in the data dir
+ * HMAC-SHA256 with the deployment's link secret (Secrets Manager on AWS, a key file in the data dir
  * on the embedded runtime). Codes and grants are signed under distinct labels, so one can never
  * stand in for the other.
  */
@@ -79,16 +79,16 @@ export class LinkSigner {
   }
 
   newCode(): string {
-    const id = randomBase62(LINK_ID_LENGTH);
-    return id + digestBase62(this.mac('link-code', id), LINK_TAG_LENGTH);
+    const secret = randomBase62(LINK_SECRET_LENGTH);
+    return secret + digestBase62(this.mac('link-code', secret), LINK_TAG_LENGTH);
   }
 
   /** Well-formed and carrying our tag: checked before any store read. */
   checkCode(code: string): 'ok' | 'malformed' | 'forged' {
     if (!linkCodePattern.test(code)) return 'malformed';
-    const id = code.slice(0, LINK_ID_LENGTH);
-    const tag = digestBase62(this.mac('link-code', id), LINK_TAG_LENGTH);
-    return sameText(tag, code.slice(LINK_ID_LENGTH)) ? 'ok' : 'forged';
+    const secret = code.slice(0, LINK_SECRET_LENGTH);
+    const tag = digestBase62(this.mac('link-code', secret), LINK_TAG_LENGTH);
+    return sameText(tag, code.slice(LINK_SECRET_LENGTH)) ? 'ok' : 'forged';
   }
 
   sign(grant: LinkGrant): string {

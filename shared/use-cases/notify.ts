@@ -171,7 +171,8 @@ export function timerNoticeSpecs(t: Ticket, events: TimerEvent[], config: Config
 /**
  * The longest link (with the ticket code) every SMS template fits in one segment next to a
  * 10-character code and a deadline (test/unit/notify-notices.test.ts measures it). The console's
- * origin must leave room: 47 − `/l/` − 10 = 34 characters with the scheme, 26 without.
+ * origin must leave room for `/l/` and the 13-character link code: 31 characters with the scheme,
+ * 23 without.
  */
 export const SMS_MAX_LINK_CHARS = 47;
 

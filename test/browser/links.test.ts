@@ -11,7 +11,7 @@ import { Harness, type TicketView } from '../helpers/workflow-harness';
 
 const NANQIAO = 'cm-nanqiao';
 const LEAD = 'u-street-lailongmen';
-const LINK = /http:\/\/127\.0\.0\.1:\d+\/l\/[0-9A-Za-z]{10}/;
+const LINK = /http:\/\/127\.0\.0\.1:\d+\/l\/[0-9A-Za-z]{13}/;
 
 let h: Harness;
 let browser: Browser;
@@ -49,18 +49,27 @@ interface Ticket extends TicketView {
   feedback?: { rating: string };
 }
 
-/** The link in the recorded SMS, read as an admin reads it: GET /v1/notifications?ticketId=. */
+/**
+ * The link in the recorded SMS, as its recipient reads it: a unit lists its own messages (the
+ * live link is withheld from everyone else); the community's verdict request is the outbox's.
+ */
 async function smsLink(ticketId: string, kind: string, unitId?: string): Promise<string> {
-  const res = await h.api.call<{ items: { kind: string; channel: string; unitId?: string; text: string }[] }>(
-    'GET',
-    `/v1/notifications?ticketId=${ticketId}`,
-    await h.admin(),
-  );
-  const sms = res.body.items.find(
+  let texts: { kind: string; channel: string; unitId?: string; text: string }[];
+  if (unitId) {
+    const res = await h.api.call<{
+      items: { kind: string; channel: string; unitId?: string; text: string }[];
+    }>('GET', `/v1/notifications?ticketId=${ticketId}`, await h.unit(unitId));
+    texts = res.body.items;
+  } else {
+    texts = (await h.notifications(ticketId))
+      .filter((n) => !n.unitId)
+      .flatMap((n) => n.messages.map((m) => ({ kind: n.kind, channel: m.channel, text: m.text })));
+  }
+  const sms = texts.find(
     (n) => n.channel === 'sms' && n.kind === kind && (unitId ? n.unitId === unitId : !n.unitId),
   );
   const link = sms?.text.match(LINK)?.[0];
-  if (!link) throw new Error(`no ${kind} SMS link: ${JSON.stringify(res.body.items)}`);
+  if (!link) throw new Error(`no ${kind} SMS link: ${JSON.stringify(texts)}`);
   return link;
 }
 

@@ -1,6 +1,7 @@
 /**
  * The Open311 GeoReport v2 facade over the same tickets: a civic-tech client files a request with
- * a reporter's token as api_key, and the v1 API shows the ticket; errors come in Open311's format.
+ * a reporter's token as api_key, and the v1 API shows the ticket; every document comes in XML and
+ * JSON, public reads show what a public tracker shows, errors come in Open311's format.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Runtime, startRuntime } from '../../infra/local/runtime';
@@ -12,7 +13,7 @@ type ServiceRequest = {
   service_request_id: string;
   status: 'open' | 'closed';
   service_code: string;
-  description: string;
+  description: string | null;
   agency_responsible: string | null;
   expected_datetime: string | null;
   requested_datetime: string;
@@ -78,9 +79,48 @@ describe('Open311 GeoReport v2 facade', () => {
     );
     expect(res.status).toBe(200);
     expect(res.body.find((s) => s.service_code === 'di-neighbor-dispute')).toMatchObject({
-      metadata: false,
+      metadata: true,
       type: 'realtime',
     });
+    const xml = await api.call<string>('GET', '/open311/v2/services.xml');
+    expect(xml.status).toBe(200);
+    expect(xml.headers.get('content-type')).toBe('text/xml; charset=utf-8');
+    expect(xml.body).toMatch(/^<\?xml version="1\.0" encoding="utf-8"\?>\n<services><service>/);
+    expect(xml.body).toContain('<service_code>di-neighbor-dispute</service_code>');
+    expect(xml.body).toContain('<metadata>true</metadata>');
+  });
+
+  it('defines each service’s attributes, and serves discovery, in both formats', async () => {
+    const def = await call<{ service_code: string; attributes: { code: string; required: boolean }[] }>(
+      'GET',
+      '/open311/v2/services/{file}',
+      '/open311/v2/services/di-neighbor-dispute.json',
+    );
+    expect(def.status).toBe(200);
+    expect(def.body.attributes.map((a) => [a.code, a.required])).toEqual([
+      ['title', false],
+      ['channel', false],
+      ['grid_id', false],
+    ]);
+    const defXml = await api.call<string>('GET', '/open311/v2/services/di-neighbor-dispute.xml');
+    expect(defXml.body).toContain('<service_definition><service_code>di-neighbor-dispute</service_code>');
+    expect(defXml.body).toContain('<values><value><key>grid</key>');
+    const unknown = await api.call<string>('GET', '/open311/v2/services/di-nope.xml');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toMatch(/<errors><error><code>404<\/code><description>service_code di-nope/);
+
+    const disc = await call<{ endpoints: { url: string; formats: string[] }[] }>(
+      'GET',
+      '/open311/v2/discovery.json',
+      '/open311/v2/discovery.json',
+    );
+    expect(disc.body.endpoints[0]).toMatchObject({
+      url: `${rt.url}/open311/v2`,
+      formats: ['text/xml', 'application/json'],
+    });
+    expect((await api.call<string>('GET', '/open311/v2/discovery.xml')).body).toContain(
+      '<formats><format>text/xml</format><format>application/json</format></formats>',
+    );
   });
 
   it('a form POST files a ticket for the reporter’s community that GET /v1/tickets/{id} shows', async () => {
@@ -120,15 +160,35 @@ describe('Open311 GeoReport v2 facade', () => {
       `/open311/v2/requests/${id}.json`,
     );
     expect(one.status).toBe(200);
+    // Public: the community, not the address or the coordinates; not the resident's words.
     expect(one.body[0]).toMatchObject({
       service_request_id: id,
       status: 'open',
       service_code: 'di-neighbor-dispute',
-      lat: 27.646,
-      long: 113.496,
+      description: null,
+      lat: null,
+      long: null,
+      address: expect.stringContaining('城北'),
       agency_responsible: '醴陵市来龙门街道办事处',
       expected_datetime: (ticket.body.deadlines as { resolveBy: string }).resolveBy,
     });
+    expect(JSON.stringify(one.body)).not.toContain('漏水');
+    const oneXml = await api.call<string>('GET', `/open311/v2/requests/${id}.xml`);
+    expect(oneXml.headers.get('content-type')).toBe('text/xml; charset=utf-8');
+    expect(oneXml.body).toContain(
+      `<service_requests><request><service_request_id>${id}</service_request_id><status>open</status>`,
+    );
+    expect(oneXml.body).toContain('<lat></lat>');
+    const listXml = await api.call<string>('GET', '/open311/v2/requests.xml?status=open');
+    expect(listXml.body).toContain(`<service_request_id>${id}</service_request_id>`);
+    // Date-only bounds are whole Asia/Shanghai days.
+    const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+    const byDay = await call<ServiceRequest[]>(
+      'GET',
+      '/open311/v2/requests.json',
+      `/open311/v2/requests.json?start_date=${today}&end_date=${today}`,
+    );
+    expect(byDay.body.map((r) => r.service_request_id)).toContain(id);
 
     const open = await call<ServiceRequest[]>(
       'GET',
@@ -156,13 +216,38 @@ describe('Open311 GeoReport v2 facade', () => {
     });
   });
 
+  it('files in XML too, and refuses a request without any location', async () => {
+    const fields = {
+      api_key: reporter,
+      service_code: 'di-neighbor-dispute',
+      description: '路灯不亮',
+    };
+    const noWhere = await post(fields);
+    expect(noWhere.status).toBe(400);
+    expect((noWhere.body as Open311Error)[0]?.description).toMatch(
+      /lat and long, address_string or address_id/,
+    );
+    const res = await api.call<string>(
+      'POST',
+      '/open311/v2/requests.xml',
+      undefined,
+      new URLSearchParams({ ...fields, address_id: 'gr-chengbei-01' }).toString(),
+      FORM,
+    );
+    expect(res.status, res.body).toBe(201);
+    expect(res.body).toMatch(
+      /<service_requests><request><service_request_id>t[a-z0-9]{20}<\/service_request_id><service_notice>已受理/,
+    );
+  });
+
   it('answers errors as Open311 arrays: 403 for a missing or bad api_key, 404 for unknown things, 400 otherwise', async () => {
-    const base = { service_code: 'di-neighbor-dispute', description: '路灯不亮' };
+    const base = { service_code: 'di-neighbor-dispute', description: '路灯不亮', address_string: '城北社区' };
     const cases: [Record<string, string>, number][] = [
       [base, 403],
       [{ ...base, api_key: 'x'.repeat(40) }, 403],
       [{ ...base, api_key: admin }, 403],
       [{ ...base, api_key: reporter, service_code: 'di-nope' }, 404],
+      [{ ...base, api_key: reporter, jurisdiction_id: 'elsewhere.gov.cn' }, 404],
       [{ ...base, api_key: reporter, description: '' }, 400],
       [{ ...base, api_key: reporter, lat: '27.6' }, 400],
       [{ ...base, api_key: reporter, colour: 'red' }, 400],
@@ -184,12 +269,33 @@ describe('Open311 GeoReport v2 facade', () => {
       '/open311/v2/requests/tzzzzzzzzzzzzzzzzzzzz.json',
     );
     expect(missing.status).toBe(404);
-    const xml = await call<Open311Error>(
-      'GET',
-      '/open311/v2/requests/{file}',
-      '/open311/v2/requests/tzzzzzzzzzzzzzzzzzzzz.xml',
+    const xml = await api.call<string>('GET', '/open311/v2/requests/tzzzzzzzzzzzzzzzzzzzz.xml');
+    expect(xml.status).toBe(404);
+    expect(xml.headers.get('content-type')).toBe('text/xml; charset=utf-8');
+    expect(xml.body).toMatch(/^<\?xml[^>]*>\n<errors><error><code>404<\/code><description>/);
+    // Unknown paths, methods and bodies too large answer in the spec's format.
+    const unknown = await api.call<string>('GET', '/open311/v2/tokens/abc.xml');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toContain('<errors><error><code>404</code>');
+    const method = await api.call<Open311Error>('PUT', '/open311/v2/requests.json', undefined, '{}');
+    expect(method.status).toBe(405);
+    expect(method.headers.get('allow')).toBe('GET, POST');
+    expect(method.body[0]?.code).toBe(405);
+    const big = await api.call<Open311Error>(
+      'POST',
+      '/open311/v2/requests.json',
+      undefined,
+      `description=${'x'.repeat(2 * 1024 * 1024)}`,
+      FORM,
     );
-    expect(xml.status).toBe(400);
+    expect(big.status).toBe(413);
+    expect(big.body[0]?.code).toBe(413);
+    const otherPlace = await call<Open311Error>(
+      'GET',
+      '/open311/v2/requests.json',
+      '/open311/v2/requests.json?jurisdiction_id=elsewhere.gov.cn',
+    );
+    expect(otherPlace.status).toBe(404);
     const badStatus = await call<Open311Error>(
       'GET',
       '/open311/v2/requests.json',

@@ -61,6 +61,8 @@ interface Built extends WhistleApp {
 }
 
 const alarmEmail = 'ops@example.org';
+/** The task that only plans the next step from the record: read access, nothing else. */
+const advanceEntry = lifecycleTasks.advance.entry;
 const lifecycleEntries = (Object.keys(lifecycleTasks) as LifecycleTask[]).map(
   (name) => lifecycleTasks[name].entry,
 );
@@ -69,6 +71,7 @@ const syncEntry = serviceTasks.syncSubscriptions.entry;
 
 function build(stage: DeployStage): Built {
   const built = buildApp({
+    guardRules: false,
     stage,
     definition: fixtureAsl,
     context: { 'aws:cdk:bundling-stacks': [], ...(stage === 'prod' ? { alarmEmail } : {}) },
@@ -231,8 +234,10 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
 
     it('point the links in messages at the console (CloudFront), never at localhost', () => {
       for (const [template, entry] of all()) {
-        // Neither renders a message: the sync manages subscriptions, the sender sends what was rendered.
-        if (entry === syncEntry || entry === serviceTasks.sendNotifications.entry) continue;
+        // None renders a message: the sync manages subscriptions, the sender sends what was
+        // rendered, and Advance only reads the record.
+        if (entry === syncEntry || entry === serviceTasks.sendNotifications.entry || entry === advanceEntry)
+          continue;
         const [, fn] = fnByEntry(template, entry);
         const url = JSON.stringify(env(fn).PUBLIC_BASE_URL);
         expect(url, entry).toMatch(/ImportValue.*Edge:ExportsOutputFnGetAttDistribution\w*DomainName/);
@@ -241,9 +246,26 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
       }
     });
 
-    it('task functions read/write the table, publish dispatches and park dead letters', () => {
+    it('task functions read/write the table, publish dispatches and park dead letters; Advance only reads', () => {
       const t = get(stage).t.workflow;
-      for (const entry of lifecycleEntries) {
+      const [, finish] = fnByEntry(t, advanceEntry);
+      expect(Object.keys(env(finish))).toEqual(expect.arrayContaining(['TABLE_NAME']));
+      for (const name of [
+        'DISPATCH_TOPIC_ARN',
+        'DEAD_LETTER_QUEUE_URL',
+        'LINK_SECRET_ARN',
+        'PUBLIC_BASE_URL',
+      ]) {
+        expect(Object.keys(env(finish))).not.toContain(name);
+      }
+      const finishActions = actionsOf(statementsOf(t, roleRef(finish)));
+      expect(finishActions).toContain('dynamodb:GetItem');
+      expect(
+        finishActions.filter((a) =>
+          /^(dynamodb:(Put|Update|Delete|BatchWrite)|sns|sqs|secretsmanager):?/.test(a),
+        ),
+      ).toEqual([]);
+      for (const entry of lifecycleEntries.filter((e) => e !== advanceEntry)) {
         const [, fn] = fnByEntry(t, entry);
         expect(Object.keys(env(fn))).toEqual(
           expect.arrayContaining([
@@ -255,9 +277,12 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
           ]),
         );
         expect(env(fn).SMS_MAX_PRICE).toBe(get(stage).config.smsMaxPrice);
-        // Resolved by CloudFormation from the Data stack's secret: no secret in the template.
-        expect(JSON.stringify(env(fn).LINK_SECRET)).toMatch(/\{\{resolve:secretsmanager:.*LinkSecret/);
+        // The secret's ARN, read at cold start: never the key itself in the configuration.
+        expect(env(fn).LINK_SECRET).toBeUndefined();
+        expect(JSON.stringify(env(fn).LINK_SECRET_ARN)).toMatch(/Data:ExportsOutputRefLinkSecret/);
         const statements = statementsOf(t, roleRef(fn));
+        const read = statements.find((st) => asArray(st.Action).includes('secretsmanager:GetSecretValue'));
+        expect(JSON.stringify(read?.Resource)).toMatch(/LinkSecret/);
         const actions = actionsOf(statements);
         expect(actions).toEqual(
           expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:Query', 'sns:Publish', 'sqs:SendMessage']),
@@ -327,7 +352,7 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
       // the evidence bucket by presigned URLs.
       const links = access(apiFunctions.links);
       expect(links.env).toEqual(
-        expect.arrayContaining(['TABLE_NAME', 'STATE_MACHINE_ARN', 'LINK_SECRET', 'EVIDENCE_BUCKET']),
+        expect.arrayContaining(['TABLE_NAME', 'STATE_MACHINE_ARN', 'LINK_SECRET_ARN', 'EVIDENCE_BUCKET']),
       );
       expect(links.actions).toEqual(
         expect.arrayContaining([
@@ -345,7 +370,7 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
       );
       expect(JSON.stringify(s3Statement?.Resource)).toContain(`whistle-dispatch-${stage}-evidence-`);
       expect(JSON.stringify(s3Statement?.Resource)).toContain('/evidence/*');
-      expect(access(apiFunctions.ticketActions).env).toContain('LINK_SECRET');
+      expect(access(apiFunctions.ticketActions).env).toContain('LINK_SECRET_ARN');
 
       // Only the functions that send messages may publish.
       for (const name of ['ticketIntake', 'queries', 'adminConfig', 'open311', 'service', 'links'] as const) {
@@ -569,7 +594,8 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
             RequireSymbols: true,
           },
         },
-        MfaConfiguration: 'OPTIONAL',
+        // Prod: a second factor for every account, admins and supervisors included.
+        MfaConfiguration: stage === 'prod' ? 'ON' : 'OPTIONAL',
         AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
         UserPoolTier: stage === 'prod' ? 'PLUS' : 'ESSENTIALS',
         Schema: Match.arrayWith(
@@ -724,7 +750,7 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
     it('alarms on failed executions, a breach spike over 15 minutes and DLQ depth', () => {
       const t = get(stage).t.observability;
       const { config } = get(stage);
-      t.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+      t.resourceCountIs('AWS::CloudWatch::Alarm', 8);
       t.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/States',
         MetricName: 'ExecutionsFailed',
@@ -910,7 +936,7 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
           CorsRules: [
             {
               AllowedMethods: ['PUT', 'GET'],
-              AllowedHeaders: ['content-type'],
+              AllowedHeaders: ['content-type', 'if-none-match'],
               AllowedOrigins: [
                 {
                   'Fn::Join': [
@@ -949,15 +975,24 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
       const t = get(stage).t.console;
       t.hasResourceProperties('Custom::CDKBucketDeployment', {
         Prune: true,
-        DistributionPaths: ['/*'],
         DestinationBucketName: {
           'Fn::Join': [
             '',
             [`whistle-dispatch-${stage}-console-`, { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }],
           ],
         },
-        DistributionId: { 'Fn::ImportValue': Match.stringLikeRegexp('Edge:ExportsOutputRefDistribution') },
       });
+      // The invalidation is its own custom resource, allowed on this one distribution only.
+      const [[, invalidation]] = resources(t, 'Custom::ConsoleInvalidation') as [[string, Resource]];
+      expect(JSON.stringify(invalidation.Properties)).toContain('CreateInvalidation');
+      const policies = resources(t, 'AWS::IAM::Policy').flatMap(
+        ([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+      );
+      const invalidate = policies.filter((st) =>
+        asArray(st.Action).includes('cloudfront:CreateInvalidation'),
+      );
+      expect(invalidate).toHaveLength(1);
+      expect(JSON.stringify(invalidate[0]?.Resource)).toMatch(/:distribution\//);
     });
   });
 
@@ -1029,6 +1064,7 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
       console: [
         'AWS::Lambda::LayerVersion',
         'Custom::CDKBucketDeployment',
+        'Custom::ConsoleInvalidation',
         'AWS::IAM::Role',
         'AWS::IAM::Policy',
         'AWS::Lambda::Function',
@@ -1105,6 +1141,7 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
 describe('stage context', () => {
   it('links to the custom console domain and caps the SMS spend when configured', () => {
     const { app, stacks } = buildApp({
+      guardRules: false,
       stage: 'prod',
       definition: fixtureAsl,
       context: {
@@ -1116,8 +1153,12 @@ describe('stage context', () => {
     });
     app.synth();
     const workflow = Template.fromStack(stacks.workflow);
-    for (const [, fn] of resources(workflow, 'AWS::Lambda::Function'))
-      expect(env(fn).PUBLIC_BASE_URL).toBe('https://whistle.example.gov.cn');
+    // Every function that sends messages (Finish sends none and gets no address).
+    const senders = resources(workflow, 'AWS::Lambda::Function').filter(
+      ([, fn]) => fn.Properties.Description !== advanceEntry,
+    );
+    expect(senders.length).toBeGreaterThan(0);
+    for (const [, fn] of senders) expect(env(fn).PUBLIC_BASE_URL).toBe('https://whistle.example.gov.cn');
     Template.fromStack(stacks.edge).hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: {
         Aliases: ['whistle.example.gov.cn'],
@@ -1133,14 +1174,17 @@ describe('stage context', () => {
 
   it('takes an explicit public base URL over the console address', () => {
     const { app, stacks } = buildApp({
+      guardRules: false,
       stage: 'dev',
       definition: fixtureAsl,
       context: { 'aws:cdk:bundling-stacks': [], publicBaseUrl: 'https://gw.example.gov.cn/whistle' },
     });
     app.synth();
     for (const stack of [stacks.workflow, stacks.api]) {
-      for (const [, fn] of resources(Template.fromStack(stack), 'AWS::Lambda::Function'))
+      for (const [, fn] of resources(Template.fromStack(stack), 'AWS::Lambda::Function')) {
+        if (fn.Properties.Description === advanceEntry) continue;
         expect(env(fn).PUBLIC_BASE_URL).toBe('https://gw.example.gov.cn/whistle');
+      }
     }
   });
 });
@@ -1148,6 +1192,7 @@ describe('stage context', () => {
 describe('cdk-nag wiring', () => {
   it('fails the synth on an unacknowledged finding', () => {
     const { app, stacks } = buildApp({
+      guardRules: false,
       stage: 'dev',
       definition: fixtureAsl,
       context: { 'aws:cdk:bundling-stacks': [] },

@@ -5,7 +5,11 @@ import { buildApp } from '../../infra/app';
 
 describe('EdgeStack: /l/* phone links', () => {
   it('redirects plain HTTP to HTTPS for /l/* while API paths stay HTTPS-only', () => {
-    const { stacks } = buildApp({ stage: 'dev', context: { 'aws:cdk:bundling-stacks': [] } });
+    const { stacks } = buildApp({
+      stage: 'dev',
+      guardRules: false,
+      context: { 'aws:cdk:bundling-stacks': [] },
+    });
     const template = Template.fromStack(stacks.edge);
     const dist = template.findResources('AWS::CloudFront::Distribution');
     const behaviors = Object.values(dist).flatMap(

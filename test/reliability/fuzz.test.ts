@@ -298,6 +298,15 @@ function validBody(route: string): Record<string, unknown> | undefined {
 
 /** What an error answer of this route must look like. */
 function wellFormedError(route: string, res: { status: number; body: unknown; headers: Headers }): boolean {
+  if (route.includes(' /open311/') && route.endsWith('.xml')) {
+    // XML documents answer errors as the spec's <errors><error> list.
+    return (
+      (res.headers.get('content-type') ?? '').startsWith('text/xml') &&
+      /^<\?xml[^>]*>\n<errors>(<error><code>\d{3}<\/code><description>[^<]*<\/description><\/error>)+<\/errors>$/.test(
+        String(res.body),
+      )
+    );
+  }
   if (route.includes(' /open311/')) {
     // The spec's error list from the handler; problem+json when the gateway refused first.
     const body = res.body as { code?: unknown; description?: unknown }[];

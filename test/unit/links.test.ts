@@ -10,11 +10,14 @@ import {
   actionsNow,
   BASE62,
   grantedActions,
+  LINK_CODE_LENGTH,
   LINK_MAX_TTL_MS,
   LINK_MIN_TTL_MS,
+  LINK_SECRET_LENGTH,
   type LinkGrant,
   linkCodePattern,
   linkExpiry,
+  linkIdOf,
   linkPrincipal,
   partyFor,
   unitLinkActions,
@@ -89,28 +92,30 @@ class MemoryLinks implements LinkStore {
 describe('codes', () => {
   const signer = new LinkSigner(SECRET);
 
-  it('are ten base62 characters from a CSPRNG, each one different', () => {
+  it('are thirteen base62 characters from a CSPRNG, each one different', () => {
     const codes = Array.from({ length: 2000 }, () => signer.newCode());
     for (const c of codes) {
       expect(c).toMatch(linkCodePattern);
       expect(signer.checkCode(c)).toBe('ok');
     }
     expect(new Set(codes).size).toBe(codes.length);
-    // Every character of the alphabet turns up in the random half: no skew towards a few.
-    expect(new Set(codes.flatMap((c) => [...c.slice(0, 6)])).size).toBe(BASE62.length);
+    // Every character of the alphabet turns up in the random part: no skew towards a few.
+    expect(new Set(codes.flatMap((c) => [...c.slice(0, LINK_SECRET_LENGTH)])).size).toBe(BASE62.length);
   });
 
-  it('refuse any single altered character, and codes signed with another secret', () => {
+  it('refuse an altered tag always, an altered secret nearly always, and codes signed with another secret', () => {
     const code = signer.newCode();
-    let altered = 0;
-    for (let i = 0; i < code.length; i += 1) {
-      for (const ch of BASE62) {
-        if (ch === code[i]) continue;
-        expect(signer.checkCode(code.slice(0, i) + ch + code.slice(i + 1))).toBe('forged');
-        altered += 1;
-      }
+    const alter = (i: number) =>
+      [...BASE62].filter((ch) => ch !== code[i]).map((ch) => code.slice(0, i) + ch + code.slice(i + 1));
+    for (let i = LINK_SECRET_LENGTH; i < code.length; i += 1) {
+      for (const c of alter(i)) expect(signer.checkCode(c)).toBe('forged');
     }
-    expect(altered).toBe(10 * 61);
+    // A changed secret character keeps a valid 2-character tag once in 62² (then it is simply
+    // an unknown code in the store): the tag is a cheap filter, the secret is what protects.
+    const secretAlterations = Array.from({ length: LINK_SECRET_LENGTH }, (_, i) => alter(i)).flat();
+    const passed = secretAlterations.filter((c) => signer.checkCode(c) !== 'forged').length;
+    expect(secretAlterations).toHaveLength(LINK_SECRET_LENGTH * 61);
+    expect(passed).toBeLessThanOrEqual(5);
     const other = new LinkSigner('another-secret-of-another-deploy');
     expect(other.checkCode(code)).toBe('forged');
   });
@@ -120,15 +125,15 @@ describe('codes', () => {
       '',
       'abc',
       'abcdefghijk',
-      'abcdefghi-',
-      'abcdefghi/',
-      '../../etc/',
-      '链接链接链接链接链接',
+      'abcdefghijkl-',
+      'abcdefghijkl/',
+      '../../etc/abc',
+      '链接链接链接链接链接链接链',
+      // A link of the ten-character format that came before: refused, never looked up.
+      'WD7K3P9Q2M',
     ]) {
       expect(signer.checkCode(bad)).toBe('malformed');
     }
-    // A ticket code has the right shape but not the tag: refused as forged, never looked up.
-    expect(signer.checkCode('WD7K3P9Q2M')).toBe('forged');
   });
 
   it('refuse secrets shorter than 16 bytes', () => {
@@ -201,10 +206,12 @@ describe('grants', () => {
     expect(linkExpiry(far, partyFor(far, LEAD), now).getTime()).toBe(now.getTime() + LINK_MAX_TTL_MS);
   });
 
-  it('act as the link’s unit or community, named by the link id only (never the tag)', () => {
+  it('act as the link’s unit or community, named by the link id: a hash, no part of the code', () => {
     const p = linkPrincipal(grant);
-    expect(p).toEqual({ sub: `link:${grant.code.slice(0, 6)}`, role: 'unit', unitId: LEAD, via: 'link' });
-    expect(p.sub).not.toContain(grant.code);
+    expect(p).toEqual({ sub: `link:${linkIdOf(grant.code)}`, role: 'unit', unitId: LEAD, via: 'link' });
+    expect(linkIdOf(grant.code)).toMatch(/^[0-9A-Za-z]{8}$/);
+    for (let i = 0; i + 3 <= grant.code.length; i += 1)
+      expect(p.sub).not.toContain(grant.code.slice(i, i + 3));
     expect(principalSchema.safeParse(p).success).toBe(true);
     const c = linkPrincipal({ ...grant, party: { kind: 'community', communityId: 'cm-nanqiao' } });
     expect(c).toMatchObject({ role: 'reporter', communityId: 'cm-nanqiao', via: 'link' });
@@ -274,9 +281,9 @@ describe('minting and opening', () => {
     expect(new Set(urls).size).toBe(3);
     for (const [i, spec] of specs.entries()) {
       const url = urls[i]!;
-      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:65535\/l\/[0-9A-Za-z]{10}$/);
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:65535\/l\/[0-9A-Za-z]{13}$/);
       expect(url.length).toBeLessThanOrEqual(40);
-      const stored = store.links.get(url.slice(-10))!;
+      const stored = store.links.get(url.slice(-LINK_CODE_LENGTH))!;
       expect(stored.grant).toMatchObject({ ticketId: t.id, notice: spec.kind });
       const record = buildNotice(t, spec, { config, publicBaseUrl: base, now, linkFor });
       const sms = record.messages.find((m) => m.channel === 'sms')!;
@@ -284,7 +291,7 @@ describe('minting and opening', () => {
       const { units, limit } = smsSegment(sms.text);
       expect(units).toBeLessThanOrEqual(limit);
     }
-    expect(store.links.get(urls[2]!.slice(-10))!.grant.party).toEqual({
+    expect(store.links.get(urls[2]!.slice(-LINK_CODE_LENGTH))!.grant.party).toEqual({
       kind: 'community',
       communityId: 'cm-nanqiao',
     });
@@ -299,9 +306,10 @@ describe('minting and opening', () => {
     expect((await links.open(code, now)).ok).toBe(true);
     expect(store.reads).toBe(1);
 
-    const forged = code.slice(0, 9) + (code[9] === 'a' ? 'b' : 'a');
+    const last = code.length - 1;
+    const forged = code.slice(0, last) + (code[last] === 'a' ? 'b' : 'a');
     expect(await links.open(forged, now)).toEqual({ ok: false, reason: 'forged' });
-    expect(await links.open('WD7K3P9Q2M', now)).toEqual({ ok: false, reason: 'forged' });
+    expect(await links.open('WD7K3P9Q2MABC', now)).toEqual({ ok: false, reason: 'forged' });
     expect(await links.open('../../x', now)).toEqual({ ok: false, reason: 'malformed' });
     expect(store.reads).toBe(1);
 
@@ -325,17 +333,17 @@ describe('minting and opening', () => {
 });
 
 describe('photos on AWS', () => {
-  it('presign a PUT bound to the key, type and size, with no checksum of an empty body', async () => {
+  it('presign a write-once PUT bound to the key, type and size, with no checksum of an empty body', async () => {
     const evidence = S3Evidence.forBucket('whistle-dispatch-dev-evidence-111122223333-ap-east-1');
     const { url, headers } = await evidence.presignPut('AAAAAAAAAAAAAAAAAAAAAA.jpg', 'image/jpeg', 123_456);
     const u = new URL(url);
     expect(u.origin).toBe(evidence.origin);
     expect(u.pathname).toBe('/evidence/AAAAAAAAAAAAAAAAAAAAAA.jpg');
-    expect(u.searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host');
+    expect(u.searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host;if-none-match');
     expect(Number(u.searchParams.get('X-Amz-Expires'))).toBeLessThanOrEqual(600);
     // A presigned CRC32 of the empty body would make S3 refuse every real photo.
     expect([...u.searchParams.keys()].filter((k) => k.startsWith('x-amz-checksum'))).toEqual([]);
-    expect(headers).toEqual({ 'content-type': 'image/jpeg' });
+    expect(headers).toEqual({ 'content-type': 'image/jpeg', 'if-none-match': '*' });
     const read = await evidence.open('AAAAAAAAAAAAAAAAAAAAAA.jpg');
     expect('redirect' in (read ?? {}) && new URL((read as { redirect: string }).redirect).origin).toBe(
       evidence.origin,
