@@ -69,6 +69,9 @@ interface RouteCase {
   everyone?: number;
 }
 
+/** A 1×1 PNG: the smallest photo the evidence route accepts. */
+const PNG_1PX =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
 const action = (allowed: Who[], state: State, body: unknown = {}): RouteCase => ({ allowed, state, body });
 const supervisors: Who[] = ['supervisorIn', 'supervisorCity', 'admin'];
 
@@ -94,6 +97,16 @@ const matrix: Record<string, RouteCase> = {
   'POST /v1/tickets/{id}/feedback': action(['reporterIn'], 'resolved', { rating: 'satisfied' }),
   'POST /v1/tickets/{id}/cancel': action(['admin'], 'dispatched', { reason: '重复工单' }),
   'POST /v1/tickets/{id}/ruling': action(supervisors, 'returned', { decision: 'close', note: '已另案处理' }),
+  'POST /v1/tickets/{id}/reassign': action(supervisors, 'dispatched', {
+    unitId: 'u-police-lailongmen',
+    reason: '原承办单位逾期未签收',
+  }),
+  // Only the lead unit adds resolution photos, while the ticket is being worked.
+  'POST /v1/tickets/{id}/evidence': action(['unitIn'], 'acknowledged', {
+    contentType: 'image/png',
+    size: Buffer.from(PNG_1PX, 'base64').length,
+    data: PNG_1PX,
+  }),
   'GET /v1/units': { allowed: SIGNED_IN },
   'GET /v1/communities': { allowed: SIGNED_IN },
   'GET /v1/duty-items': { allowed: SIGNED_IN },
@@ -108,6 +121,14 @@ const matrix: Record<string, RouteCase> = {
   // Gateway receipts: the key in the URL is the credential, a bearer token no substitute.
   'POST /v1/receipts/{provider}/{key}': { allowed: [], public: true, body: [] },
   'GET /v1/metrics/units': { allowed: OVERSIGHT },
+  'GET /v1/metrics/streets': { allowed: OVERSIGHT },
+  'GET /v1/breaches/summary': { allowed: OVERSIGHT },
+  // Everyone signed in has an inbox: verdicts for reporters, tickets to sign for units.
+  'GET /v1/inbox': { allowed: SIGNED_IN },
+  // Exports are the lists' own reads, scoped the same way.
+  'GET /v1/exports/tickets': { allowed: SIGNED_IN },
+  'GET /v1/exports/breaches': { allowed: OVERSIGHT },
+  'GET /v1/exports/rankings': { allowed: OVERSIGHT },
   'GET /v1/board': { allowed: OVERSIGHT },
   'GET /v1/admin/clock-audit': { allowed: ['admin'] },
   'PUT /v1/units/{id}': { allowed: ['admin'] },
