@@ -187,6 +187,8 @@ export class Simulation {
         this.o.onProgress?.(this.progress(wallStart));
       };
       await this.clock.runUntil(this.endMs, () => this.settle(), progress);
+      // The sender paces itself in wall time (channel rate limits): count what it still holds.
+      await this.rt.outbox.drained();
       this.o.onProgress?.(this.progress(wallStart));
       const simWallMs = Date.now() - wallStart;
 
