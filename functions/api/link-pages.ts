@@ -200,7 +200,7 @@ h1{font-size:20px;margin:8px 0}h2{font-size:16px;margin:0 0 8px}
 .chip.hot{background:#ffece8;color:#cb2634}.code{font-weight:600;margin-right:8px}
 dl{margin:0}dt{color:#4e5969;font-size:14px;margin-top:8px}dd{margin:0;white-space:pre-wrap;word-break:break-word}
 ul{list-style:none;margin:0;padding:0}li{display:flex;flex-wrap:wrap;justify-content:space-between;padding:8px 0;border-top:1px solid #f2f3f5}
-li:first-child{border-top:0}.late{color:#cb2634;font-weight:600}.ok{color:#00a870}.soon{color:#a84800}
+li:first-child{border-top:0}.late{color:#cb2634;font-weight:600}.ok{color:#007a4d}.soon{color:#a84800}
 .flash{background:#e8ffea;color:#00693e;border-radius:12px;padding:14px 16px;margin:0 0 12px;font-size:18px;font-weight:600}
 .refused{background:#fff7e8;color:#7a4a00}
 button{width:100%;min-height:56px;margin:8px 0 0;border:0;border-radius:10px;font-size:19px;font-weight:600;background:#e5e6eb;color:#1d2129}

@@ -40,6 +40,11 @@ const text = (max: number, multiline = true) => plainText(max, { multiline });
 export const allowHttpUrls =
   z.enum(['on', 'off']).default('off').safeParse(process.env.WHISTLE_HTTP_URLS).data === 'on';
 const url = webUrl(500, { allowHttp: allowHttpUrls });
+/**
+ * Evidence may be `http:` at parse time: the deployment's own photo URLs are plain HTTP on an
+ * embedded runtime. The resolve handler refuses any other `http:` URL (ownHttpEvidenceOnly).
+ */
+const evidenceRef = webUrl(500, { allowHttp: true });
 
 /** Ticket ids are `t` + 20 base32 characters; anything else cannot name a ticket. */
 export const ticketIdPattern = /^t[a-z0-9]{20}$/;
@@ -76,7 +81,10 @@ export const createTicketBody = z
 
 export const emptyBody = z.strictObject({});
 export const noteBody = z.strictObject({ note: text(500) });
-export const resolveBody = z.strictObject({ summary: text(1000), evidence: z.array(url).max(10).optional() });
+export const resolveBody = z.strictObject({
+  summary: text(1000),
+  evidence: z.array(evidenceRef).max(10).optional(),
+});
 export const reasonBody = z.strictObject({ reason: text(500) });
 export const extensionBody = z.strictObject({
   workingDays: z.number().int().min(1).max(30),

@@ -248,11 +248,12 @@ describe('a street supervisor on a phone (390 px)', () => {
       await page.locator(ready).first().waitFor();
       await axe(page, `${path} 1440 en`);
     }
-    const admin = await api.token({ role: 'admin' });
+    // The unit reads its own messages with their live links (oversight sees them masked).
+    const office = await api.token({ role: 'unit', unitId: OFFICE });
     const notes = await api.call<{ items: { text: string; channel: string }[] }>(
       'GET',
       `/v1/notifications?ticketId=${late.id}`,
-      admin,
+      office,
     );
     const link = notes.body.items
       .map((n) => /https?:\/\/\S+\/l\/[A-Za-z0-9]+/.exec(n.text)?.[0])

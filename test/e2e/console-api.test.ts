@@ -248,6 +248,10 @@ describe('a signed-in unit resolves with a photo', () => {
     expect(
       (await get<{ items: unknown[] }>(`/v1/notifications?ticketId=${late.id}`, stranger)).items,
     ).toEqual([]);
-    await get('/v1/notifications', unit, 400);
+    // Without a filter a unit lists the messages sent to it, across its tickets: still only its own.
+    const all = await get<{ items: { unitId?: string }[] }>('/v1/notifications', unit);
+    expect(all.items.length).toBeGreaterThanOrEqual(mine.items.length);
+    expect(new Set(all.items.map((n) => n.unitId))).toEqual(new Set([OFFICE]));
+    await get(`/v1/notifications?unitId=u-street-xishan`, unit, 403);
   });
 });
