@@ -189,6 +189,8 @@ export class Simulation {
       await this.clock.runUntil(this.endMs, () => this.settle(), progress);
       // The sender paces itself in wall time (channel rate limits): count what it still holds.
       await this.rt.outbox.drained();
+      // The promise the run is held to: no open party's clock stopped.
+      const audit = await this.rt.watchdog.audit();
       this.o.onProgress?.(this.progress(wallStart));
       const simWallMs = Date.now() - wallStart;
 
@@ -231,6 +233,12 @@ export class Simulation {
         refused: this.refused,
         failures: this.failures,
         engineLog,
+        clockAudit: {
+          checked: audit.checked,
+          stranded: audit.stranded,
+          repairs: this.rt.watchdog.totals.repairs,
+          sample: audit.items.slice(0, 20).map((f) => `${f.ticketId} ${f.party} ${f.kind}: ${f.found}`),
+        },
       });
     } finally {
       await this.rt.stop();

@@ -341,6 +341,10 @@ function runFacts(r: SimReport): string {
         : 'none',
     ],
     ['failures', r.run.failures.length ? r.run.failures.join(' | ') : 'none'],
+    [
+      'clock audit',
+      `${num(r.run.clockAudit.checked)} open tickets checked · ${num(r.run.clockAudit.stranded)} stranded · ${num(r.run.clockAudit.repairs)} repaired${r.run.clockAudit.sample.length ? ` · ${r.run.clockAudit.sample.join(' | ')}` : ''}`,
+    ],
   ];
   return `<table><tbody>${rows.map(([k, v]) => `<tr><td class="l"><b>${esc(k)}</b></td><td class="l">${esc(v)}</td></tr>`).join('')}</tbody></table>`;
 }

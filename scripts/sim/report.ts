@@ -37,6 +37,19 @@ export interface RunFacts {
   refused: Record<string, number>;
   failures: string[];
   engineLog: string[];
+  /** The clock audit at the end of the run (shared/domain/clock-audit.ts): 0 stranded is the promise. */
+  clockAudit: ClockAuditFacts;
+}
+
+export interface ClockAuditFacts {
+  /** Open tickets checked against the engine. */
+  checked: number;
+  /** Open parties whose clock is not running as the record says. */
+  stranded: number;
+  /** Repairs the watchdog made during the run. */
+  repairs: number;
+  /** The first findings, one line each. */
+  sample: string[];
 }
 
 export interface CityRates {
@@ -96,6 +109,7 @@ export interface SimReport {
     refused: Record<string, number>;
     failures: string[];
     engineLog: string[];
+    clockAudit: ClockAuditFacts;
   };
   tickets: {
     created: number;
@@ -348,6 +362,7 @@ export class ReportBuilder {
         refused: facts.refused,
         failures: facts.failures,
         engineLog: facts.engineLog,
+        clockAudit: facts.clockAudit,
       },
       tickets: this.t,
       sla: {
@@ -500,6 +515,12 @@ export function mergeReports(parts: SimReport[]): SimReport {
         refused: addInto({ ...r.run.refused }, p.run.refused),
         failures: [...r.run.failures, ...p.run.failures].slice(0, 40),
         engineLog: [...r.run.engineLog, ...p.run.engineLog].slice(0, 100),
+        clockAudit: {
+          checked: r.run.clockAudit.checked + p.run.clockAudit.checked,
+          stranded: r.run.clockAudit.stranded + p.run.clockAudit.stranded,
+          repairs: r.run.clockAudit.repairs + p.run.clockAudit.repairs,
+          sample: [...r.run.clockAudit.sample, ...p.run.clockAudit.sample].slice(0, 20),
+        },
       },
       tickets: {
         created: t.created + s.created,

@@ -57,6 +57,15 @@ export async function auditRecord(
   return auditTicket(audited(rec), report, opts.now ?? deps.clock.now(), opts.graceMs);
 }
 
+/**
+ * What the record alone shows, with no engine to ask (a stopped runtime's data): an instant long
+ * past with nothing recorded, a start or a signal written and never delivered.
+ */
+export function auditRecordAlone(rec: StoredTicket, now: Date, graceMs: number): Finding[] {
+  if (!isOpen(rec.ticket)) return [];
+  return auditTicket(audited(rec), { execution: 'unknown' }, now, graceMs);
+}
+
 /** Audit the given tickets (missing ones are skipped). */
 export async function auditTickets(
   deps: TicketDeps,

@@ -41,6 +41,9 @@ describe('simulator: a tiny Liling workload through the real workflow, handlers 
     expect(baseline.run.engine.transitionsPerFinished.p50).toBeGreaterThan(0);
     expect(baseline.run.engine.transitionsPerFinished.p50).toBeLessThanOrEqual(12);
     expect(baseline.notifications.byKind['dispatch.sms']).toBeGreaterThan(36);
+    // The run ends with the clock audit: no open party's clock stopped.
+    expect(baseline.run.clockAudit.stranded).toBe(0);
+    expect(baseline.run.clockAudit.sample).toEqual([]);
   });
 
   it('reports the 三率 per unit and city-wide, with breaches by stage and level', () => {
