@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [--json FILE] [--only intake,lifecycle,transitions,cost,bundles,reliability] [--quick]
+ * npm run bench -- [--json FILE] [--only intake,lifecycle,transitions,cost,bundles,wave,reliability] [--quick]
  *
  * Measures the embedded runtime and the Lambda bundles and prints each figure against its target
  * (issue 10; docs/performance.md explains every figure and how it is measured). Never part of
@@ -13,8 +13,9 @@ import { type BundlesResult, benchBundles } from './bundles';
 import { benchCost, type CostResult } from './cost';
 import { benchIntake, type IntakeResult } from './intake';
 import { benchLifecycle, benchTransitions, type LifecycleResult, type TransitionsResult } from './lifecycle';
+import { benchWave, type WaveReport } from './wave';
 
-const sections = ['bundles', 'transitions', 'lifecycle', 'intake', 'cost', 'reliability'] as const;
+const sections = ['bundles', 'transitions', 'lifecycle', 'intake', 'cost', 'wave', 'reliability'] as const;
 type Section = (typeof sections)[number];
 
 interface BenchReport {
@@ -29,6 +30,8 @@ interface BenchReport {
   bundles?: BundlesResult;
   /** The SIGKILL crash-recovery run at full count (docs/reliability.md). */
   reliability?: Omit<CrashReport, 'dataDir'>;
+  /** The 17:30 wave: tickets all due at one instant, played in simulated time. */
+  wave?: WaveReport;
   seconds: Record<string, number>;
 }
 
@@ -105,14 +108,36 @@ function rowsOf(r: BenchReport): Row[] {
       ],
     );
   }
+  if (r.wave) {
+    const w = r.wave;
+    rows.push(
+      [
+        `waveDrainSeconds: ${w.tickets} tickets (${w.parties} parties) due at ${w.nominalAt.slice(11, 16)}`,
+        String(w.waveDrainSeconds),
+        '',
+        undefined,
+      ],
+      [
+        '  parties breached once at the nominal instant',
+        `${w.breachedOnce}/${w.parties}`,
+        'all',
+        w.breachedOnce === w.parties,
+      ],
+      ['  strandedAfterWave', String(w.strandedAfterWave), '0', w.strandedAfterWave === 0],
+    );
+  }
   if (r.reliability) {
     const c = r.reliability;
-    rows.push([
-      `crash recovery: ${c.tickets} tickets, ${c.kills} SIGKILLs (seed ${c.seed})`,
-      `${c.violations.length} lost/doubled`,
-      '0',
-      c.violations.length === 0,
-    ]);
+    rows.push(
+      [
+        `crash recovery: ${c.tickets} tickets, ${c.kills} SIGKILLs (seed ${c.seed})`,
+        `${c.violations.length} lost/doubled`,
+        '0',
+        c.violations.length === 0,
+      ],
+      ['  strandedAfterChaos (clock audit)', String(c.strandedAfterChaos), '0', c.strandedAfterChaos === 0],
+      ['  repairs (clock_repaired events)', String(c.repairs), '', undefined],
+    );
   }
   if (r.bundles) {
     const b = r.bundles;
@@ -191,6 +216,10 @@ async function main(): Promise<void> {
     benchCost({ tickets: quick ? 300 : 1000, days: quick ? 20 : 60, tailDays: quick ? 20 : 30 }),
   );
   if (cost) report.cost = cost;
+  const wave = await timed('wave', () =>
+    benchWave({ tickets: Number(process.env.BENCH_WAVE_TICKETS ?? (quick ? 300 : 5_000)) }),
+  );
+  if (wave) report.wave = wave;
   // Spawns and kills runtimes of its own (quick: the reduced count `npm test` runs).
   const crash = await timed('reliability', () =>
     crashRecoveryBench(

@@ -12,6 +12,7 @@ describe('crash recovery of the embedded runtime', () => {
     const report = await runCrashRecovery(opts);
     // The seed replays the same kill points: RELIABILITY_SEED=<seed>.
     expect(report.violations, `seed ${report.seed}`).toEqual([]);
+    expect(report.strandedAfterChaos).toBe(0);
     expect(report.tickets).toBe(opts.tickets);
     expect(report.kills).toBe(opts.kills);
     // Every restart found open tickets to re-attach, and the run produced ladders to check.

@@ -48,6 +48,10 @@ export interface CrashReport {
   /** Breach records and notifications checked at the end. */
   breaches: number;
   notifications: number;
+  /** The clock audit (GET /v1/admin/clock-audit) once every ladder completed: 0 is the promise. */
+  strandedAfterChaos: number;
+  /** `clock_repaired` timeline events: clocks the reconciler had to restart, re-send or redrive. */
+  repairs: number;
   /** Every broken promise, in words; empty when nothing was lost or doubled. */
   violations: string[];
   durationMs: number;
@@ -562,6 +566,17 @@ export async function runCrashRecovery(opts: CrashOptions): Promise<CrashReport>
     }
 
     log('ladders complete');
+    // The clock audit from the outside, as an operator would ask it: nothing stranded.
+    const audit = await client.call('GET', '/v1/admin/clock-audit', admin);
+    const strandedAfterChaos = audit.status === 200 ? Number(audit.body.stranded) : Number.NaN;
+    if (strandedAfterChaos !== 0)
+      violations.push(
+        `clock audit after the chaos: ${audit.status} ${JSON.stringify(audit.body).slice(0, 2000)}`,
+      );
+    const repairs = finalTickets.reduce(
+      (n, t) => n + t.timeline.filter((e) => e.type === 'clock_repaired').length,
+      0,
+    );
     // Per ticket: the record parses, its fate holds, no single-shot event twice.
     const plans = new Map(all.map((p) => [p.id, p]));
     let breachCount = 0;
@@ -682,6 +697,8 @@ export async function runCrashRecovery(opts: CrashOptions): Promise<CrashReport>
       replays,
       breaches: breachCount,
       notifications: notificationCount,
+      strandedAfterChaos,
+      repairs,
       violations: [
         ...proc.crashes.map((c) => `the runtime died by itself: ${c}`),
         ...proc.failedExecutions.map((l) => `the runtime said: ${l}`),
