@@ -296,7 +296,13 @@ export class NotificationsStack extends Stack {
         onFailure: new SqsDlq(this.deadLetterQueue),
         filters: [
           lambda.FilterCriteria.filter({
-            dynamodb: { Keys: { pk: { S: lambda.FilterRule.isEqual('CONFIG') } } },
+            // Version items only (V#…), not the latest-version pointer moved beside each of them.
+            dynamodb: {
+              Keys: {
+                pk: { S: lambda.FilterRule.isEqual('CONFIG') },
+                sk: { S: lambda.FilterRule.beginsWith('V#') },
+              },
+            },
           }),
         ],
       }),

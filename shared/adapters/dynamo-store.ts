@@ -633,7 +633,23 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
   // Config versions: one immutable item per version, the whole snapshot gzipped.
   // ------------------------------------------------------------------------------------------
 
+  /**
+   * The latest version, from a small pointer item (CONFIG / LATEST): every warm container asks
+   * every few seconds, and a query over the versions would read (and pay for) a whole gzipped
+   * snapshot each time. A writer that stopped between its version and the pointer leaves the
+   * pointer behind: the next version's existence is probed (a miss costs one small read) and the
+   * pointer is moved on.
+   */
   async latestVersion(): Promise<number> {
+    const pointer = await this.configItem(LATEST_SK, 'version');
+    let version = (pointer?.version as number | undefined) ?? (await this.latestVersionByQuery());
+    while (await this.configItem(versionKey(version + 1), 'version')) version += 1;
+    if (version > 0 && version !== pointer?.version) await this.advanceLatest(version);
+    return version;
+  }
+
+  /** Before the pointer existed (or on a fresh table): the newest version item. */
+  private async latestVersionByQuery(): Promise<number> {
     const out = await this.query({
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
       ExpressionAttributeValues: { ':pk': 'CONFIG', ':v': 'V#' },
@@ -643,6 +659,39 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
       ConsistentRead: true,
     });
     return (out.Items?.[0]?.version as number | undefined) ?? 0;
+  }
+
+  private async configItem(sk: string, projection: string) {
+    const out = await guard(() =>
+      this.doc.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: 'CONFIG', sk },
+          ProjectionExpression: projection,
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return out.Item;
+  }
+
+  /** Move the pointer forward only: two writers racing leave it at the higher version. */
+  private async advanceLatest(version: number): Promise<void> {
+    try {
+      await guard(() =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: 'CONFIG', sk: LATEST_SK },
+            UpdateExpression: 'SET version = :v',
+            ConditionExpression: 'attribute_not_exists(version) OR version < :v',
+            ExpressionAttributeValues: { ':v': version },
+          }),
+        ),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
   }
 
   async get(version: number): Promise<ConfigSnapshot> {
@@ -660,7 +709,7 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
   }
 
   async put(snapshot: ConfigSnapshot): Promise<boolean> {
-    return this.putIfAbsent({
+    const created = await this.putIfAbsent({
       pk: 'CONFIG',
       sk: versionKey(snapshot.version),
       version: snapshot.version,
@@ -669,6 +718,8 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
       ...(snapshot.note ? { note: snapshot.note } : {}),
       doc: gzipSync(JSON.stringify(snapshot)),
     });
+    if (created) await this.advanceLatest(snapshot.version);
+    return created;
   }
 
   async listVersions(limit: number) {
@@ -802,3 +853,5 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
 const LINK_SK = 'L';
 const linkPk = (code: string) => `LINK#${code}`;
 const versionKey = (v: number) => `V#${String(v).padStart(9, '0')}`;
+/** The pointer to the latest configuration version (beside the `V#` items, outside their prefix). */
+const LATEST_SK = 'LATEST';

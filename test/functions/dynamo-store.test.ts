@@ -295,4 +295,22 @@ describe.each(backends)('DynamoStore on %s', (_name, start) => {
     await expect(store.get(3)).rejects.toThrow(/does not exist/);
     expect((await store.listVersions(10)).map((v) => v.version)).toEqual([2, 1]);
   });
+
+  it('finds the latest version from a small pointer, and catches up a pointer left behind', async () => {
+    const store = await freshStore();
+    expect(await store.put(config)).toBe(true);
+    // A writer that stopped between its version item and the pointer: the item is there, the
+    // pointer still says 1. The next reader moves it on, and the versions after it too.
+    const raw = store as unknown as { putIfAbsent(item: Record<string, unknown>): Promise<boolean> };
+    for (const v of [2, 3]) {
+      expect(await raw.putIfAbsent({ pk: 'CONFIG', sk: `V#${String(v).padStart(9, '0')}`, version: v })).toBe(
+        true,
+      );
+    }
+    expect(await store.latestVersion()).toBe(3);
+    // An older writer finishing late does not move the pointer back.
+    expect(await store.put({ ...config, version: 4, note: 'v4' })).toBe(true);
+    expect(await store.latestVersion()).toBe(4);
+    expect((await store.listVersions(10)).map((v) => v.version)).toEqual([4, 3, 2, 1]);
+  });
 });

@@ -679,7 +679,7 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
       });
     });
 
-    it('syncs e-mail subscriptions on configuration writes (stream, filtered to CONFIG) and daily', () => {
+    it('syncs e-mail subscriptions on configuration writes (stream, filtered to CONFIG version items) and daily', () => {
       const t = get(stage).t.notifications;
       const [fnId, fn] = fnByEntry(t, syncEntry);
       expect(Object.keys(env(fn))).toEqual(
@@ -690,7 +690,13 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
         StartingPosition: 'LATEST',
         MaximumRetryAttempts: 3,
         FilterCriteria: {
-          Filters: [{ Pattern: JSON.stringify({ dynamodb: { Keys: { pk: { S: ['CONFIG'] } } } }) }],
+          Filters: [
+            {
+              Pattern: JSON.stringify({
+                dynamodb: { Keys: { pk: { S: ['CONFIG'] }, sk: { S: [{ prefix: 'V#' }] } } },
+              }),
+            },
+          ],
         },
         DestinationConfig: {
           OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DeliveryDlq'), 'Arn'] } },
