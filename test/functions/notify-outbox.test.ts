@@ -5,9 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrintingOutbox } from '../../infra/local/outbox';
-import { type Runtime, startRuntime } from '../../infra/local/runtime';
+import type { Runtime } from '../../infra/local/runtime';
 import { ManualClock } from '../../infra/local/sim-clock';
-import { ApiClient } from '../helpers/api-client';
+import type { ApiClient } from '../helpers/api-client';
+import { bootRuntime } from '../helpers/runtime';
 
 interface Row {
   ticketId: string;
@@ -27,17 +28,10 @@ describe('embedded runtime outbox', () => {
   let api: ApiClient;
 
   beforeAll(async () => {
-    rt = await startRuntime({
-      port: 0,
-      timeScale: 1,
-      localTokens: true,
-      quiet: true,
-      log: () => {},
-      backoffMs: [0, 0],
+    ({ rt, api } = await bootRuntime({
       clock,
       notifier: new PrintingOutbox((line) => lines.push(line)),
-    });
-    api = new ApiClient(rt.url);
+    }));
   });
   afterAll(async () => {
     await rt?.stop();
