@@ -8,6 +8,7 @@ import { PrintingOutbox } from '../../infra/local/outbox';
 import type { Runtime } from '../../infra/local/runtime';
 import { ManualClock } from '../../infra/local/sim-clock';
 import type { ApiClient } from '../helpers/api-client';
+import { NANQIAO } from '../helpers/fixtures';
 import { bootRuntime } from '../helpers/runtime';
 
 interface Row {
@@ -43,7 +44,7 @@ describe('embedded runtime outbox', () => {
   };
 
   it('prints every recorded message once, as it would have been sent', async () => {
-    const reporter = await api.token({ role: 'reporter', communityId: 'cm-nanqiao' });
+    const reporter = await api.token({ role: 'reporter', communityId: NANQIAO });
     const admin = await api.token({ role: 'admin' });
     const created = await api.call<{ id: string; deadlines: { acknowledgeBy: string } }>(
       'POST',
@@ -51,7 +52,7 @@ describe('embedded runtime outbox', () => {
       reporter,
       {
         dutyItemId: 'di-streetlight',
-        communityId: 'cm-nanqiao',
+        communityId: NANQIAO,
         title: '路灯不亮',
         description: '建设路12号门口路灯连续三晚不亮',
         channel: 'grid',
