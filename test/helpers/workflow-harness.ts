@@ -27,8 +27,6 @@ export interface TicketView {
 }
 
 export class Harness {
-  readonly tokens = new Map<string, string>();
-
   private constructor(
     readonly rt: Runtime,
     readonly clock: ManualClock,
@@ -49,14 +47,8 @@ export class Harness {
     return h;
   }
 
-  async token(claims: Record<string, string>): Promise<string> {
-    const key = JSON.stringify(claims);
-    let t = this.tokens.get(key);
-    if (!t) {
-      t = await this.api.token(claims);
-      this.tokens.set(key, t);
-    }
-    return t;
+  token(claims: Record<string, string>): Promise<string> {
+    return this.api.cachedToken(claims);
   }
 
   admin() {

@@ -17,17 +17,10 @@ export { bootRuntime } from '../helpers/runtime';
 
 /** Tokens by claims, minted once per runtime. */
 export class Tokens {
-  private readonly cache = new Map<string, string>();
   constructor(private readonly api: ApiClient) {}
 
-  async get(claims: Record<string, string>): Promise<string> {
-    const key = JSON.stringify(claims);
-    let t = this.cache.get(key);
-    if (!t) {
-      t = await this.api.token(claims);
-      this.cache.set(key, t);
-    }
-    return t;
+  get(claims: Record<string, string>): Promise<string> {
+    return this.api.cachedToken(claims);
   }
   admin = () => this.get({ role: 'admin', sub: 'admin-1' });
   reporter = (communityId: string) =>
