@@ -1,5 +1,5 @@
 /**
- * What the console reads from API v1 (design/api.md), as zod schemas: a response that drifts from
+ * What the console reads from API v1 (docs/api.md), as zod schemas: a response that drifts from
  * the contract shows as a readable error instead of a blank view. Objects are not strict, so the
  * API may add fields; enumerations stay strings so a new status still renders.
  */

@@ -3,6 +3,8 @@
  * CDN, no script), grouped by tag, with a table of contents, who may call each operation, its
  * parameters, request body, responses, and every schema as a table of its fields.
  */
+import { escapeMarkup } from '../lib/markup';
+
 type Json = Record<string, unknown>;
 
 /** The page's only style; the CSP allows exactly this stylesheet by its hash (no script at all). */
@@ -15,11 +17,7 @@ th{background:#f6f8fa}.m,.mm{display:inline-block;min-width:3.5rem;text-align:ce
 .req{color:#cf222e;font-size:12px}.pub,small{color:#656d76}.summary{font-weight:600}.note{color:#656d76;font-size:13px}
 nav ul{list-style:none;padding-left:1rem}nav>ul{padding-left:0}`;
 
-const esc = (s: string) =>
-  s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
+const esc = escapeMarkup;
 
 /** The few Markdown marks the document uses: `code` and **bold**, inline. */
 const mdInline = (text: string) =>

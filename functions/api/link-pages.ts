@@ -9,6 +9,7 @@ import { toShanghaiIso } from '../../shared/domain/deadlines';
 import type { LinkUse } from '../../shared/domain/links';
 import { type LinkAction, type LinkGrant, type LinkRefusalReason, linkIdOf } from '../../shared/domain/links';
 import type { ConfigSnapshot, Stage, Ticket } from '../../shared/domain/model';
+import { escapeMarkup } from '../lib/markup';
 
 export type Lang = 'zh' | 'en';
 
@@ -158,12 +159,7 @@ const words = {
 // Formatting
 // ---------------------------------------------------------------------------------------------
 
-export function esc(s: string): string {
-  return s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
-  );
-}
+export const esc = escapeMarkup;
 
 /** Beijing time, short: `10月8日 17:30` / `10-08 17:30`. */
 export function when(lang: Lang, instant: string | Date): string {

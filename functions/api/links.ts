@@ -6,6 +6,7 @@
  */
 import * as z from 'zod';
 import { S3Evidence, StoreEvidence } from '../../shared/adapters/evidence';
+import { isTransientError } from '../../shared/adapters/transient-errors';
 import { addDuration } from '../../shared/domain/deadlines';
 import {
   AppError,
@@ -39,6 +40,7 @@ import { getDeps } from '../lib/deps';
 import { envNames } from '../lib/env';
 import { httpHandler, json, type Reply, type Request, rawBody } from '../lib/http';
 import { logger } from '../lib/observability';
+import { PROBLEM_CONTENT_TYPE, problemDetails } from '../lib/problem';
 import {
   actionWords,
   type Explanation,
@@ -217,7 +219,7 @@ function failure(lang: Lang, err: unknown): Reply {
         : 'Sign in to Whistle Dispatch instead, or call the street command centre.',
     });
   }
-  if (err instanceof StoreBusyError || err instanceof ServiceUnavailableError || isTransient(err)) {
+  if (err instanceof StoreBusyError || err instanceof ServiceUnavailableError || isTransientError(err)) {
     return {
       ...explain(lang, {
         status: 503,
@@ -237,13 +239,6 @@ function failure(lang: Lang, err: unknown): Reply {
       ? '系统出现问题，已记录。请稍后重试或登录系统办理。'
       : 'It has been logged. Try again later or sign in instead.',
   });
-}
-
-function isTransient(err: unknown): boolean {
-  const e = err as { $retryable?: unknown; $metadata?: { httpStatusCode?: number } } | null;
-  return Boolean(
-    e && typeof e === 'object' && (e.$retryable !== undefined || (e.$metadata?.httpStatusCode ?? 0) >= 500),
-  );
 }
 
 function refused(lang: Lang, err: LinkRefusal, action?: LinkAction): Reply {
@@ -425,11 +420,10 @@ async function upload(req: Request): Promise<Reply> {
   const lang = langOf(req.query.lang);
   const zh = lang === 'zh';
   const fail = (status: number, title: string, detail: string) =>
-    json(
-      status,
-      { type: 'about:blank', title, status, detail },
-      { 'content-type': 'application/problem+json', 'cache-control': 'no-store' },
-    );
+    json(status, problemDetails(status, title, detail), {
+      'content-type': PROBLEM_CONTENT_TYPE,
+      'cache-control': 'no-store',
+    });
   try {
     const deps = linkDeps();
     // The link first: a forged or expired one is refused as such, whatever it sends.

@@ -3,6 +3,8 @@
  * (`[{code, description}]` / `<errors><error>`). Kept apart from open311.ts so the embedded HTTP
  * server can answer its own refusals under `/open311/` (413, 429, 503) in the same shape.
  */
+import { escapeMarkup } from '../lib/markup';
+
 export type Open311Format = 'json' | 'xml';
 
 export interface Open311Reply {
@@ -19,19 +21,9 @@ export function formatOfPath(path: string): Open311Format {
   return /\.xml$/i.test(path) ? 'xml' : 'json';
 }
 
-const escapes: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&apos;',
-};
-
 /** Text as XML 1.0 character data: escaped, and without the controls XML cannot carry. */
 function xmlText(value: unknown): string {
-  return String(value)
-    .replace(/(?![\t\n\r])\p{Cc}/gu, '')
-    .replace(/[&<>"']/g, (c) => escapes[c] ?? c);
+  return escapeMarkup(String(value).replace(/(?![\t\n\r])\p{Cc}/gu, ''));
 }
 
 /**

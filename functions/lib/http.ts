@@ -12,6 +12,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import type * as z from 'zod';
+import { isTransientError } from '../../shared/adapters/transient-errors';
 import {
   AppError,
   NotFoundError,
@@ -24,6 +25,7 @@ import {
 } from '../../shared/domain/errors';
 import { type Principal, principalFromClaims } from '../../shared/domain/principal';
 import { logger, publishMetrics, tracer } from './observability';
+import { PROBLEM_CONTENT_TYPE, problemJson } from './problem';
 
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type ApiResult = APIGatewayProxyStructuredResultV2;
@@ -130,23 +132,9 @@ export function problem(
 ): ApiResult {
   return {
     statusCode: status,
-    headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store' },
-    body: JSON.stringify({ type: 'about:blank', title, status, detail, ...extra }),
+    headers: { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store' },
+    body: problemJson(status, title, detail, extra),
   };
-}
-
-/**
- * Throttling and 5xx from an AWS dependency (Step Functions, SNS) after the SDK's own retries: a
- * busy service, not a bug, so the client gets a 503 to retry rather than a 500.
- */
-function isTransientDependencyError(err: unknown): boolean {
-  const e = err as { name?: unknown; $metadata?: { httpStatusCode?: number }; $retryable?: unknown } | null;
-  if (!e || typeof e !== 'object') return false;
-  return (
-    e.$retryable !== undefined ||
-    (e.$metadata?.httpStatusCode ?? 0) >= 500 ||
-    (typeof e.name === 'string' && /^(Throttling|Throttled|TooManyRequests|ServiceUnavailable)/.test(e.name))
-  );
 }
 
 /** The one error → HTTP mapping. Client mistakes are 4xx with the reason; anything else a bare 500. */
@@ -158,7 +146,8 @@ export function errorToResponse(err: unknown): ApiResult {
       return { ...res, headers: { ...res.headers, 'www-authenticate': 'Bearer realm="whistle-dispatch"' } };
     return res;
   }
-  if (err instanceof StoreBusyError || isTransientDependencyError(err)) {
+  // A busy dependency (Step Functions, SNS) after the SDK's own retries: 503 to retry, not a 500.
+  if (err instanceof StoreBusyError || isTransientError(err)) {
     const e = new ServiceUnavailableError();
     const res = problem(e.status, e.title, e.message);
     return { ...res, headers: { ...res.headers, 'retry-after': '1' } };

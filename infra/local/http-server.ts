@@ -11,6 +11,7 @@ import { explanationPage, langOf, pageHeaders } from '../../functions/api/link-p
 import { formatOfPath, open311Errors } from '../../functions/api/open311-format';
 import { type RouteSpec, routes } from '../../functions/api/routes';
 import { localTokenBody } from '../../functions/api/schemas';
+import { PROBLEM_CONTENT_TYPE, problemJson } from '../../functions/lib/problem';
 import { consoleCsp, htmlSecurityHeaders } from '../../functions/lib/security-headers';
 import { toShanghaiIso } from '../../shared/domain/deadlines';
 import type { LocalAuth } from './local-auth';
@@ -131,12 +132,7 @@ function problem(
   detail: string,
   extra: Record<string, string> = {},
 ) {
-  send(
-    res,
-    status,
-    { 'content-type': 'application/problem+json', ...extra },
-    JSON.stringify({ type: 'about:blank', title, status, detail }),
-  );
+  send(res, status, { 'content-type': PROBLEM_CONTENT_TYPE, ...extra }, problemJson(status, title, detail));
 }
 
 /** Beyond this the connection is cut instead of read to the end. */
@@ -212,14 +208,8 @@ export function startHttpServer(opts: HttpServerOptions): Promise<{ server: Serv
         return send(
           res,
           400,
-          { 'content-type': 'application/problem+json' },
-          JSON.stringify({
-            type: 'about:blank',
-            title: 'Invalid request',
-            status: 400,
-            detail: 'invalid token request',
-            errors,
-          }),
+          { 'content-type': PROBLEM_CONTENT_TYPE },
+          problemJson(400, 'Invalid request', 'invalid token request', { errors }),
         );
       }
       const { sub, ...claims } = parsed.data;
@@ -411,14 +401,9 @@ export function startHttpServer(opts: HttpServerOptions): Promise<{ server: Serv
         : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
           ? [408, 'Request timeout']
           : [400, 'Bad request'];
-    const body = JSON.stringify({
-      type: 'about:blank',
-      title,
-      status,
-      detail: 'the request could not be parsed',
-    });
+    const body = problemJson(status, title, 'the request could not be parsed');
     socket.end(
-      `HTTP/1.1 ${status} ${title}\r\ncontent-type: application/problem+json\r\n` +
+      `HTTP/1.1 ${status} ${title}\r\ncontent-type: ${PROBLEM_CONTENT_TYPE}\r\n` +
         `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
     );
   });

@@ -1,5 +1,5 @@
 /**
- * `npm start`: the whole product on this machine. Configuration (see design/api.md):
+ * `npm start`: the whole product on this machine. Configuration (docs/operations.md):
  * PORT, WHISTLE_DATA_DIR, WHISTLE_TIME_SCALE, WHISTLE_CLOCK_START, WHISTLE_LOCAL_TOKENS,
  * WHISTLE_CHANNELS_FILE.
  */

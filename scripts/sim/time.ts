@@ -1,9 +1,10 @@
 /**
  * Time arithmetic for the workload: when a unit that needs so much working time finishes. Office
- * hours are 08:30–12:00 and 13:00–17:30 on the Chinese working-day calendar (Asia/Shanghai);
- * 24×7 work (urgent, utilities) runs on the wall clock.
+ * hours are the rules' (WORKING_PERIODS: 09:00–12:00 and 13:00–17:30) on the Chinese working-day
+ * calendar (Asia/Shanghai); 24×7 work (urgent, utilities) runs on the wall clock.
  */
 import { DAY_MS, SHANGHAI_OFFSET_MS, shanghaiDate, type WorkCalendar } from '../../shared/domain/calendar';
+import { WORKING_PERIODS } from '../../shared/domain/deadlines';
 import type { Duration } from '../../shared/domain/model';
 
 export const MINUTE_MS = 60_000;
@@ -11,10 +12,7 @@ export const HOUR_MS = 60 * MINUTE_MS;
 /** Working minutes in one working day of office hours. */
 export const WORKDAY_MINUTES = 8 * 60;
 
-const PERIODS: ReadonlyArray<readonly [number, number]> = [
-  [8 * 60 + 30, 12 * 60],
-  [13 * 60, 17 * 60 + 30],
-];
+const PERIODS = WORKING_PERIODS;
 
 export function calendarDate(ms: number): string {
   return shanghaiDate(new Date(ms));

@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { StoreBusyError, ValidationError, VersionConflictError } from '../domain/errors';
 import type { LinkAction } from '../domain/links';
-import type { Breach, ConfigSnapshot, Ticket } from '../domain/model';
+import { type Breach, type ConfigSnapshot, openStatuses, type Ticket } from '../domain/model';
 import type {
   BreachFilter,
   BreachRecord,
@@ -33,6 +33,7 @@ import type {
 } from '../ports';
 import { notificationQueueKey } from './dynamo-delivery-store';
 import { gsiNames } from './table-design';
+import { isTransientError } from './transient-errors';
 
 const TICKET_SK = 'T';
 const ticketPk = (id: string) => `T#${id}`;
@@ -60,26 +61,11 @@ function decodeCursor(cursor: string | undefined): Record<string, unknown> | und
   ]);
 }
 
-/** Throttling and 5xx from the store become StoreBusyError: the caller (or the ASL) retries. */
-function isTransient(err: unknown): boolean {
-  const e = err as { name?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
-  return (
-    e?.name === 'ProvisionedThroughputExceededException' ||
-    e?.name === 'ThrottlingException' ||
-    e?.name === 'RequestLimitExceeded' ||
-    e?.name === 'InternalServerError' ||
-    e?.name === 'ServiceUnavailable' ||
-    (e?.$metadata?.httpStatusCode ?? 0) >= 500 ||
-    e?.$retryable !== undefined ||
-    (err instanceof Error && /ECONNRESET|ECONNREFUSED|socket hang up|EPIPE|ETIMEDOUT/.test(err.message))
-  );
-}
-
 async function guard<T>(op: () => Promise<T>): Promise<T> {
   try {
     return await op();
   } catch (err) {
-    if (isTransient(err)) throw new StoreBusyError(`store unavailable: ${(err as Error).message}`);
+    if (isTransientError(err)) throw new StoreBusyError(`store unavailable: ${(err as Error).message}`);
     throw err;
   }
 }
@@ -387,15 +373,7 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
   }
 
   async *openTickets(): AsyncIterable<Ticket[]> {
-    for (const status of [
-      'received',
-      'dispatched',
-      'acknowledged',
-      'in_progress',
-      'resolved',
-      'reopened',
-      'returned',
-    ] as const) {
+    for (const status of openStatuses) {
       let cursor: string | undefined;
       do {
         const page = await this.listTickets({ status }, 500, cursor);

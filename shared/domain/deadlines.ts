@@ -20,7 +20,7 @@ export const DEADLINE_HOUR = 17;
 export const DEADLINE_MINUTE = 30;
 
 /** Office hours used to measure working time (for the 75% warning): 09:00–12:00 and 13:00–17:30. */
-const WORKING_PERIODS: ReadonlyArray<readonly [number, number]> = [
+export const WORKING_PERIODS: ReadonlyArray<readonly [number, number]> = [
   [9 * 60, 12 * 60],
   [13 * 60, DEADLINE_HOUR * 60 + DEADLINE_MINUTE],
 ];

@@ -3,24 +3,16 @@
  * types cannot drift. Pure: no AWS, no I/O.
  */
 import * as z from 'zod';
+import { ticketStatuses } from './statuses';
 import { plainText } from './text';
+
+export { openStatuses, ticketStatuses, workingStatuses } from './statuses';
 
 export const dutyKinds = ['basic', 'cooperative', 'retracted'] as const;
 export const slaClasses = ['urgent', 'fast', 'general', 'complex'] as const;
 export const stages = ['acknowledge', 'arrive', 'resolve', 'feedback'] as const;
 export const channels = ['grid', 'hotline', 'market_day', 'night_patrol', 'walk_in', 'online'] as const;
 export const roles = ['reporter', 'unit', 'supervisor', 'admin'] as const;
-export const ticketStatuses = [
-  'received',
-  'dispatched',
-  'acknowledged',
-  'in_progress',
-  'resolved',
-  'closed',
-  'reopened',
-  'returned',
-  'cancelled',
-] as const;
 export const ratings = ['satisfied', 'basically_satisfied', 'unsatisfied'] as const;
 export const notificationKinds = [
   'dispatch',
@@ -36,7 +28,7 @@ export type SlaClass = (typeof slaClasses)[number];
 export type Stage = (typeof stages)[number];
 export type Channel = (typeof channels)[number];
 export type Role = (typeof roles)[number];
-export type TicketStatus = (typeof ticketStatuses)[number];
+export type { TicketStatus } from './statuses';
 export type Rating = (typeof ratings)[number];
 export type NotificationKind = (typeof notificationKinds)[number];
 

@@ -6,6 +6,7 @@
  * all on some handsets and costs double. The ticket code, the deadline and the link are what a duty
  * officer acts on, so they are never cut; everything else gives way in a fixed order (see `ladder`).
  */
+import { SHANGHAI_OFFSET_MS } from './calendar';
 import type { NotificationKind, Stage } from './model';
 
 export type Locale = 'zh' | 'en';
@@ -81,7 +82,6 @@ export function smsSegment(text: string): { encoding: SmsEncoding; units: number
 // keeps rendering independent of the host's time zone and ICU data.
 // ---------------------------------------------------------------------------------------------
 
-const SHANGHAI_OFFSET_MS = 8 * 60 * 60 * 1000;
 // Without an offset, Date.parse reads the string in the host's zone: the result would depend on
 // where the Lambda runs.
 const HAS_OFFSET = /(?:Z|[+-]\d{2}:?\d{2})$/i;

@@ -1,6 +1,6 @@
 /**
- * The default SLA policies of the product (design/product.md "Default SLA policy"; sources in
- * research/domain-anchors.md §9). Urgent and fast run 24×7; general and complex on working days.
+ * The default SLA policies of the product (docs/domain.md "SLA classes and the default policy",
+ * with their sources). Urgent and fast run 24×7; general and complex on working days.
  * Admins may edit them; a ticket keeps the policy of the config version it was created under.
  */
 import { type SlaPolicy, slaPolicySchema } from './model';

@@ -16,10 +16,10 @@ import type {
   Stage,
   StageClock,
   Ticket,
-  TicketStatus,
 } from './model';
 import type { Principal } from './principal';
 import { NoOwnerError, routeTicket } from './routing';
+import { openStatuses, workingStatuses } from './statuses';
 
 export interface RuleContext {
   now: Date;
@@ -29,22 +29,7 @@ export interface RuleContext {
   cal: WorkCalendar;
 }
 
-export const openStatuses: readonly TicketStatus[] = [
-  'received',
-  'dispatched',
-  'acknowledged',
-  'in_progress',
-  'resolved',
-  'reopened',
-  'returned',
-];
-const workingStatuses: readonly TicketStatus[] = [
-  'received',
-  'dispatched',
-  'acknowledged',
-  'in_progress',
-  'reopened',
-];
+export { openStatuses };
 
 export function isOpen(t: Ticket): boolean {
   return openStatuses.includes(t.status);

@@ -4,7 +4,13 @@
  * the decisions waiting for someone; the three rates per unit and per street for a period.
  * The API's list routes and the export route both read through here.
  */
-import type { ConfigSnapshot, Stage, Ticket, TicketStatus } from '../domain/model';
+import {
+  type ConfigSnapshot,
+  type Stage,
+  type Ticket,
+  type TicketStatus,
+  workingStatuses,
+} from '../domain/model';
 import type { Principal } from '../domain/principal';
 import { isOpen } from '../domain/ticket-rules';
 import type { BreachFilter, BreachRecord, TicketFilter, TicketStore } from '../ports';
@@ -293,14 +299,6 @@ export interface InboxItem {
   detail?: string;
   workingDays?: number;
 }
-
-const workingStatuses: readonly TicketStatus[] = [
-  'received',
-  'dispatched',
-  'acknowledged',
-  'in_progress',
-  'reopened',
-];
 
 async function byStatus(store: TicketStore, filter: TicketFilter): Promise<Ticket[]> {
   return (await collectTickets(store, filter, 2_000)).tickets;

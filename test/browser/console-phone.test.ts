@@ -13,9 +13,10 @@ import ExcelJS from 'exceljs';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConsole } from '../../console/build';
-import { type Runtime, startRuntime } from '../../infra/local/runtime';
+import type { Runtime } from '../../infra/local/runtime';
 import { ManualClock } from '../../infra/local/sim-clock';
-import { ApiClient } from '../helpers/api-client';
+import type { ApiClient } from '../helpers/api-client';
+import { bootRuntime } from '../helpers/runtime';
 
 type Ticket = { id: string; code: string; assignments: { unitId: string; role: string; status: string }[] };
 
@@ -52,17 +53,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'whistle-phone-'));
   await buildConsole(dir);
   clock = new ManualClock(Date.parse('2026-09-28T09:00:00+08:00'));
-  rt = await startRuntime({
-    port: 0,
-    timeScale: 1,
-    localTokens: true,
-    quiet: true,
-    log: () => {},
-    backoffMs: [0, 0],
-    clock,
-    consoleDir: dir,
-  });
-  api = new ApiClient(rt.url);
+  ({ rt, api } = await bootRuntime({ clock, consoleDir: dir }));
   const reporter = await api.token({ role: 'reporter', communityId: XISHAN });
   const raise = async (title: string, urgent: boolean) => {
     const res = await api.call<Ticket>('POST', '/v1/tickets', reporter, {

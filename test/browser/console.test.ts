@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConsole } from '../../console/build';
-import { type Runtime, startRuntime } from '../../infra/local/runtime';
-import { ApiClient } from '../helpers/api-client';
+import type { Runtime } from '../../infra/local/runtime';
+import type { ApiClient } from '../helpers/api-client';
+import { bootRuntime } from '../helpers/runtime';
 
 type Ticket = { id: string; code: string; timeline: { type: string; detail?: string }[] };
 
@@ -26,16 +27,7 @@ describe('admin console in the browser', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'whistle-console-'));
     await buildConsole(dir);
-    rt = await startRuntime({
-      port: 0,
-      timeScale: 3600,
-      localTokens: true,
-      quiet: true,
-      log: () => {},
-      backoffMs: [0, 0],
-      consoleDir: dir,
-    });
-    api = new ApiClient(rt.url);
+    ({ rt, api } = await bootRuntime({ timeScale: 3600, consoleDir: dir }));
     admin = await api.token({ role: 'admin' });
     const reporter = await api.token({ role: 'reporter', communityId: 'cm-nanqiao', sub: 'grid-worker-7' });
     const created = await api.call<Ticket>('POST', '/v1/tickets', reporter, {

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { buildConsole } from '../../console/build';
-import { type Runtime, startRuntime } from '../../infra/local/runtime';
+import type { Runtime } from '../../infra/local/runtime';
+import { startTestRuntime } from '../helpers/runtime';
 import { DemoDriver, templates } from './demo-data';
 
 const out = resolve(process.argv[2] ?? 'docs/screenshots');
@@ -20,17 +21,7 @@ const HOUR = 3_600_000;
 const log = (s: string) => process.stdout.write(`${s}\n`);
 
 const boot = (timeScale: number, clockStart?: string): Promise<Runtime> =>
-  startRuntime({
-    port: 0,
-    dataDir,
-    timeScale,
-    ...(clockStart ? { clockStart } : {}),
-    localTokens: true,
-    quiet: true,
-    log: () => {},
-    backoffMs: [0, 0],
-    consoleDir,
-  });
+  startTestRuntime({ dataDir, timeScale, ...(clockStart ? { clockStart } : {}), consoleDir });
 
 const tpl = (item: string) => {
   const found = templates.find((t) => t.item === item);

@@ -4,9 +4,18 @@
  * the server serves.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Runtime, startRuntime } from '../../infra/local/runtime';
-import { ApiClient, type ApiResponse } from '../helpers/api-client';
+import type { Runtime } from '../../infra/local/runtime';
+import type { ApiClient, ApiResponse } from '../helpers/api-client';
+import {
+  LAILONGMEN,
+  LAILONGMEN_OFFICE,
+  NANQIAO,
+  NEIGHBOR_DISPUTE,
+  XISHAN,
+  XISHAN_OFFICE,
+} from '../helpers/fixtures';
 import { DocumentedResponses } from '../helpers/openapi-responses';
+import { bootRuntime } from '../helpers/runtime';
 
 type Ticket = {
   id: string;
@@ -30,9 +39,9 @@ type Problem = {
 };
 type List<T> = { items: T[]; nextCursor: string | null };
 
-const LEAD = 'u-street-lailongmen';
+const LEAD = LAILONGMEN_OFFICE;
 const newTicket = (communityId: string, title = '楼道堆放杂物') => ({
-  dutyItemId: 'di-neighbor-dispute',
+  dutyItemId: NEIGHBOR_DISPUTE,
   communityId,
   title,
   description: '3栋2单元楼道堆满杂物，影响通行',
@@ -60,26 +69,18 @@ describe('API v1 contract on the embedded runtime', () => {
   }
 
   beforeAll(async () => {
-    rt = await startRuntime({
-      port: 0,
-      timeScale: 1,
-      localTokens: true,
-      quiet: true,
-      log: () => {},
-      backoffMs: [0, 0],
-    });
-    api = new ApiClient(rt.url);
+    ({ rt, api } = await bootRuntime());
     const doc = await api.call<Record<string, unknown>>('GET', '/openapi.json');
     documented = new DocumentedResponses(doc.body);
     const claims: Record<string, Record<string, string>> = {
-      reporter: { role: 'reporter', communityId: 'cm-nanqiao', sub: 'grid-nanqiao' },
-      reporterXishan: { role: 'reporter', communityId: 'cm-xishan', sub: 'grid-xishan' },
+      reporter: { role: 'reporter', communityId: NANQIAO, sub: 'grid-nanqiao' },
+      reporterXishan: { role: 'reporter', communityId: XISHAN, sub: 'grid-xishan' },
       reporterJiangwan: { role: 'reporter', communityId: 'cm-jiangwan', sub: 'grid-jiangwan' },
       reporterHuayuan: { role: 'reporter', communityId: 'cm-huayuan', sub: 'grid-huayuan' },
       reporterChengbei: { role: 'reporter', communityId: 'cm-chengbei', sub: 'grid-chengbei' },
       unit: { role: 'unit', unitId: LEAD },
-      otherUnit: { role: 'unit', unitId: 'u-street-xishan' },
-      supervisor: { role: 'supervisor', streetId: 'st-lailongmen' },
+      otherUnit: { role: 'unit', unitId: XISHAN_OFFICE },
+      supervisor: { role: 'supervisor', streetId: LAILONGMEN },
       supervisorXishan: { role: 'supervisor', streetId: 'st-xishan' },
       admin: { role: 'admin' },
     };
@@ -146,7 +147,7 @@ describe('API v1 contract on the embedded runtime', () => {
         '/v1/tickets',
         '/v1/tickets',
         t('reporter'),
-        newTicket('cm-nanqiao', '范围测试'),
+        newTicket(NANQIAO, '范围测试'),
       );
       expect(res.status).toBe(201);
       id = res.body.id;
@@ -170,17 +171,11 @@ describe('API v1 contract on the embedded runtime', () => {
         '/v1/tickets',
         '/v1/tickets',
         t('reporter'),
-        newTicket('cm-xishan'),
+        newTicket(XISHAN),
       );
       expect(other.status).toBe(403);
       for (const who of ['unit', 'supervisor']) {
-        const res = await call<Problem>(
-          'POST',
-          '/v1/tickets',
-          '/v1/tickets',
-          t(who),
-          newTicket('cm-nanqiao'),
-        );
+        const res = await call<Problem>('POST', '/v1/tickets', '/v1/tickets', t(who), newTicket(NANQIAO));
         expect(res.status, who).toBe(403);
       }
     });
@@ -268,7 +263,7 @@ describe('API v1 contract on the embedded runtime', () => {
         t('reporterXishan'),
       );
       expect(mine.status).toBe(200);
-      expect(mine.body.items.every((x) => x.communityId === 'cm-xishan')).toBe(true);
+      expect(mine.body.items.every((x) => x.communityId === XISHAN)).toBe(true);
       const outside = await call<Problem>(
         'GET',
         '/v1/tickets',
@@ -370,7 +365,7 @@ describe('API v1 contract on the embedded runtime', () => {
 
     it('400 names each unknown, missing or invalid field', async () => {
       const unknown = await post({
-        ...newTicket('cm-nanqiao'),
+        ...newTicket(NANQIAO),
         foo: 1,
         location: { address: 'x', floor: 3 },
       });
@@ -382,11 +377,11 @@ describe('API v1 contract on the embedded runtime', () => {
           { path: 'location.floor', message: 'unknown field' },
         ]),
       );
-      const missing = await post({ communityId: 'cm-nanqiao', channel: 'fax', title: '', description: 'd' });
+      const missing = await post({ communityId: NANQIAO, channel: 'fax', title: '', description: 'd' });
       const paths = missing.body.errors?.map((e) => e.path).sort();
       expect(paths).toEqual(['channel', 'dutyItemId', 'title']);
       expect(missing.body.errors?.find((e) => e.path === 'dutyItemId')?.message).toBe('required');
-      const catalogue = await post({ ...newTicket('cm-nanqiao'), dutyItemId: 'di-nope' });
+      const catalogue = await post({ ...newTicket(NANQIAO), dutyItemId: 'di-nope' });
       expect(catalogue.status).toBe(400);
       expect(catalogue.body.errors).toEqual([{ path: 'dutyItemId', message: 'unknown duty item di-nope' }]);
     });
@@ -394,9 +389,9 @@ describe('API v1 contract on the embedded runtime', () => {
     it('malformed JSON 400, wrong media type 415, a body over 64 KB 413, over 1 MB still a clean 413', async () => {
       expect((await post('{"title":')).status).toBe(400);
       expect((await post('[]')).status).toBe(400);
-      const text = await post(JSON.stringify(newTicket('cm-nanqiao')), { 'content-type': 'text/plain' });
+      const text = await post(JSON.stringify(newTicket(NANQIAO)), { 'content-type': 'text/plain' });
       expect(text.status).toBe(415);
-      expect((await post({ ...newTicket('cm-nanqiao'), description: 'x'.repeat(70_000) })).status).toBe(413);
+      expect((await post({ ...newTicket(NANQIAO), description: 'x'.repeat(70_000) })).status).toBe(413);
       const huge = await api.call<Problem>('POST', '/v1/tickets', t('reporter'), 'x'.repeat(2_000_000));
       expect(huge.status).toBe(413);
       // The connection survives for the next request.
@@ -616,7 +611,7 @@ describe('API v1 contract on the embedded runtime', () => {
         '/v1/tickets',
         '/v1/tickets',
         t('reporter'),
-        newTicket('cm-nanqiao', '消息分页'),
+        newTicket(NANQIAO, '消息分页'),
       );
       const id = ticket.body.id;
       await call('POST', '/v1/tickets/{id}/urge', `/v1/tickets/${id}/urge`, t('admin'), { note: '催办' });

@@ -4,9 +4,11 @@
  * JSON, public reads show what a public tracker shows, errors come in Open311's format.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Runtime, startRuntime } from '../../infra/local/runtime';
-import { ApiClient, type ApiResponse } from '../helpers/api-client';
+import type { Runtime } from '../../infra/local/runtime';
+import type { ApiClient, ApiResponse } from '../helpers/api-client';
+import { NEIGHBOR_DISPUTE } from '../helpers/fixtures';
 import { DocumentedResponses } from '../helpers/openapi-responses';
+import { bootRuntime } from '../helpers/runtime';
 
 type Open311Error = { code: number; description: string }[];
 type ServiceRequest = {
@@ -52,15 +54,7 @@ describe('Open311 GeoReport v2 facade', () => {
     );
 
   beforeAll(async () => {
-    rt = await startRuntime({
-      port: 0,
-      timeScale: 1,
-      localTokens: true,
-      quiet: true,
-      log: () => {},
-      backoffMs: [0, 0],
-    });
-    api = new ApiClient(rt.url);
+    ({ rt, api } = await bootRuntime());
     documented = new DocumentedResponses(
       (await api.call<Record<string, unknown>>('GET', '/openapi.json')).body,
     );
@@ -78,7 +72,7 @@ describe('Open311 GeoReport v2 facade', () => {
       '/open311/v2/services.json?jurisdiction_id=liling.gov.cn',
     );
     expect(res.status).toBe(200);
-    expect(res.body.find((s) => s.service_code === 'di-neighbor-dispute')).toMatchObject({
+    expect(res.body.find((s) => s.service_code === NEIGHBOR_DISPUTE)).toMatchObject({
       metadata: true,
       type: 'realtime',
     });
@@ -127,7 +121,7 @@ describe('Open311 GeoReport v2 facade', () => {
     const created = await post({
       api_key: reporter,
       jurisdiction_id: 'liling.gov.cn',
-      service_code: 'di-neighbor-dispute',
+      service_code: NEIGHBOR_DISPUTE,
       description: '楼上漏水，多次协商未果',
       lat: '27.646',
       long: '113.496',
@@ -147,7 +141,7 @@ describe('Open311 GeoReport v2 facade', () => {
     expect(ticket.body).toMatchObject({
       id,
       communityId: 'cm-chengbei',
-      dutyItemId: 'di-neighbor-dispute',
+      dutyItemId: NEIGHBOR_DISPUTE,
       channel: 'online',
       description: '楼上漏水，多次协商未果',
       location: { lat: 27.646, lng: 113.496, address: '城北社区5栋' },
@@ -164,7 +158,7 @@ describe('Open311 GeoReport v2 facade', () => {
     expect(one.body[0]).toMatchObject({
       service_request_id: id,
       status: 'open',
-      service_code: 'di-neighbor-dispute',
+      service_code: NEIGHBOR_DISPUTE,
       description: null,
       lat: null,
       long: null,
@@ -219,7 +213,7 @@ describe('Open311 GeoReport v2 facade', () => {
   it('files in XML too, and refuses a request without any location', async () => {
     const fields = {
       api_key: reporter,
-      service_code: 'di-neighbor-dispute',
+      service_code: NEIGHBOR_DISPUTE,
       description: '路灯不亮',
     };
     const noWhere = await post(fields);
@@ -241,7 +235,7 @@ describe('Open311 GeoReport v2 facade', () => {
   });
 
   it('answers errors as Open311 arrays: 403 for a missing or bad api_key, 404 for unknown things, 400 otherwise', async () => {
-    const base = { service_code: 'di-neighbor-dispute', description: '路灯不亮', address_string: '城北社区' };
+    const base = { service_code: NEIGHBOR_DISPUTE, description: '路灯不亮', address_string: '城北社区' };
     const cases: [Record<string, string>, number][] = [
       [base, 403],
       [{ ...base, api_key: 'x'.repeat(40) }, 403],

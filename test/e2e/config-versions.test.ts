@@ -3,6 +3,7 @@
  * open ticket's deadlines; a loaded year file changes the working-day calendar for new deadlines.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { LAILONGMEN_OFFICE, NANQIAO, NEIGHBOR_DISPUTE } from '../helpers/fixtures';
 import { Harness } from '../helpers/workflow-harness';
 
 let h: Harness | undefined;
@@ -42,7 +43,7 @@ describe('SLA policy versions', () => {
   it('keeps an open ticket on its policy and gives new tickets the new one', async () => {
     h = await Harness.start('2026-09-28T09:00:00+08:00');
     const admin = await h.admin();
-    const before = await h.create({ dutyItemId: 'di-neighbor-dispute', communityId: 'cm-nanqiao' });
+    const before = await h.create({ dutyItemId: NEIGHBOR_DISPUTE, communityId: NANQIAO });
     const policies = (
       await h.api.call<{ items: Record<string, unknown>[] }>('GET', '/v1/sla-policies', admin)
     ).body.items;
@@ -55,17 +56,17 @@ describe('SLA policy versions', () => {
     expect(put.status).toBe(200);
     expect(put.body.configVersion).toBe(2);
 
-    const after = await h.create({ dutyItemId: 'di-neighbor-dispute', communityId: 'cm-nanqiao' });
+    const after = await h.create({ dutyItemId: NEIGHBOR_DISPUTE, communityId: NANQIAO });
     const old = await h.get(before.id);
     expect(old.deadlines.resolveBy).toBe(before.deadlines.resolveBy);
     expect(Date.parse(after.deadlines.resolveBy as string)).toBeGreaterThan(
       Date.parse(before.deadlines.resolveBy as string),
     );
     // Reopening the old ticket still uses its own (5-working-day) policy snapshot.
-    const unit = await h.unit('u-street-lailongmen');
+    const unit = await h.unit(LAILONGMEN_OFFICE);
     await h.act(before.id, 'acknowledge', unit);
     await h.act(before.id, 'resolve', unit, { summary: '已处理' });
-    const reopened = await h.act(before.id, 'feedback', await h.reporter('cm-nanqiao'), {
+    const reopened = await h.act(before.id, 'feedback', await h.reporter(NANQIAO), {
       rating: 'unsatisfied',
     });
     expect(reopened.body.deadlines.resolveBy).toBe(before.deadlines.resolveBy);
@@ -94,7 +95,7 @@ describe('SLA policy versions', () => {
       coFunctions: [],
     });
     expect(ok.status).toBe(200);
-    const t = await h.create({ dutyItemId: 'di-new-thing', communityId: 'cm-nanqiao' });
+    const t = await h.create({ dutyItemId: 'di-new-thing', communityId: NANQIAO });
     expect(t.assignments.find((a) => a.role === 'lead')?.unitId).toBe('u-cgj');
   });
 });
@@ -102,11 +103,11 @@ describe('SLA policy versions', () => {
 describe('the working-day calendar', () => {
   it('honours 2026 holidays and make-up days, and a 2027 year file loaded by an admin', async () => {
     h = await Harness.start('2026-09-30T10:00:00+08:00');
-    const national = await h.create({ dutyItemId: 'di-neighbor-dispute', communityId: 'cm-nanqiao' });
+    const national = await h.create({ dutyItemId: NEIGHBOR_DISPUTE, communityId: NANQIAO });
     expect(national.deadlines.acknowledgeBy).toBe('2026-10-08T17:30:00+08:00');
 
     await h.advanceTo('2026-12-31T10:00:00+08:00');
-    const unknownYear = await h.create({ dutyItemId: 'di-neighbor-dispute', communityId: 'cm-nanqiao' });
+    const unknownYear = await h.create({ dutyItemId: NEIGHBOR_DISPUTE, communityId: NANQIAO });
     // chinese-days does not know 2027: New Year's Day reads as a plain Friday.
     expect(unknownYear.deadlines.acknowledgeBy).toBe('2027-01-01T17:30:00+08:00');
 
@@ -122,7 +123,7 @@ describe('the working-day calendar', () => {
       source: '国务院办公厅关于2027年部分节假日安排的通知',
     });
     expect(year.status).toBe(200);
-    const loaded = await h.create({ dutyItemId: 'di-neighbor-dispute', communityId: 'cm-nanqiao' });
+    const loaded = await h.create({ dutyItemId: NEIGHBOR_DISPUTE, communityId: NANQIAO });
     expect(loaded.deadlines.acknowledgeBy).toBe('2027-01-04T17:30:00+08:00');
     // The ticket raised before the notice keeps its deadline.
     expect((await h.get(unknownYear.id)).deadlines.acknowledgeBy).toBe('2027-01-01T17:30:00+08:00');

@@ -7,13 +7,19 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOpenApi } from '../../functions/api/openapi';
+import {
+  LAILONGMEN,
+  LAILONGMEN_OFFICE,
+  NANQIAO,
+  NEIGHBOR_DISPUTE,
+  XISHAN,
+  XISHAN_OFFICE,
+} from '../helpers/fixtures';
 import { DocumentedResponses } from '../helpers/openapi-responses';
 import { Harness, type TicketView } from '../helpers/workflow-harness';
 
 const MONDAY_9AM = '2026-09-28T09:00:00+08:00';
-const NANQIAO = 'cm-nanqiao'; // 来龙门街道
-const XISHAN = 'cm-xishan'; // 西山街道
-const OFFICE = 'u-street-lailongmen';
+const OFFICE = LAILONGMEN_OFFICE;
 const PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
   'base64',
@@ -36,9 +42,9 @@ async function get<T>(path: string, token: string, status = 200): Promise<T> {
 beforeAll(async () => {
   h = await Harness.start(MONDAY_9AM);
   docs = new DocumentedResponses(buildOpenApi({ local: true }));
-  late = await h.create({ dutyItemId: 'di-neighbor-dispute', communityId: NANQIAO, priority: 'urgent' });
-  other = await h.create({ dutyItemId: 'di-neighbor-dispute', communityId: XISHAN, priority: 'urgent' });
-  calm = await h.create({ dutyItemId: 'di-neighbor-dispute', communityId: NANQIAO });
+  late = await h.create({ dutyItemId: NEIGHBOR_DISPUTE, communityId: NANQIAO, priority: 'urgent' });
+  other = await h.create({ dutyItemId: NEIGHBOR_DISPUTE, communityId: XISHAN, priority: 'urgent' });
+  calm = await h.create({ dutyItemId: NEIGHBOR_DISPUTE, communityId: NANQIAO });
   await h.advanceMinutes(65); // both urgent tickets: acknowledge and arrive late, level 2 reached
 });
 afterAll(async () => {
@@ -90,12 +96,12 @@ describe('breach summary', () => {
     expect(all.totals).toMatchObject({ tickets: 2, lateStages: 4, open: 4, units: 2 });
     expect(all.totals.rows).toBe(8);
     expect(all.byStreet.map((s) => [s.streetId, s.tickets, s.lateStages]).sort()).toEqual([
-      ['st-lailongmen', 1, 2],
+      [LAILONGMEN, 1, 2],
       ['st-xishan', 1, 2],
     ]);
     expect(all.byTicket.every((t) => t.maxLevel === 2 && t.lateStages === 2)).toBe(true);
 
-    const sup = await h.token({ role: 'supervisor', streetId: 'st-lailongmen' });
+    const sup = await h.token({ role: 'supervisor', streetId: LAILONGMEN });
     const mine = await get<Summary>('/v1/breaches/summary', sup);
     expect(mine.byUnit.map((u) => u.unitId)).toEqual([OFFICE]);
     expect(mine.byTicket.map((t) => t.ticketId)).toEqual([late.id]);
@@ -106,7 +112,7 @@ describe('breach summary', () => {
 describe('waiting for me', () => {
   it('lists extensions to decide and returns to rule for supervisors, and what units and reporters owe', async () => {
     const unit = await h.unit(OFFICE);
-    const sup = await h.token({ role: 'supervisor', streetId: 'st-lailongmen' });
+    const sup = await h.token({ role: 'supervisor', streetId: LAILONGMEN });
     type Inbox = {
       items: { kind: string; ticketId: string; workingDays?: number }[];
       counts: Record<string, number>;
@@ -138,13 +144,13 @@ describe('waiting for me', () => {
 
 describe('league table of streets', () => {
   it('has a row per street with the three rates', async () => {
-    const sup = await h.token({ role: 'supervisor', streetId: 'st-lailongmen' });
+    const sup = await h.token({ role: 'supervisor', streetId: LAILONGMEN });
     const res = await get<{ items: { streetId: string; received: number; responseRate: number | null }[] }>(
       '/v1/metrics/streets?from=2026-09-28&to=2026-09-28',
       sup,
     );
     expect(res.items).toHaveLength(5);
-    const lailongmen = res.items.find((r) => r.streetId === 'st-lailongmen');
+    const lailongmen = res.items.find((r) => r.streetId === LAILONGMEN);
     expect(lailongmen).toMatchObject({ received: 2 });
     // The late ticket was acknowledged late (never, so far), the calm one on time.
     expect(lailongmen?.responseRate).toBe(0.5);
@@ -227,7 +233,7 @@ describe('a signed-in unit resolves with a photo', () => {
       data: PNG.toString('base64'),
     });
     expect(forged.status).toBe(422);
-    const stranger = await h.unit('u-street-xishan');
+    const stranger = await h.unit(XISHAN_OFFICE);
     const refused = await h.api.call('POST', `/v1/tickets/${late.id}/evidence`, stranger, {
       contentType: 'image/png',
       size: PNG.length,
@@ -244,7 +250,7 @@ describe('a signed-in unit resolves with a photo', () => {
     );
     expect(mine.items.length).toBeGreaterThan(0);
     expect(new Set(mine.items.map((n) => n.unitId))).toEqual(new Set([OFFICE]));
-    const stranger = await h.unit('u-street-xishan');
+    const stranger = await h.unit(XISHAN_OFFICE);
     expect(
       (await get<{ items: unknown[] }>(`/v1/notifications?ticketId=${late.id}`, stranger)).items,
     ).toEqual([]);

@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startRuntime } from '../../infra/local/runtime';
-import { ApiClient } from '../helpers/api-client';
+import { LAILONGMEN_OFFICE, NANQIAO, NEIGHBOR_DISPUTE } from '../helpers/fixtures';
+import { bootRuntime } from '../helpers/runtime';
 import { Harness, type TicketView } from '../helpers/workflow-harness';
 
 const dirs: string[] = [];
@@ -17,21 +17,13 @@ afterAll(() => {
 
 describe('escalation at a fast simulated clock', () => {
   it('breaches an unacknowledged urgent ticket within 5 real seconds and lists the breach', async () => {
-    const rt = await startRuntime({
-      port: 0,
-      timeScale: 3600,
-      localTokens: true,
-      quiet: true,
-      log: () => {},
-      backoffMs: [0],
-    });
+    const { rt, api } = await bootRuntime({ timeScale: 3600, backoffMs: [0] });
     try {
-      const api = new ApiClient(rt.url);
-      const reporter = await api.token({ role: 'reporter', communityId: 'cm-nanqiao' });
+      const reporter = await api.token({ role: 'reporter', communityId: NANQIAO });
       const admin = await api.token({ role: 'admin' });
       const created = await api.call<TicketView>('POST', '/v1/tickets', reporter, {
-        dutyItemId: 'di-neighbor-dispute',
-        communityId: 'cm-nanqiao',
+        dutyItemId: NEIGHBOR_DISPUTE,
+        communityId: NANQIAO,
         title: '楼道起火隐患',
         description: '楼道电线老化冒烟',
         channel: 'hotline',
@@ -48,7 +40,7 @@ describe('escalation at a fast simulated clock', () => {
       expect(breached.body.breaches[0]).toMatchObject({
         stage: 'acknowledge',
         level: 1,
-        unitId: 'u-street-lailongmen',
+        unitId: LAILONGMEN_OFFICE,
       });
       const list = await api.call<{ items: { ticketId: string; stage: string }[] }>(
         'GET',
@@ -70,12 +62,12 @@ describe('restart on the same data directory', () => {
     dirs.push(dir);
     const first = await Harness.start('2026-09-28T09:00:00+08:00', { dataDir: dir });
     const urgent = await first.create({
-      dutyItemId: 'di-neighbor-dispute',
-      communityId: 'cm-nanqiao',
+      dutyItemId: NEIGHBOR_DISPUTE,
+      communityId: NANQIAO,
       priority: 'urgent',
     });
-    const general = await first.create({ dutyItemId: 'di-streetlight', communityId: 'cm-nanqiao' });
-    const done = await first.create({ dutyItemId: 'di-neighbor-dispute', communityId: 'cm-nanqiao' });
+    const general = await first.create({ dutyItemId: 'di-streetlight', communityId: NANQIAO });
+    const done = await first.create({ dutyItemId: NEIGHBOR_DISPUTE, communityId: NANQIAO });
     await first.act(done.id, 'cancel', await first.admin(), { reason: '重复' });
     await first.stop();
 

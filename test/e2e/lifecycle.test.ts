@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Runtime, startRuntime } from '../../infra/local/runtime';
-import { ApiClient } from '../helpers/api-client';
+import type { Runtime } from '../../infra/local/runtime';
+import type { ApiClient } from '../helpers/api-client';
+import { LAILONGMEN_OFFICE, NANQIAO } from '../helpers/fixtures';
+import { bootRuntime } from '../helpers/runtime';
 
 type Ticket = {
   id: string;
@@ -17,22 +19,14 @@ describe('embedded runtime: a ticket through its whole life over HTTP', () => {
   let api: ApiClient;
 
   beforeAll(async () => {
-    rt = await startRuntime({
-      port: 0,
-      timeScale: 1,
-      localTokens: true,
-      quiet: true,
-      log: () => {},
-      backoffMs: [0, 0],
-    });
-    api = new ApiClient(rt.url);
+    ({ rt, api } = await bootRuntime());
   });
   afterAll(async () => {
     await rt?.stop();
   });
 
   it('goes received → dispatched → acknowledged → resolved → closed', async () => {
-    const reporter = await api.token({ role: 'reporter', communityId: 'cm-nanqiao', sub: 'grid-worker-1' });
+    const reporter = await api.token({ role: 'reporter', communityId: NANQIAO, sub: 'grid-worker-1' });
     const items = await api.call<{ items: { id: string; kind: string; slaClass: string }[] }>(
       'GET',
       '/v1/duty-items',
@@ -43,7 +37,7 @@ describe('embedded runtime: a ticket through its whole life over HTTP', () => {
 
     const created = await api.call<Ticket>('POST', '/v1/tickets', reporter, {
       dutyItemId: basic?.id,
-      communityId: 'cm-nanqiao',
+      communityId: NANQIAO,
       title: '楼道堆放杂物',
       description: '3栋2单元楼道堆满杂物，影响通行',
       channel: 'grid',
@@ -51,7 +45,7 @@ describe('embedded runtime: a ticket through its whole life over HTTP', () => {
     expect(created.status).toBe(201);
     const id = created.body.id;
     const lead = created.body.assignments.find((a) => a.role === 'lead');
-    expect(lead?.unitId).toBe('u-street-lailongmen');
+    expect(lead?.unitId).toBe(LAILONGMEN_OFFICE);
     expect(created.body.deadlines.acknowledgeBy).toMatch(/17:30:00\+08:00$/);
 
     const admin = await api.token({ role: 'admin' });
@@ -60,7 +54,7 @@ describe('embedded runtime: a ticket through its whole life over HTTP', () => {
       (r) => r.body.status === 'dispatched',
     );
 
-    const unit = await api.token({ role: 'unit', unitId: 'u-street-lailongmen' });
+    const unit = await api.token({ role: 'unit', unitId: LAILONGMEN_OFFICE });
     const acked = await api.call<Ticket>('POST', `/v1/tickets/${id}/acknowledge`, unit);
     expect(acked.status).toBe(200);
     expect(acked.body.status).toBe('acknowledged');

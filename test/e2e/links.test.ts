@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LinkAction, linkIdOf } from '../../shared/domain/links';
+import { LAILONGMEN_OFFICE, NANQIAO, NEIGHBOR_DISPUTE } from '../helpers/fixtures';
 import { Harness, type TicketView } from '../helpers/workflow-harness';
 
 const MONDAY_9AM = '2026-09-28T09:00:00+08:00';
-const NANQIAO = 'cm-nanqiao';
-const LEAD = 'u-street-lailongmen';
+const LEAD = LAILONGMEN_OFFICE;
 const LINK = /http:\/\/127\.0\.0\.1:\d+\/l\/[0-9A-Za-z]{13}/;
 
 interface NoticeRow {
@@ -44,7 +44,7 @@ afterAll(async () => {
 async function notices(ticketId: string): Promise<NoticeRow[]> {
   const t = await get(ticketId);
   const units = [
-    ...new Set([...t.assignments.map((a) => a.unitId), 'u-street-lailongmen', 'u-city-social-work']),
+    ...new Set([...t.assignments.map((a) => a.unitId), LAILONGMEN_OFFICE, 'u-city-social-work']),
   ];
   const rows: NoticeRow[] = [];
   for (const unitId of units) {
@@ -101,7 +101,7 @@ const headline = (html: string) => html.match(/<h1>(.*?)<\/h1>/)?.[1];
 const get = (id: string) => h.get(id) as Promise<Ticket>;
 const create = (body: Record<string, unknown> = {}) =>
   h.create({
-    dutyItemId: 'di-neighbor-dispute',
+    dutyItemId: NEIGHBOR_DISPUTE,
     communityId: NANQIAO,
     location: { address: '3栋2单元' },
     ...body,
@@ -471,7 +471,7 @@ describe('after a restart on the same data directory', () => {
       let code = '';
       let path = '';
       try {
-        const t = await first.create({ dutyItemId: 'di-neighbor-dispute', communityId: NANQIAO });
+        const t = await first.create({ dutyItemId: NEIGHBOR_DISPUTE, communityId: NANQIAO });
         code = t.code;
         const sms = (await first.notifications(t.id))
           .flatMap((n) => n.messages)

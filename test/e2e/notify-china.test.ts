@@ -9,14 +9,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Runtime, startRuntime } from '../../infra/local/runtime';
+import type { Runtime } from '../../infra/local/runtime';
 import { ManualClock } from '../../infra/local/sim-clock';
 import { mainlandNumber } from '../../shared/adapters/channel-errors';
 import { seedConfig } from '../../shared/config/seed';
 import { aliyunTemplates } from '../../shared/config/sms-templates';
 import type { MessageMeta, Notifier, OutboundMessage } from '../../shared/ports';
 import { ApiClient } from '../helpers/api-client';
+import { NANQIAO } from '../helpers/fixtures';
 import { type ProviderServers, startProviderServers } from '../helpers/provider-servers';
+import { bootRuntime, startTestRuntime } from '../helpers/runtime';
 
 interface Row {
   id: string;
@@ -49,7 +51,7 @@ const dutyPhone = seedConfig('2026-05-11T08:00:00+08:00').units.find((u) => u.id
   .dutyPhone;
 const ticketBody = {
   dutyItemId: 'di-streetlight',
-  communityId: 'cm-nanqiao',
+  communityId: NANQIAO,
   title: '路灯不亮',
   description: '建设路12号门口路灯连续三晚不亮',
   channel: 'grid',
@@ -96,19 +98,12 @@ describe('a deployment on Alibaba Cloud SMS with a WeCom group robot', () => {
         wecom: { base: servers.url, robots: { 'wecom-szwh': { key: 'wecom-acceptance-key' } } },
       }),
     );
-    rt = await startRuntime({
-      port: 0,
-      timeScale: 1,
-      localTokens: true,
-      quiet: true,
-      log: () => {},
-      backoffMs: [0, 0],
+    ({ rt, api } = await bootRuntime({
       clock: new ManualClock(Date.parse('2026-05-11T09:00:00+08:00')),
       channelsFile,
-    });
-    api = new ApiClient(rt.url);
+    }));
     admin = await api.token({ role: 'admin' });
-    reporter = await api.token({ role: 'reporter', communityId: 'cm-nanqiao' });
+    reporter = await api.token({ role: 'reporter', communityId: NANQIAO });
     szwh = await api.token({ role: 'unit', unitId: 'u-szwh' });
     // The templates as registered, with this deployment's link prefix.
     aliyunOptions.templates = aliyunTemplates(`${rt.url}/l/`);
@@ -243,25 +238,14 @@ describe('the embedded queue across a restart', () => {
   it('sends what a stopped runtime left queued after the restart, once, and nothing sent before again', async () => {
     const dataDir = tempDir();
     const clock = new ManualClock(Date.parse('2026-05-11T09:00:00+08:00'));
-    const start = (notifier: Notifier) =>
-      startRuntime({
-        port: 0,
-        timeScale: 1,
-        localTokens: true,
-        quiet: true,
-        log: () => {},
-        backoffMs: [400],
-        clock,
-        dataDir,
-        notifier,
-      });
+    const start = (notifier: Notifier) => startTestRuntime({ backoffMs: [400], clock, dataDir, notifier });
     const first = new CountingNotifier(true);
     const a = await start(first);
     const api = new ApiClient(a.url);
     const created = await api.call<{ id: string }>(
       'POST',
       '/v1/tickets',
-      await api.token({ role: 'reporter', communityId: 'cm-nanqiao' }),
+      await api.token({ role: 'reporter', communityId: NANQIAO }),
       ticketBody,
     );
     await a.workflow.settled();

@@ -54,6 +54,7 @@ import type { Clock, NotificationRecord, Step, StoredTicket } from '../../shared
 import { ConfigService } from '../../shared/use-cases/config-service';
 import { buildNotice, enqueue } from '../../shared/use-cases/notify';
 import { awaitParty, createTicket, type TicketDeps, ticketStep } from '../../shared/use-cases/ticket-service';
+import { LAILONGMEN_OFFICE, NANQIAO, NEIGHBOR_DISPUTE } from '../helpers/fixtures';
 import { RecordingQueue, testSender } from '../helpers/sender-harness';
 import { RecordingWorkflow } from '../helpers/stub-workflow';
 
@@ -64,12 +65,12 @@ const clock: Clock = { now: () => NOW };
 const reporter: Principal = {
   sub: 'grid-worker-1',
   role: 'reporter',
-  communityId: 'cm-nanqiao',
+  communityId: NANQIAO,
   via: 'token',
 };
 const newTicket = {
-  dutyItemId: 'di-neighbor-dispute',
-  communityId: 'cm-nanqiao',
+  dutyItemId: NEIGHBOR_DISPUTE,
+  communityId: NANQIAO,
   title: '楼道堆放杂物',
   description: '3栋2单元楼道堆满杂物',
   channel: 'grid' as const,
@@ -238,7 +239,7 @@ describe('SNS faults: retried with backoff, then recorded as failed and the tick
   const record = (key: string): NotificationRecord =>
     buildNotice(
       subject,
-      { kind: 'dispatch', unitId: 'u-street-lailongmen', stage: 'acknowledge', key },
+      { kind: 'dispatch', unitId: LAILONGMEN_OFFICE, stage: 'acknowledge', key },
       { config, publicBaseUrl: 'https://whistle.example.org', now: NOW },
     );
   const phone = () => record('x').messages.find((m) => m.channel === 'sms')?.to as string;
@@ -361,7 +362,7 @@ describe('SNS faults: retried with backoff, then recorded as failed and the tick
     expect(after?.tokens.lead).toMatchObject({
       token: 'token-1',
       stage: 'acknowledge',
-      unitId: 'u-street-lailongmen',
+      unitId: LAILONGMEN_OFFICE,
       generation: 1,
     });
     // The armed wait proves the start delivered: nothing is left pending.
@@ -549,7 +550,7 @@ describe('HTTP: dependency faults surface as clean problem+json', () => {
         stage: '$default',
         authorizer: {
           jwt: {
-            claims: { sub: 'grid-worker-1', role: 'reporter', communityId: 'cm-nanqiao' },
+            claims: { sub: 'grid-worker-1', role: 'reporter', communityId: NANQIAO },
             scopes: null,
           },
         },

@@ -2,20 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { handler as queries } from '../../functions/api/queries';
 import { UnauthorizedError } from '../../shared/domain/errors';
 import { principalFromClaims } from '../../shared/domain/principal';
+import { LAILONGMEN, LAILONGMEN_OFFICE, NANQIAO } from '../helpers/fixtures';
 
 describe('principalFromClaims: local tokens and Cognito ID tokens give the same principal', () => {
   it('maps local claims', () => {
-    expect(principalFromClaims({ sub: 'u1', role: 'unit', unitId: 'u-street-lailongmen', iss: 'x' })).toEqual(
-      {
-        sub: 'u1',
-        role: 'unit',
-        unitId: 'u-street-lailongmen',
-        via: 'token',
-      },
-    );
-    expect(principalFromClaims({ sub: 's1', role: 'supervisor', streetId: 'st-lailongmen' })).toMatchObject({
+    expect(principalFromClaims({ sub: 'u1', role: 'unit', unitId: LAILONGMEN_OFFICE, iss: 'x' })).toEqual({
+      sub: 'u1',
+      role: 'unit',
+      unitId: LAILONGMEN_OFFICE,
+      via: 'token',
+    });
+    expect(principalFromClaims({ sub: 's1', role: 'supervisor', streetId: LAILONGMEN })).toMatchObject({
       role: 'supervisor',
-      streetId: 'st-lailongmen',
+      streetId: LAILONGMEN,
     });
   });
 
@@ -23,11 +22,11 @@ describe('principalFromClaims: local tokens and Cognito ID tokens give the same 
     const asArray = {
       sub: '8f0c1e2a-0000-4000-8000-000000000001',
       'cognito:groups': ['reporter'],
-      'custom:communityId': 'cm-nanqiao',
+      'custom:communityId': NANQIAO,
       token_use: 'id',
     };
     const asString = { ...asArray, 'cognito:groups': '[reporter]' };
-    const expected = { sub: asArray.sub, role: 'reporter', communityId: 'cm-nanqiao', via: 'token' };
+    const expected = { sub: asArray.sub, role: 'reporter', communityId: NANQIAO, via: 'token' };
     expect(principalFromClaims(asArray)).toEqual(expected);
     expect(principalFromClaims(asString)).toEqual(expected);
     // Several groups: the most capable role wins; unknown groups are ignored.
@@ -35,8 +34,8 @@ describe('principalFromClaims: local tokens and Cognito ID tokens give the same 
       principalFromClaims({ sub: 'a', 'cognito:groups': '[ops unit admin]', 'custom:unitId': 'u-x' }).role,
     ).toBe('admin');
     expect(
-      principalFromClaims({ sub: 'b', 'cognito:groups': ['unit'], 'custom:unitId': 'u-street-lailongmen' }),
-    ).toEqual({ sub: 'b', role: 'unit', unitId: 'u-street-lailongmen', via: 'token' });
+      principalFromClaims({ sub: 'b', 'cognito:groups': ['unit'], 'custom:unitId': LAILONGMEN_OFFICE }),
+    ).toEqual({ sub: 'b', role: 'unit', unitId: LAILONGMEN_OFFICE, via: 'token' });
   });
 
   it('refuses claims without a usable role and scope (401, never a guess)', () => {

@@ -17,6 +17,14 @@ import type { Principal } from '../../shared/domain/principal';
 import * as rules from '../../shared/domain/ticket-rules';
 import type { NotificationRecord, StoredTicket } from '../../shared/ports';
 import { ticketIds } from '../../shared/use-cases/ticket-service';
+import {
+  LAILONGMEN,
+  LAILONGMEN_OFFICE,
+  NANQIAO,
+  NEIGHBOR_DISPUTE,
+  XISHAN,
+  XISHAN_OFFICE,
+} from '../helpers/fixtures';
 import { startDynamoDbLocal } from './dynamodb-local';
 
 interface Backend {
@@ -51,10 +59,10 @@ function ticket(
   minute: number,
   opts: { communityId?: string; dutyItemId?: string; priority?: 'urgent' } = {},
 ): Ticket {
-  const communityId = opts.communityId ?? 'cm-nanqiao';
+  const communityId = opts.communityId ?? NANQIAO;
   return rules.createTicket(
     {
-      dutyItemId: opts.dutyItemId ?? 'di-neighbor-dispute',
+      dutyItemId: opts.dutyItemId ?? NEIGHBOR_DISPUTE,
       communityId,
       title: `工单 ${seed}`,
       description: '存储适配器测试',
@@ -154,9 +162,7 @@ describe.each(backends)('DynamoStore on %s', (_name, start) => {
   it('lists newest first, pages with a cursor that visits every ticket exactly once, and filters', async () => {
     const store = await freshStore();
     const nanqiao = Array.from({ length: 7 }, (_, i) => ticket(`list-n${i}`, i));
-    const xishan = Array.from({ length: 4 }, (_, i) =>
-      ticket(`list-x${i}`, 10 + i, { communityId: 'cm-xishan' }),
-    );
+    const xishan = Array.from({ length: 4 }, (_, i) => ticket(`list-x${i}`, 10 + i, { communityId: XISHAN }));
     // A joint dispatch: the street leads, co-handling departments find it through index items.
     const joint = ticket('list-joint', 20, { dutyItemId: 'di-fire-lane-blocked' });
     const all = [...nanqiao, ...xishan, joint];
@@ -167,7 +173,7 @@ describe.each(backends)('DynamoStore on %s', (_name, start) => {
     const breached = xishan[0] as Ticket;
     const breach: Breach = {
       stage: 'acknowledge',
-      unitId: 'u-street-xishan',
+      unitId: XISHAN_OFFICE,
       dueAt: breached.deadlines.acknowledgeBy as string,
       breachedAt: breached.deadlines.acknowledgeBy as string,
       level: 1,
@@ -183,12 +189,12 @@ describe.each(backends)('DynamoStore on %s', (_name, start) => {
     const ids = async (filter: Parameters<DynamoStore['listTickets']>[0]) =>
       (await collect((c) => store.listTickets(filter, 3, c))).items.map((t) => t.id).sort();
     const sorted = (ts: Ticket[]) => ts.map((t) => t.id).sort();
-    expect(await ids({ communityId: 'cm-xishan' })).toEqual(sorted(xishan));
+    expect(await ids({ communityId: XISHAN })).toEqual(sorted(xishan));
     expect(await ids({ streetId: 'st-xishan' })).toEqual(sorted(xishan));
     expect(await ids({ status: 'acknowledged' })).toEqual([acked.id]);
-    expect(await ids({ status: 'received', communityId: 'cm-xishan' })).toEqual(sorted(xishan));
+    expect(await ids({ status: 'received', communityId: XISHAN })).toEqual(sorted(xishan));
     expect(await ids({ breached: true })).toEqual([breached.id]);
-    expect(await ids({ unitId: 'u-street-lailongmen' })).toEqual(sorted([...nanqiao, joint]));
+    expect(await ids({ unitId: LAILONGMEN_OFFICE })).toEqual(sorted([...nanqiao, joint]));
     expect(await ids({ unitId: 'u-xfjy' })).toEqual([joint.id]);
     expect(await ids({ unitId: 'u-xfjy', status: 'acknowledged' })).toEqual([]);
     const from = toShanghaiIso(new Date(START + 10 * 60_000));
@@ -222,7 +228,7 @@ describe.each(backends)('DynamoStore on %s', (_name, start) => {
   it('records breaches idempotently and lists them by unit, stage, level and street', async () => {
     const store = await freshStore();
     const a = ticket('breach-a', 0, { priority: 'urgent' });
-    const b = ticket('breach-b', 1, { priority: 'urgent', communityId: 'cm-xishan' });
+    const b = ticket('breach-b', 1, { priority: 'urgent', communityId: XISHAN });
     const ladder = (t: Ticket, unitId: string): Breach[] =>
       [1, 2, 3].map((level) => ({
         stage: 'acknowledge',
@@ -231,9 +237,9 @@ describe.each(backends)('DynamoStore on %s', (_name, start) => {
         breachedAt: toShanghaiIso(new Date(START + level * 30 * 60_000)),
         level,
       }));
-    await store.putBreaches(a, ladder(a, 'u-street-lailongmen'));
-    await store.putBreaches(a, ladder(a, 'u-street-lailongmen')); // a retried timer task
-    await store.putBreaches(b, ladder(b, 'u-street-xishan'));
+    await store.putBreaches(a, ladder(a, LAILONGMEN_OFFICE));
+    await store.putBreaches(a, ladder(a, LAILONGMEN_OFFICE)); // a retried timer task
+    await store.putBreaches(b, ladder(b, XISHAN_OFFICE));
     const all = await collect((c) => store.listBreaches({}, 2, c));
     expect(all.items).toHaveLength(6);
     expect(all.pages).toBeGreaterThanOrEqual(3);
@@ -241,10 +247,10 @@ describe.each(backends)('DynamoStore on %s', (_name, start) => {
     expect(all.items[0]).toMatchObject({ ticketId: expect.any(String), code: expect.any(String) });
     const only = async (filter: Parameters<DynamoStore['listBreaches']>[0]) =>
       (await collect((c) => store.listBreaches(filter, 10, c))).items;
-    expect((await only({ unitId: 'u-street-xishan' })).map((x) => x.ticketId)).toEqual([b.id, b.id, b.id]);
+    expect((await only({ unitId: XISHAN_OFFICE })).map((x) => x.ticketId)).toEqual([b.id, b.id, b.id]);
     expect(await only({ level: 2 })).toHaveLength(2);
     expect(await only({ stage: 'resolve' })).toHaveLength(0);
-    expect((await only({ streetId: 'st-lailongmen' })).every((x) => x.ticketId === a.id)).toBe(true);
+    expect((await only({ streetId: LAILONGMEN })).every((x) => x.ticketId === a.id)).toBe(true);
     expect(await only({ from: toShanghaiIso(new Date(START + 80 * 60_000)) })).toHaveLength(2);
   });
 
@@ -252,16 +258,16 @@ describe.each(backends)('DynamoStore on %s', (_name, start) => {
     const store = await freshStore();
     const t = ticket('notify-1', 0);
     const other = ticket('notify-2', 1);
-    const first = notification(t, 1, 'u-street-lailongmen', 0);
-    expect(await store.putNotification(first, 'u-street-lailongmen')).toBe(true);
-    expect(await store.putNotification({ ...first, at: 'changed' }, 'u-street-lailongmen')).toBe(false);
+    const first = notification(t, 1, LAILONGMEN_OFFICE, 0);
+    expect(await store.putNotification(first, LAILONGMEN_OFFICE)).toBe(true);
+    expect(await store.putNotification({ ...first, at: 'changed' }, LAILONGMEN_OFFICE)).toBe(false);
     expect(await store.hasNotification(t.id, first.id)).toBe(true);
     expect(await store.hasNotification(t.id, 'dispatch.nobody.1')).toBe(false);
     const failed: NotificationRecord = {
       ...first,
       messages: first.messages.map((m) => ({ ...m, status: 'failed', attempts: 4, error: 'Throttling' })),
     };
-    await store.replaceNotification(failed, 'u-street-lailongmen');
+    await store.replaceNotification(failed, LAILONGMEN_OFFICE);
     for (let n = 2; n <= 5; n += 1) await store.putNotification(notification(t, n, 'u-xfjy', n), 'u-xfjy');
     await store.putNotification(notification(other, 9, 'u-xfjy', 9), 'u-xfjy');
 

@@ -15,6 +15,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { seedConfig } from '../../shared/config/seed';
 import { toShanghaiIso } from '../../shared/domain/deadlines';
 import type { Ticket } from '../../shared/domain/model';
+import { LAILONGMEN, LAILONGMEN_OFFICE, NANQIAO, NEIGHBOR_DISPUTE } from '../helpers/fixtures';
 
 process.env.TABLE_NAME = 'whistle-test';
 process.env.STATE_MACHINE_ARN =
@@ -84,14 +85,14 @@ function overdueTicket(): Ticket {
     id: 'tabcdefghijklmnopqrst',
     code: 'WDABCDEFGH',
     status: 'dispatched',
-    dutyItemId: 'di-neighbor-dispute',
+    dutyItemId: NEIGHBOR_DISPUTE,
     dutyItemName: '邻里矛盾纠纷调解',
     dutyKind: 'basic',
     slaClass: 'urgent',
     priority: 'urgent',
     channel: 'hotline',
-    communityId: 'cm-nanqiao',
-    streetId: 'st-lailongmen',
+    communityId: NANQIAO,
+    streetId: LAILONGMEN,
     title: '楼道冒烟',
     description: '电线老化',
     createdAt: at(0),
@@ -99,12 +100,12 @@ function overdueTicket(): Ticket {
     createdBy: 'reporter:x',
     version: 3,
     configVersion: 1,
-    assignments: [{ unitId: 'u-street-lailongmen', role: 'lead', status: 'dispatched', dispatchedAt: at(0) }],
+    assignments: [{ unitId: LAILONGMEN_OFFICE, role: 'lead', status: 'dispatched', dispatchedAt: at(0) }],
     deadlines: { acknowledgeBy: at(30) },
     clocks: [
       {
         stage: 'acknowledge',
-        unitId: 'u-street-lailongmen',
+        unitId: LAILONGMEN_OFFICE,
         startedAt: at(0),
         warnAt: at(22.5),
         dueAt: at(30),
@@ -134,13 +135,13 @@ describe('POST /v1/tickets (ticket-intake)', () => {
       apiEvent(
         'POST /v1/tickets',
         {
-          dutyItemId: 'di-neighbor-dispute',
-          communityId: 'cm-nanqiao',
+          dutyItemId: NEIGHBOR_DISPUTE,
+          communityId: NANQIAO,
           title: '噪音',
           description: '夜间施工',
           channel: 'hotline',
         },
-        { sub: 'grid-1', role: 'reporter', communityId: 'cm-nanqiao' },
+        { sub: 'grid-1', role: 'reporter', communityId: NANQIAO },
       ),
       context,
     );
@@ -160,11 +161,11 @@ describe('POST /v1/tickets (ticket-intake)', () => {
     const res = await handlers.intake(
       apiEvent(
         'POST /v1/tickets',
-        { dutyItemId: 'di-x', communityId: 'cm-nanqiao', title: '', channel: 'fax' },
+        { dutyItemId: 'di-x', communityId: NANQIAO, title: '', channel: 'fax' },
         {
           sub: 'grid-1',
           role: 'reporter',
-          communityId: 'cm-nanqiao',
+          communityId: NANQIAO,
         },
       ),
       context,
@@ -195,7 +196,7 @@ describe('UnitTimer task (on-timer)', () => {
       {
         ticketId: ticket.id,
         party: 'lead',
-        unitId: 'u-street-lailongmen',
+        unitId: LAILONGMEN_OFFICE,
         stage: 'acknowledge',
         timerAt: ticket.clocks[0]?.dueAt,
         timerSeconds: 1,
@@ -210,13 +211,13 @@ describe('UnitTimer task (on-timer)', () => {
     const puts = ddb.commandCalls(PutCommand).map((c) => c.args[0].input);
     const saved = puts.find((p) => p.ConditionExpression === 'version = :v');
     expect((saved?.Item as { t?: Ticket } | undefined)?.t?.breaches).toEqual([
-      expect.objectContaining({ stage: 'acknowledge', level: 1, unitId: 'u-street-lailongmen' }),
+      expect.objectContaining({ stage: 'acknowledge', level: 1, unitId: LAILONGMEN_OFFICE }),
     ]);
     expect(puts.some((p) => (p.Item as { gk1?: string }).gk1 === 'BREACH')).toBe(true);
 
     // The escalation is recorded and queued for the sender: the timer never waits on SNS.
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
-    const leader = config.units.find((u) => u.id === 'u-street-lailongmen')?.contacts;
+    const leader = config.units.find((u) => u.id === LAILONGMEN_OFFICE)?.contacts;
     const notice = puts.find((p) => String(p.Item?.sk).startsWith('N#escalation.'))?.Item as
       | {
           n: { id: string; messages: { channel: string; to: string; text: string; status: string }[] };
@@ -260,7 +261,7 @@ describe('AwaitUnit task (await-party)', () => {
       {
         ticketId: ticket.id,
         party: 'lead',
-        unitId: 'u-street-lailongmen',
+        unitId: LAILONGMEN_OFFICE,
         stage: 'acknowledge',
         timerAt: ticket.clocks[0]?.dueAt,
         timerSeconds: 5,
@@ -288,7 +289,7 @@ describe('AwaitUnit task (await-party)', () => {
         {
           ticketId: ticket.id,
           party: 'lead',
-          unitId: 'u-street-lailongmen',
+          unitId: LAILONGMEN_OFFICE,
           stage: 'acknowledge',
           timerAt: ticket.updatedAt,
           timerSeconds: 5,

@@ -38,13 +38,14 @@ import {
   type NoticeSpec,
 } from '../../shared/use-cases/notify';
 import type { TicketDeps } from '../../shared/use-cases/ticket-service';
+import { NANQIAO } from '../helpers/fixtures';
 import { RecordingQueue, testSender } from '../helpers/sender-harness';
 import { RecordingWorkflow } from '../helpers/stub-workflow';
 
 const NOW = new Date('2026-05-06T09:00:00+08:00');
 const clock: Clock = { now: () => NOW };
 const named = (name: string) => Object.assign(new Error(name), { name });
-const reporter = principalSchema.parse({ sub: 'grid-1', role: 'reporter', communityId: 'cm-nanqiao' });
+const reporter = principalSchema.parse({ sub: 'grid-1', role: 'reporter', communityId: NANQIAO });
 
 /** A channel that answers from a script per recipient: 'ok', or an error name to throw. */
 class ScriptedNotifier implements Notifier {
@@ -107,7 +108,7 @@ async function world(
   const ticket = rules.createTicket(
     {
       dutyItemId: 'di-streetlight',
-      communityId: 'cm-nanqiao',
+      communityId: NANQIAO,
       title: '路灯不亮',
       description: '建设路12号门口路灯连续三晚不亮',
       channel: 'grid',

@@ -5,9 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrintingOutbox } from '../../infra/local/outbox';
-import { type Runtime, startRuntime } from '../../infra/local/runtime';
+import type { Runtime } from '../../infra/local/runtime';
 import { ManualClock } from '../../infra/local/sim-clock';
-import { ApiClient } from '../helpers/api-client';
+import type { ApiClient } from '../helpers/api-client';
+import { NANQIAO } from '../helpers/fixtures';
+import { bootRuntime } from '../helpers/runtime';
 
 interface Row {
   ticketId: string;
@@ -27,17 +29,10 @@ describe('embedded runtime outbox', () => {
   let api: ApiClient;
 
   beforeAll(async () => {
-    rt = await startRuntime({
-      port: 0,
-      timeScale: 1,
-      localTokens: true,
-      quiet: true,
-      log: () => {},
-      backoffMs: [0, 0],
+    ({ rt, api } = await bootRuntime({
       clock,
       notifier: new PrintingOutbox((line) => lines.push(line)),
-    });
-    api = new ApiClient(rt.url);
+    }));
   });
   afterAll(async () => {
     await rt?.stop();
@@ -49,7 +44,7 @@ describe('embedded runtime outbox', () => {
   };
 
   it('prints every recorded message once, as it would have been sent', async () => {
-    const reporter = await api.token({ role: 'reporter', communityId: 'cm-nanqiao' });
+    const reporter = await api.token({ role: 'reporter', communityId: NANQIAO });
     const admin = await api.token({ role: 'admin' });
     const created = await api.call<{ id: string; deadlines: { acknowledgeBy: string } }>(
       'POST',
@@ -57,7 +52,7 @@ describe('embedded runtime outbox', () => {
       reporter,
       {
         dutyItemId: 'di-streetlight',
-        communityId: 'cm-nanqiao',
+        communityId: NANQIAO,
         title: '路灯不亮',
         description: '建设路12号门口路灯连续三晚不亮',
         channel: 'grid',

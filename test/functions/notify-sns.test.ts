@@ -39,6 +39,7 @@ import {
   awaitParty as useCaseAwaitParty,
   onTimer as useCaseOnTimer,
 } from '../../shared/use-cases/ticket-service';
+import { LAILONGMEN, NANQIAO } from '../helpers/fixtures';
 import { RecordingQueue, testSender } from '../helpers/sender-harness';
 import { RecordingWorkflow } from '../helpers/stub-workflow';
 
@@ -87,8 +88,8 @@ const act = async (...a: Parameters<typeof useCaseAct>) => {
 };
 
 const who = (claims: Record<string, string>): Principal => principalSchema.parse({ sub: 'test', ...claims });
-const reporter = who({ role: 'reporter', communityId: 'cm-nanqiao' });
-const supervisor = who({ role: 'supervisor', streetId: 'st-lailongmen' });
+const reporter = who({ role: 'reporter', communityId: NANQIAO });
+const supervisor = who({ role: 'supervisor', streetId: LAILONGMEN });
 const unitOf = (id: string) => config.units.find((u) => u.id === id)!;
 
 beforeAll(async () => {
@@ -131,7 +132,7 @@ const attr = (p: PublishCommandInput, name: string) => p.MessageAttributes?.[nam
 async function newTicket(dutyItemId = 'di-streetlight'): Promise<Ticket> {
   const { ticket } = await createTicket(deps, reporter, {
     dutyItemId,
-    communityId: 'cm-nanqiao',
+    communityId: NANQIAO,
     title: '路灯不亮',
     description: '建设路12号门口路灯连续三晚不亮',
     channel: 'grid',
@@ -279,13 +280,13 @@ describe('each kind of event publishes to the right recipients', () => {
     const verdict = ticketStep(resolved, clock);
     expect(verdict.wait?.stage).toBe('feedback');
     await awaitParty(deps, verdict.wait!, 'tok-feedback', origin);
-    const communityOffice = config.communities.find((c) => c.id === 'cm-nanqiao')!.contacts!;
+    const communityOffice = config.communities.find((c) => c.id === NANQIAO)!.contacts!;
     expectSms(sms()[0], communityOffice.dutyPhone, /评价/);
     expectEmail(emails()[0], {
       email: communityOffice.email,
       kind: 'feedback_request',
       ticketId: t0.id,
-      communityId: 'cm-nanqiao',
+      communityId: NANQIAO,
     });
 
     // Unsatisfied: reopened to the lead unit.

@@ -6,7 +6,20 @@ export interface ApiResponse<T = unknown> {
 }
 
 export class ApiClient {
+  private readonly tokens = new Map<string, string>();
+
   constructor(readonly baseUrl: string) {}
+
+  /** A dev token for these claims, minted once per client (the runtime's key outlives the request). */
+  async cachedToken(claims: Record<string, string>): Promise<string> {
+    const key = JSON.stringify(claims);
+    let t = this.tokens.get(key);
+    if (!t) {
+      t = await this.token(claims);
+      this.tokens.set(key, t);
+    }
+    return t;
+  }
 
   async token(claims: Record<string, string>): Promise<string> {
     const res = await this.call<{ token: string }>('POST', '/v1/local/tokens', undefined, claims);

@@ -2,11 +2,12 @@
  * The real lifecycle ASL on the local engine, every Task bound to its handler, with a ManualClock:
  * tests jump through SLA time instantly and deterministically, acting over the HTTP API.
  */
-import { type Runtime, startRuntime } from '../../infra/local/runtime';
+import type { Runtime } from '../../infra/local/runtime';
 import { ManualClock } from '../../infra/local/sim-clock';
 import type { NotificationRecord } from '../../shared/ports';
 import type { AuditReport, ReconcileResult } from '../../shared/use-cases/clock-reconciler';
-import { ApiClient } from './api-client';
+import type { ApiClient } from './api-client';
+import { bootRuntime } from './runtime';
 
 export interface TicketView {
   id: string;
@@ -26,8 +27,6 @@ export interface TicketView {
 }
 
 export class Harness {
-  readonly tokens = new Map<string, string>();
-
   private constructor(
     readonly rt: Runtime,
     readonly clock: ManualClock,
@@ -36,32 +35,20 @@ export class Harness {
 
   static async start(startIso: string, opts: { dataDir?: string } = {}): Promise<Harness> {
     const clock = new ManualClock(Date.parse(startIso));
-    const rt = await startRuntime({
-      port: 0,
-      timeScale: 1,
-      localTokens: true,
-      quiet: true,
-      log: () => {},
-      backoffMs: [0, 0],
+    const { rt, api } = await bootRuntime({
       clock,
       // The watchdog runs when a test says so (reconcile()), never on its own between two steps.
       watchdogMs: 0,
       ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
     });
-    const h = new Harness(rt, clock, new ApiClient(rt.url));
+    const h = new Harness(rt, clock, api);
     // Timers already due (re-attached tickets whose deadlines passed while down) fire now.
     await h.advanceMinutes(0);
     return h;
   }
 
-  async token(claims: Record<string, string>): Promise<string> {
-    const key = JSON.stringify(claims);
-    let t = this.tokens.get(key);
-    if (!t) {
-      t = await this.api.token(claims);
-      this.tokens.set(key, t);
-    }
-    return t;
+  token(claims: Record<string, string>): Promise<string> {
+    return this.api.cachedToken(claims);
   }
 
   admin() {

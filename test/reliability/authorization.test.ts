@@ -1,6 +1,6 @@
 /**
  * Who may do what, where: every route of functions/api/routes.ts × every role × in and out of
- * scope, plus no token, against the contract (design/api.md): 2xx for who may, 401 without a valid
+ * scope, plus no token, against the contract (docs/api.md): 2xx for who may, 401 without a valid
  * token, 403 for a role or scope that may not, 404 where the ticket is out of sight. A refused
  * action leaves no trace. Forged, expired, foreign and unsigned tokens are 401. The reporter's
  * phone number is masked for roles that do not need it and never written to a log.

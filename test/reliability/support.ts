@@ -1,46 +1,26 @@
 /**
- * Shared plumbing of the reliability tests: an in-process runtime with test defaults, tokens,
+ * Shared plumbing of the reliability tests: the test runtime and seed fixtures (test/helpers), tokens,
  * raw HTTP (for requests fetch refuses to send), free ports and paging through list endpoints.
  */
 import { connect, createServer } from 'node:net';
-import { type Runtime, type RuntimeOptions, startRuntime } from '../../infra/local/runtime';
-import { ApiClient, type ApiResponse } from '../helpers/api-client';
+import type { ApiClient, ApiResponse } from '../helpers/api-client';
 
-export const NANQIAO = 'cm-nanqiao';
-export const XISHAN = 'cm-xishan';
-export const LAILONGMEN = 'st-lailongmen';
-export const LAILONGMEN_OFFICE = 'u-street-lailongmen';
-export const XISHAN_OFFICE = 'u-street-xishan';
-
-/** The in-process runtime as the e2e tests boot it (memory store unless dataDir is given). */
-export async function bootRuntime(
-  opts: Partial<RuntimeOptions> = {},
-): Promise<{ rt: Runtime; api: ApiClient }> {
-  const rt = await startRuntime({
-    port: 0,
-    timeScale: 1,
-    localTokens: true,
-    quiet: true,
-    log: () => {},
-    backoffMs: [0, 0],
-    ...opts,
-  });
-  return { rt, api: new ApiClient(rt.url) };
-}
+export {
+  LAILONGMEN,
+  LAILONGMEN_OFFICE,
+  NANQIAO,
+  ticketBody,
+  XISHAN,
+  XISHAN_OFFICE,
+} from '../helpers/fixtures';
+export { bootRuntime } from '../helpers/runtime';
 
 /** Tokens by claims, minted once per runtime. */
 export class Tokens {
-  private readonly cache = new Map<string, string>();
   constructor(private readonly api: ApiClient) {}
 
-  async get(claims: Record<string, string>): Promise<string> {
-    const key = JSON.stringify(claims);
-    let t = this.cache.get(key);
-    if (!t) {
-      t = await this.api.token(claims);
-      this.cache.set(key, t);
-    }
-    return t;
+  get(claims: Record<string, string>): Promise<string> {
+    return this.api.cachedToken(claims);
   }
   admin = () => this.get({ role: 'admin', sub: 'admin-1' });
   reporter = (communityId: string) =>
@@ -52,17 +32,6 @@ export class Tokens {
       sub: `supervisor-${streetId ?? 'city'}`,
       ...(streetId ? { streetId } : {}),
     });
-}
-
-export function ticketBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    dutyItemId: 'di-neighbor-dispute',
-    communityId: NANQIAO,
-    title: '楼道堆放杂物',
-    description: '3栋2单元楼道堆满杂物，影响通行',
-    channel: 'grid',
-    ...overrides,
-  };
 }
 
 /** A problem+json body as the contract defines it. */

@@ -17,12 +17,13 @@ import type { Ticket } from '../../shared/domain/model';
 import { activeParties, partyUnit, timerInstant, WAVE_SPREAD_MS } from '../../shared/domain/parties';
 import type { Principal } from '../../shared/domain/principal';
 import * as rules from '../../shared/domain/ticket-rules';
+import { LAILONGMEN_OFFICE, NANQIAO, NEIGHBOR_DISPUTE } from '../helpers/fixtures';
 
 const T0 = new Date('2026-11-02T10:00:00+08:00'); // a Monday, no holiday near
 const config = seedConfig(toShanghaiIso(T0));
 const cal = createWorkCalendar([]);
 const ctx = (at: Date = T0) => ({ now: at, config, cal });
-const reporter: Principal = { sub: 'r', role: 'reporter', communityId: 'cm-nanqiao', via: 'token' };
+const reporter: Principal = { sub: 'r', role: 'reporter', communityId: NANQIAO, via: 'token' };
 const unit = (unitId: string): Principal => ({ sub: unitId, role: 'unit', unitId, via: 'token' });
 const GRACE = 2 * 60_000;
 const minutes = (m: number) => new Date(T0.getTime() + m * 60_000);
@@ -31,7 +32,7 @@ function joint(): Ticket {
   return rules.createTicket(
     {
       dutyItemId: 'di-ebike-corridor-charging',
-      communityId: 'cm-nanqiao',
+      communityId: NANQIAO,
       title: '楼道充电',
       description: '3栋楼道有人给电瓶车充电',
       channel: 'grid',
@@ -81,7 +82,7 @@ describe('parties: who waits for what', () => {
     const t = rules.createTicket(
       {
         dutyItemId: 'di-streetlight',
-        communityId: 'cm-nanqiao',
+        communityId: NANQIAO,
         title: '路灯不亮',
         description: '南桥路口路灯',
         channel: 'grid',
@@ -92,16 +93,16 @@ describe('parties: who waits for what', () => {
     );
     expect(partyUnit(t, 'lead')).toBe('u-szwh');
     const returned = rules.returnTicket(t, unit('u-szwh'), '路灯属街道管理', ctx(minutes(10)));
-    expect(partyUnit(returned, 'lead')).toBe('u-street-lailongmen');
+    expect(partyUnit(returned, 'lead')).toBe(LAILONGMEN_OFFICE);
     expect(activeParties(returned)).toEqual(['lead']);
   });
 
   it('expects the ticket itself to wait once every unit is done (the verdict)', () => {
-    const lead = 'u-street-lailongmen';
+    const lead = LAILONGMEN_OFFICE;
     let t = rules.createTicket(
       {
-        dutyItemId: 'di-neighbor-dispute',
-        communityId: 'cm-nanqiao',
+        dutyItemId: NEIGHBOR_DISPUTE,
+        communityId: NANQIAO,
         title: '邻里纠纷',
         description: '噪音',
         channel: 'grid',
@@ -153,7 +154,7 @@ describe('auditTicket', () => {
   });
 
   it('finds a wait for the wrong stage or unit, and a wait whose timer is later than the instant', () => {
-    const t = rules.acknowledge(joint(), unit('u-street-lailongmen'), ctx(minutes(1)));
+    const t = rules.acknowledge(joint(), unit(LAILONGMEN_OFFICE), ctx(minutes(1)));
     const engine = healthyEngine(t);
     const waits = engine.waits as ArmedWait[];
     const lead = waits.find((w) => w.party === 'lead') as ArmedWait;
@@ -180,7 +181,7 @@ describe('auditTicket', () => {
   });
 
   it('finds a signal that never arrived once its grace passed, and a long-past instant with nothing recorded', () => {
-    const t = rules.acknowledge(joint(), unit('u-street-lailongmen'), ctx(minutes(1)));
+    const t = rules.acknowledge(joint(), unit(LAILONGMEN_OFFICE), ctx(minutes(1)));
     const engine = healthyEngine(t);
     engine.waits = (engine.waits as ArmedWait[]).filter((w) => w.party !== 'lead');
     const pending = { signals: { lead: { at: toShanghaiIso(minutes(1)) } } };

@@ -29,19 +29,20 @@ import * as rules from '../../shared/domain/ticket-rules';
 import type { EvidenceObject, LinkStore, StoredLink } from '../../shared/ports';
 import { LinkService, LinkSigner } from '../../shared/use-cases/links';
 import { buildNotice, escalationSpecs, type NoticeSpec } from '../../shared/use-cases/notify';
+import { LAILONGMEN_OFFICE, NANQIAO, NEIGHBOR_DISPUTE } from '../helpers/fixtures';
 
 const now = new Date('2026-05-06T09:00:00+08:00');
 const config = seedConfig('2026-05-06T08:00:00+08:00');
 const cal = createWorkCalendar([]);
 const ctx = { now, config, cal };
-const reporter = principalSchema.parse({ sub: 'grid-1', role: 'reporter', communityId: 'cm-nanqiao' });
+const reporter = principalSchema.parse({ sub: 'grid-1', role: 'reporter', communityId: NANQIAO });
 const SECRET = 'a-link-secret-for-tests-only-32b!';
 
-function ticket(dutyItemId = 'di-neighbor-dispute', priority: 'urgent' | 'normal' = 'normal'): Ticket {
+function ticket(dutyItemId = NEIGHBOR_DISPUTE, priority: 'urgent' | 'normal' = 'normal'): Ticket {
   return rules.createTicket(
     {
       dutyItemId,
-      communityId: 'cm-nanqiao',
+      communityId: NANQIAO,
       title: '楼道堆放杂物',
       description: '3栋2单元楼道堆满杂物',
       channel: 'grid',
@@ -52,7 +53,7 @@ function ticket(dutyItemId = 'di-neighbor-dispute', priority: 'urgent' | 'normal
     ctx,
   );
 }
-const LEAD = 'u-street-lailongmen';
+const LEAD = LAILONGMEN_OFFICE;
 
 /** The store in memory, counting reads: a forged code must not cause one. */
 class MemoryLinks implements LinkStore {
@@ -160,7 +161,7 @@ describe('grants', () => {
     const variants: LinkGrant[] = [
       { ...grant, ticketId: 'tzzzzzzzzzzzzzzzzzzzz' },
       { ...grant, party: { kind: 'unit', unitId: 'u-xfjy' } },
-      { ...grant, party: { kind: 'community', communityId: 'cm-nanqiao' } },
+      { ...grant, party: { kind: 'community', communityId: NANQIAO } },
       { ...grant, actions: [...unitLinkActions, 'feedback'] },
       { ...grant, actions: ['acknowledge'] },
       { ...grant, notice: 'warning' },
@@ -186,12 +187,12 @@ describe('grants', () => {
       config,
     );
     expect(grantedActions(t, partyFor(t, level3?.unitId))).toEqual([]);
-    expect(partyFor(t, undefined)).toEqual({ kind: 'community', communityId: 'cm-nanqiao' });
+    expect(partyFor(t, undefined)).toEqual({ kind: 'community', communityId: NANQIAO });
     expect(grantedActions(t, partyFor(t, undefined))).toEqual(['feedback']);
   });
 
   it('last until the party’s last level-3 instant, at least a week and at most sixty days', () => {
-    const urgent = ticket('di-neighbor-dispute', 'urgent');
+    const urgent = ticket(NEIGHBOR_DISPUTE, 'urgent');
     // Urgent stages end within hours: the week minimum applies.
     expect(linkExpiry(urgent, partyFor(urgent, LEAD), now).getTime()).toBe(now.getTime() + LINK_MIN_TTL_MS);
     const lastLevel3 = Math.max(
@@ -213,8 +214,8 @@ describe('grants', () => {
     for (let i = 0; i + 3 <= grant.code.length; i += 1)
       expect(p.sub).not.toContain(grant.code.slice(i, i + 3));
     expect(principalSchema.safeParse(p).success).toBe(true);
-    const c = linkPrincipal({ ...grant, party: { kind: 'community', communityId: 'cm-nanqiao' } });
-    expect(c).toMatchObject({ role: 'reporter', communityId: 'cm-nanqiao', via: 'link' });
+    const c = linkPrincipal({ ...grant, party: { kind: 'community', communityId: NANQIAO } });
+    expect(c).toMatchObject({ role: 'reporter', communityId: NANQIAO, via: 'link' });
   });
 });
 
@@ -248,13 +249,13 @@ describe('what the page offers', () => {
   });
 
   it('offers arrival on urgent tickets once acknowledged', () => {
-    const urgent = ticket('di-neighbor-dispute', 'urgent');
+    const urgent = ticket(NEIGHBOR_DISPUTE, 'urgent');
     const acked = rules.acknowledge(urgent, lead, ctx);
     expect(actionsNow(acked, g({ ticketId: urgent.id }), {})).toContain('arrive');
   });
 
   it('gives the community the verdict only once the ticket is resolved, and never to a view-only link', () => {
-    const community = g({ party: { kind: 'community', communityId: 'cm-nanqiao' }, actions: ['feedback'] });
+    const community = g({ party: { kind: 'community', communityId: NANQIAO }, actions: ['feedback'] });
     expect(actionsNow(t, community, {})).toEqual([]);
     const resolved = rules.resolve(rules.acknowledge(t, lead, ctx), lead, { summary: '已清理' }, ctx);
     expect(actionsNow(resolved, community, {})).toEqual(['feedback']);
@@ -293,7 +294,7 @@ describe('minting and opening', () => {
     }
     expect(store.links.get(urls[2]!.slice(-LINK_CODE_LENGTH))!.grant.party).toEqual({
       kind: 'community',
-      communityId: 'cm-nanqiao',
+      communityId: NANQIAO,
     });
     // A notice nobody minted for is a bug, said loudly rather than sent with a dead link.
     expect(() => linkFor(t, { kind: 'urge', unitId: LEAD, key: 'z' })).toThrow(/no link was minted/);

@@ -21,15 +21,16 @@ import {
   SMS_MAX_LINK_CHARS,
   timerNoticeSpecs,
 } from '../../shared/use-cases/notify';
+import { NANQIAO } from '../helpers/fixtures';
 
 const now = new Date('2026-05-06T09:00:00+08:00');
 const config = seedConfig('2026-05-06T08:00:00+08:00');
 const cal = createWorkCalendar([]);
 const ctx = { config, publicBaseUrl: 'https://wd.liling.gov.cn', now };
-const reporter = principalSchema.parse({ sub: 'grid-1', role: 'reporter', communityId: 'cm-nanqiao' });
+const reporter = principalSchema.parse({ sub: 'grid-1', role: 'reporter', communityId: NANQIAO });
 const unit = (id: string) => config.units.find((u) => u.id === id)!;
 
-function ticket(dutyItemId: string, communityId = 'cm-nanqiao', cfg: ConfigSnapshot = config): Ticket {
+function ticket(dutyItemId: string, communityId = NANQIAO, cfg: ConfigSnapshot = config): Ticket {
   return rules.createTicket(
     {
       dutyItemId,
@@ -101,13 +102,13 @@ describe('recipients', () => {
 
   it('asks the community for the verdict, through the street office when it has no contacts', () => {
     const bare = structuredClone(config);
-    delete bare.communities.find((c) => c.id === 'cm-nanqiao')!.contacts;
+    delete bare.communities.find((c) => c.id === NANQIAO)!.contacts;
     const r = buildNotice(
       streetlight,
       { kind: 'feedback_request', stage: 'feedback', key: 'k' },
       { ...ctx, config: bare },
     );
-    expect(r.communityId).toBe('cm-nanqiao');
+    expect(r.communityId).toBe(NANQIAO);
     expect(r.unitId).toBeUndefined();
     expect(r.messages.map((m) => m.to)).toEqual([
       streetOffice.contacts.dutyPhone,
@@ -115,7 +116,7 @@ describe('recipients', () => {
     ]);
 
     const withContacts = structuredClone(config);
-    const community = withContacts.communities.find((c) => c.id === 'cm-nanqiao')!;
+    const community = withContacts.communities.find((c) => c.id === NANQIAO)!;
     community.contacts = { dutyPhone: '+8613900000001', email: 'nanqiao@liling.gov.cn' };
     const own = buildNotice(
       streetlight,

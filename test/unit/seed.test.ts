@@ -3,6 +3,7 @@ import { seedConfig } from '../../shared/config/seed';
 import { configSnapshotSchema, slaClasses } from '../../shared/domain/model';
 import { NoOwnerError, routeTicket } from '../../shared/domain/routing';
 import { defaultSlaPolicies } from '../../shared/domain/sla-defaults';
+import { LAILONGMEN, LAILONGMEN_OFFICE } from '../helpers/fixtures';
 
 const createdAt = '2026-01-01T08:00:00+08:00';
 const seed = seedConfig(createdAt);
@@ -38,7 +39,7 @@ describe('seedConfig (Liling)', () => {
       '仙岳山街道',
       '国瓷街道',
     ]);
-    expect(seed.streets.map((s) => s.id)).toContain('st-lailongmen');
+    expect(seed.streets.map((s) => s.id)).toContain(LAILONGMEN);
     expect(seed.communities).toHaveLength(23);
     expect(seed.grids).toHaveLength(220);
     const streetIds = new Set(seed.streets.map((s) => s.id));
@@ -70,7 +71,7 @@ describe('seedConfig (Liling)', () => {
       expect(here.filter((u) => u.function === 'police-station')).toHaveLength(1);
       expect(here.filter((u) => u.function === 'urban-mgmt-squad')).toHaveLength(1);
     }
-    expect(seed.units.find((u) => u.id === 'u-street-lailongmen')?.name).toBe('醴陵市来龙门街道办事处');
+    expect(seed.units.find((u) => u.id === LAILONGMEN_OFFICE)?.name).toBe('醴陵市来龙门街道办事处');
     const names = seed.units.map((u) => u.name).join('|');
     for (const needle of [
       '城市管理',

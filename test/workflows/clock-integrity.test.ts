@@ -7,11 +7,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StoredTicket, WorkflowPort } from '../../shared/ports';
 import { awaitParty, ExecutionSupersededError, partyStep } from '../../shared/use-cases/ticket-service';
+import { LAILONGMEN_OFFICE, NANQIAO, NEIGHBOR_DISPUTE } from '../helpers/fixtures';
 import { Harness, type TicketView } from '../helpers/workflow-harness';
 
 const MONDAY = '2026-11-02T09:00:00+08:00'; // no holiday within two weeks
-const NANQIAO = 'cm-nanqiao';
-const LEAD = 'u-street-lailongmen';
+const LEAD = LAILONGMEN_OFFICE;
 const CO_UNITS = [
   'u-xfjy',
   'u-zjj',
@@ -166,7 +166,7 @@ describe('the reconciler repairs what the audit finds', () => {
   it('starts a ticket whose start was refused after its write (the API answered 201)', async () => {
     failing('start');
     const res = await h.api.call<TicketView>('POST', '/v1/tickets', await h.reporter(NANQIAO), {
-      dutyItemId: 'di-neighbor-dispute',
+      dutyItemId: NEIGHBOR_DISPUTE,
       communityId: NANQIAO,
       title: '楼上噪音',
       description: '深夜装修',
@@ -189,7 +189,7 @@ describe('the reconciler repairs what the audit finds', () => {
   });
 
   it('re-sends a signal lost after its write; the action answered 200 and the clock moves on', async () => {
-    const t = await h.create({ dutyItemId: 'di-neighbor-dispute', communityId: NANQIAO });
+    const t = await h.create({ dutyItemId: NEIGHBOR_DISPUTE, communityId: NANQIAO });
     failing('resume');
     expect((await h.act(t.id, 'acknowledge', await h.unit(LEAD))).status).toBe(200);
     // The engine still waits for the acknowledgement it will never get on its own.
@@ -236,7 +236,7 @@ describe('the reconciler repairs what the audit finds', () => {
   });
 
   it('flags a ticket whose task failed beyond any retry, then restarts it and records what fell due', async () => {
-    const t = await h.create({ dutyItemId: 'di-neighbor-dispute', communityId: NANQIAO });
+    const t = await h.create({ dutyItemId: NEIGHBOR_DISPUTE, communityId: NANQIAO });
     const store = h.rt.deps.store;
     const putBreaches = store.putBreaches.bind(store);
     let broken = true;

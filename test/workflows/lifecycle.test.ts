@@ -3,11 +3,10 @@
  * Lambda handler, timeouts forced by a ManualClock, actions taken over the HTTP API.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LAILONGMEN, LAILONGMEN_OFFICE, NANQIAO, NEIGHBOR_DISPUTE } from '../helpers/fixtures';
 import { Harness, type TicketView } from '../helpers/workflow-harness';
 
 const MONDAY_9AM = '2026-09-28T09:00:00+08:00';
-const NANQIAO = 'cm-nanqiao';
-const LAILONGMEN_OFFICE = 'u-street-lailongmen';
 
 let h: Harness;
 beforeEach(async () => {
@@ -28,7 +27,7 @@ async function closeHappily(t: TicketView, lead: string) {
 
 describe('happy path', () => {
   it('closes a basic ticket within the transition budget (≤ 12 state transitions)', async () => {
-    const t = await h.create({ dutyItemId: 'di-neighbor-dispute', communityId: NANQIAO });
+    const t = await h.create({ dutyItemId: NEIGHBOR_DISPUTE, communityId: NANQIAO });
     expect((await h.get(t.id)).status).toBe('dispatched');
     const closed = await closeHappily(t, LAILONGMEN_OFFICE);
     expect(closed.status).toBe('closed');
@@ -43,7 +42,7 @@ describe('happy path', () => {
 
 describe('acknowledge timeout → escalation ladder', () => {
   it('warns at 75%, then breaches at levels 1, 2 and 3 at the policy instants', async () => {
-    const t = await h.create({ dutyItemId: 'di-neighbor-dispute', communityId: NANQIAO, priority: 'urgent' });
+    const t = await h.create({ dutyItemId: NEIGHBOR_DISPUTE, communityId: NANQIAO, priority: 'urgent' });
     expect(t.slaClass).toBe('urgent');
     // Urgent: acknowledge 30 min; warning at 22.5 min; level 2 +30 min; level 3 +2 h.
     await h.advanceMinutes(23);
@@ -102,7 +101,7 @@ describe('acknowledge timeout → escalation ladder', () => {
   });
 
   it('runs arrival (报到) for urgent whistles with its own clock', async () => {
-    const t = await h.create({ dutyItemId: 'di-neighbor-dispute', communityId: NANQIAO, priority: 'urgent' });
+    const t = await h.create({ dutyItemId: NEIGHBOR_DISPUTE, communityId: NANQIAO, priority: 'urgent' });
     expect(t.deadlines.arriveBy).toBeDefined();
     const unit = await h.unit(LAILONGMEN_OFFICE);
     await h.act(t.id, 'acknowledge', unit);
@@ -171,10 +170,10 @@ describe('return (退单)', () => {
   });
 
   it('holds a ticket nobody else can own as returned, until a supervisor rules', async () => {
-    const t = await h.create({ dutyItemId: 'di-neighbor-dispute', communityId: NANQIAO });
+    const t = await h.create({ dutyItemId: NEIGHBOR_DISPUTE, communityId: NANQIAO });
     const held = await h.act(t.id, 'return', await h.unit(LAILONGMEN_OFFICE), { reason: '属于其他街道辖区' });
     expect(held.body.status).toBe('returned');
-    const supervisor = await h.token({ role: 'supervisor', streetId: 'st-lailongmen' });
+    const supervisor = await h.token({ role: 'supervisor', streetId: LAILONGMEN });
     const ruled = await h.act(t.id, 'ruling', supervisor, { decision: 'assign', unitId: 'u-sfj' });
     expect(ruled.status).toBe(200);
     expect(ruled.body.status).toBe('dispatched');
@@ -194,13 +193,13 @@ describe('return (退单)', () => {
 
 describe('extension (延期)', () => {
   it('moves the resolve deadline by the working days granted, once', async () => {
-    const t = await h.create({ dutyItemId: 'di-neighbor-dispute', communityId: NANQIAO });
+    const t = await h.create({ dutyItemId: NEIGHBOR_DISPUTE, communityId: NANQIAO });
     const unit = await h.unit(LAILONGMEN_OFFICE);
     await h.act(t.id, 'acknowledge', unit);
     const before = (await h.get(t.id)).deadlines.resolveBy as string;
     const asked = await h.act(t.id, 'extension', unit, { workingDays: 3, reason: '需协调物业' });
     expect(asked.status).toBe(202);
-    const supervisor = await h.token({ role: 'supervisor', streetId: 'st-lailongmen' });
+    const supervisor = await h.token({ role: 'supervisor', streetId: LAILONGMEN });
     const approved = await h.act(t.id, 'extension/decision', supervisor, { approve: true });
     expect(approved.status).toBe(200);
     const after = approved.body.deadlines.resolveBy as string;
@@ -215,7 +214,7 @@ describe('extension (延期)', () => {
 
 describe('feedback, reopen, no verdict', () => {
   it('reopens an unsatisfied ticket to the lead with a later resolve deadline, then closes', async () => {
-    const t = await h.create({ dutyItemId: 'di-neighbor-dispute', communityId: NANQIAO });
+    const t = await h.create({ dutyItemId: NEIGHBOR_DISPUTE, communityId: NANQIAO });
     const unit = await h.unit(LAILONGMEN_OFFICE);
     const reporter = await h.reporter(NANQIAO);
     await h.act(t.id, 'acknowledge', unit);
@@ -239,7 +238,7 @@ describe('feedback, reopen, no verdict', () => {
   });
 
   it('closes as no-verdict when the community stays silent', async () => {
-    const t = await h.create({ dutyItemId: 'di-neighbor-dispute', communityId: NANQIAO });
+    const t = await h.create({ dutyItemId: NEIGHBOR_DISPUTE, communityId: NANQIAO });
     const unit = await h.unit(LAILONGMEN_OFFICE);
     await h.act(t.id, 'acknowledge', unit);
     await h.act(t.id, 'resolve', unit, { summary: '已处理' });
@@ -251,7 +250,7 @@ describe('feedback, reopen, no verdict', () => {
   });
 
   it('asks for a ruling after two reopens', async () => {
-    const t = await h.create({ dutyItemId: 'di-neighbor-dispute', communityId: NANQIAO });
+    const t = await h.create({ dutyItemId: NEIGHBOR_DISPUTE, communityId: NANQIAO });
     const unit = await h.unit(LAILONGMEN_OFFICE);
     const reporter = await h.reporter(NANQIAO);
     await h.act(t.id, 'acknowledge', unit);
@@ -274,7 +273,7 @@ describe('feedback, reopen, no verdict', () => {
 
 describe('urging, cancel and late actions', () => {
   it('records and notifies an urge, cancels cleanly, and answers late actions with 409', async () => {
-    const t = await h.create({ dutyItemId: 'di-neighbor-dispute', communityId: NANQIAO });
+    const t = await h.create({ dutyItemId: NEIGHBOR_DISPUTE, communityId: NANQIAO });
     const admin = await h.admin();
     const urged = await h.act(t.id, 'urge', admin, { note: '请尽快处理' });
     expect(urged.status).toBe(200);

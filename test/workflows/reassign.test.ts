@@ -4,11 +4,11 @@
  * deadline, counted from the reassignment.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LAILONGMEN, LAILONGMEN_OFFICE, NANQIAO, NEIGHBOR_DISPUTE } from '../helpers/fixtures';
 import { Harness } from '../helpers/workflow-harness';
 
 const MONDAY_9AM = '2026-09-28T09:00:00+08:00';
-const NANQIAO = 'cm-nanqiao'; // 来龙门街道
-const OFFICE = 'u-street-lailongmen';
+const OFFICE = LAILONGMEN_OFFICE;
 const POLICE = 'u-police-lailongmen';
 const MINUTE = 60_000;
 
@@ -22,14 +22,14 @@ afterEach(async () => {
 
 describe('reassign (改派)', () => {
   it('hands a late ticket to a unit of the street, which is dispatched and runs its own clocks', async () => {
-    const t = await h.create({ dutyItemId: 'di-neighbor-dispute', communityId: NANQIAO, priority: 'urgent' });
+    const t = await h.create({ dutyItemId: NEIGHBOR_DISPUTE, communityId: NANQIAO, priority: 'urgent' });
     await h.advanceMinutes(31); // the office missed its 30-minute acknowledge deadline
     const ack = (b: { stage: string }) => b.stage === 'acknowledge';
     expect((await h.get(t.id)).breaches.filter(ack)).toEqual([
       expect.objectContaining({ unitId: OFFICE, level: 1 }),
     ]);
 
-    const supervisor = await h.token({ role: 'supervisor', streetId: 'st-lailongmen' });
+    const supervisor = await h.token({ role: 'supervisor', streetId: LAILONGMEN });
     const res = await h.act(t.id, 'reassign', supervisor, {
       unitId: POLICE,
       reason: '街道未签收，改由派出所处置',
@@ -68,11 +68,11 @@ describe('reassign (改派)', () => {
   });
 
   it('keeps supervisors within their street and to units that serve it', async () => {
-    const t = await h.create({ dutyItemId: 'di-neighbor-dispute', communityId: NANQIAO });
+    const t = await h.create({ dutyItemId: NEIGHBOR_DISPUTE, communityId: NANQIAO });
     const other = await h.token({ role: 'supervisor', streetId: 'st-xishan' });
     // Another street's supervisor does not see the ticket at all.
     expect((await h.act(t.id, 'reassign', other, { unitId: POLICE, reason: '改派' })).status).toBe(404);
-    const own = await h.token({ role: 'supervisor', streetId: 'st-lailongmen' });
+    const own = await h.token({ role: 'supervisor', streetId: LAILONGMEN });
     const foreign = await h.act(t.id, 'reassign', own, { unitId: 'u-police-xishan', reason: '改派' });
     expect(foreign.status).toBe(400);
     expect(JSON.stringify(foreign.body)).toContain('unitId');

@@ -3,6 +3,7 @@
  * flagged tickets) and the open tickets themselves, listed per status.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { openStatuses } from '../../../shared/domain/statuses';
 import { get, qs } from '../api';
 import { Card, Empty, LevelBadge, Loading, PageHead, ProblemBox, useInterval } from '../components';
 import { fmtTime } from '../format';
@@ -13,15 +14,6 @@ import { type Board, boardSchema, type Ticket, ticketsSchema } from '../schemas'
 import { TicketTable } from './ticket-table';
 
 const REFRESH_MS = 5_000;
-const openStatuses = [
-  'received',
-  'dispatched',
-  'acknowledged',
-  'in_progress',
-  'resolved',
-  'reopened',
-  'returned',
-];
 
 async function loadBoard(): Promise<{ board: Board; tickets: Ticket[] }> {
   const board = await get(boardSchema, '/v1/board');

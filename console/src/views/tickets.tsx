@@ -4,6 +4,7 @@
  * offer only that. Exports the whole filtered list.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { ticketStatuses } from '../../../shared/domain/statuses';
 import { currentSession, get, qs } from '../api';
 import { Card, Empty, ExportBar, Field, Loading, PageHead, ProblemBox, UnitPicker } from '../components';
 import { t, tv } from '../i18n';
@@ -12,17 +13,6 @@ import { navigate, type Route } from '../router';
 import { type Ticket, ticketsSchema } from '../schemas';
 import { TicketTable } from './ticket-table';
 
-const statuses = [
-  'received',
-  'dispatched',
-  'acknowledged',
-  'in_progress',
-  'resolved',
-  'closed',
-  'reopened',
-  'returned',
-  'cancelled',
-];
 const filterKeys = [
   'code',
   'status',
@@ -134,7 +124,7 @@ function TicketFilters(props: { applied: Filters }) {
       <Field label={t('field.status')} id="t-status">
         <select id="t-status" value={f.status} onChange={set('status')}>
           <option value="">{t('common.all')}</option>
-          {statuses.map((s) => (
+          {ticketStatuses.map((s) => (
             <option key={s} value={s}>
               {tv('status', s)}
             </option>
