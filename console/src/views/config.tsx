@@ -283,7 +283,7 @@ function YearGrid(props: { cal: CalendarYear }) {
           <span class="cal-swatch weekend" /> {t('config.weekend')}
         </span>
       </div>
-      {cal.holidays.length + cal.workdays.length === 0 && cal.source === 'weekdays-only' ? <Empty /> : null}
+      {cal.holidays.length + cal.workdays.length === 0 && cal.source === 'assumed' ? <Empty /> : null}
       <div class="cal-grid">
         {Array.from({ length: 12 }, (_, m) => {
           const first = new Date(Date.UTC(cal.year, m, 1));
