@@ -218,6 +218,7 @@ export function createTicket(
     urgeCount: 0,
   };
   ticket.deadlines = deriveDeadlines(ticket);
+  syncCalendarFlag(ticket);
   return ticket;
 }
 
@@ -876,6 +877,15 @@ export function replanForCalendar(
       plan.level2At = iso(addDuration(due, policy.level2After, ctx.cal));
       plan.level3At = iso(addDuration(due, policy.level3After, ctx.cal));
       assumed = assumed || clockAssumesCalendar(plan, { workingDays: ext.workingDays }, policy, ctx.cal);
+    }
+    // A deadline that already passed stays (its breach is recorded): the escalation levels still
+    // ahead are counted from it, not from where the new calendar would have put it.
+    if (Date.parse(c.dueAt) <= nowMs && c.dueAt !== plan.dueAt) {
+      const due = new Date(c.dueAt);
+      plan.dueAt = c.dueAt;
+      plan.level2At = iso(addDuration(due, policy.level2After, ctx.cal));
+      plan.level3At = iso(addDuration(due, policy.level3After, ctx.cal));
+      assumed = clockAssumesCalendar(plan, duration, policy, ctx.cal);
     }
     const clockMoves: DeadlineMove[] = [];
     for (const field of CLOCK_INSTANTS) {
