@@ -69,13 +69,24 @@ export interface CalendarWarning {
  * already count over it. Deadlines of complex tickets reach into next year from mid-December.
  */
 export async function calendarWarnings(deps: TicketDeps): Promise<CalendarWarning[]> {
-  const today = shanghaiDate(deps.clock.now());
-  const year = Number(today.slice(0, 4));
-  if (today.slice(5) < '11-01') return [];
-  const cal = await deps.configs.calendar();
-  if (cal.knowsYear(year + 1)) return [];
+  const year = await unknownNextYear(deps);
+  if (year === undefined) return [];
   let openTickets = 0;
   for await (const page of deps.store.openTickets())
     for (const t of page) if (t.flags.includes(CALENDAR_ASSUMED_FLAG)) openTickets += 1;
-  return [{ code: 'calendar_year_unknown', year: year + 1, openTickets }];
+  return [{ code: 'calendar_year_unknown', year, openTickets }];
+}
+
+/**
+ * Next year, when from 1 November it is still unknown; otherwise undefined. Cheap (no ticket is
+ * read): the AWS reconciler emits the `CalendarYearUnknown` metric from it on every run.
+ */
+export async function unknownNextYear(
+  deps: Pick<TicketDeps, 'clock' | 'configs'>,
+): Promise<number | undefined> {
+  const today = shanghaiDate(deps.clock.now());
+  const year = Number(today.slice(0, 4));
+  if (today.slice(5) < '11-01') return undefined;
+  const cal = await deps.configs.calendar();
+  return cal.knowsYear(year + 1) ? undefined : year + 1;
 }
