@@ -752,7 +752,7 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
     it('alarms on failed executions, a breach spike over 15 minutes and DLQ depth', () => {
       const t = get(stage).t.observability;
       const { config } = get(stage);
-      t.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+      t.resourceCountIs('AWS::CloudWatch::Alarm', 9);
       t.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/States',
         MetricName: 'ExecutionsFailed',
