@@ -143,6 +143,7 @@ export const clockSchema = z.object({
   dueAt: z.string(),
   level2At: z.string(),
   level3At: z.string(),
+  calendarAssumed: z.boolean().optional(),
   warnedAt: opt,
   level: z.number().optional(),
   doneAt: opt,
