@@ -102,7 +102,7 @@ async function parseProblem(res: Response): Promise<Problem> {
 
 export async function request<S extends z.ZodType>(
   schema: S,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PUT',
   path: string,
   body?: unknown,
   extraHeaders: Record<string, string> = {},

@@ -10,7 +10,7 @@ import { Loading, useInterval } from './components';
 import { type Lang, lang, type MessageKey, setLang, t } from './i18n';
 import { type Refs, resetRefs, useRefs } from './refs';
 import { href, navigate, type Route, useRoute } from './router';
-import { inboxSchema } from './schemas';
+import { healthSchema, inboxSchema } from './schemas';
 import { LangSwitch, SignIn } from './views/sign-in';
 
 /**
@@ -255,10 +255,36 @@ function Shell(props: {
           </div>
         </header>
         <main id="main" tabIndex={-1}>
+          {session.role === 'admin' && route.path[0] !== 'config' ? <CalendarWarning /> : null}
           {props.children}
         </main>
       </div>
     </div>
+  );
+}
+
+/**
+ * Administrators see what /healthz tells operators: from 1 November, next year's holiday notice
+ * is not loaded and open tickets count their deadlines over it as Monday–Friday.
+ */
+function CalendarWarning() {
+  const [warnings, setWarnings] = useState<{ year: number; openTickets: number }[]>([]);
+  useEffect(() => {
+    get(healthSchema, '/healthz')
+      .then((h) => setWarnings((h.warnings ?? []).filter((w) => w.code === 'calendar_year_unknown')))
+      .catch(() => setWarnings([]));
+  }, []);
+  return (
+    <>
+      {warnings.map((w) => (
+        <div class="notice" role="alert" key={w.year}>
+          {t('config.calendar.unknownYear')
+            .replace('{year}', String(w.year))
+            .replace('{n}', String(w.openTickets))}{' '}
+          <a href={href('config/calendar', { year: w.year })}>{t('nav.calendar')} →</a>
+        </div>
+      ))}
+    </>
   );
 }
 

@@ -78,11 +78,37 @@ export const calendarSchema = z.object({
   year: z.number(),
   source: z.string(),
   known: z.boolean().optional(),
+  mode: opt,
   holidays: z.array(z.string()),
   workdays: z.array(z.string()),
   reference: opt,
 });
 export type CalendarYear = z.infer<typeof calendarSchema>;
+export const calendarWrittenSchema = z.object({
+  year: z.number(),
+  dryRun: z.boolean(),
+  configVersion: z.number().optional(),
+  moved: z.array(
+    z.object({
+      ticketId: z.string(),
+      code: z.string(),
+      moves: z.array(
+        z.object({
+          stage: z.string(),
+          unitId: opt,
+          field: z.string(),
+          before: z.string(),
+          after: z.string(),
+        }),
+      ),
+    }),
+  ),
+});
+export type CalendarWritten = z.infer<typeof calendarWrittenSchema>;
+export const healthSchema = z.object({
+  status: z.string(),
+  warnings: z.array(z.object({ code: z.string(), year: z.number(), openTickets: z.number() })).optional(),
+});
 
 export const breachRowSchema = z.object({
   ticketId: z.string(),
@@ -117,6 +143,7 @@ export const clockSchema = z.object({
   dueAt: z.string(),
   level2At: z.string(),
   level3At: z.string(),
+  calendarAssumed: z.boolean().optional(),
   warnedAt: opt,
   level: z.number().optional(),
   doneAt: opt,

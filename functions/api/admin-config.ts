@@ -1,12 +1,15 @@
 /** Admin writes to the configuration: each creates a new version; open tickets keep theirs. */
 import * as z from 'zod';
+import { calendarYearIssues } from '../../shared/domain/calendar';
 import { ValidationError } from '../../shared/domain/errors';
 import { calendarYearSchema, idSchema, slaClasses } from '../../shared/domain/model';
 import { type Principal, requireRole } from '../../shared/domain/principal';
+import { applyPublishedCalendar, previewCalendarYear } from '../../shared/use-cases/calendar-service';
 import { getDeps } from '../lib/deps';
 import { httpHandler, json, parse, parseQuery, type Request } from '../lib/http';
 import {
   calendarBody,
+  calendarWriteQuery,
   dutyItemBody,
   noQuery,
   notificationSettingsBody,
@@ -30,10 +33,10 @@ function sameId(pathId: string, bodyId: string | undefined, field: string) {
 }
 
 /** Admins only, checked before the body is even read; the query string takes no parameters. */
-function admin(req: Request): Principal {
+function admin(req: Request, query: z.ZodType = noQuery): Principal {
   const p = req.principal();
   requireRole(p, ['admin'], 'change the configuration');
-  parseQuery(req, noQuery);
+  parseQuery(req, query);
   return p;
 }
 
@@ -79,18 +82,28 @@ export const handler = httpHandler({
     return json(200, { ...policy, configVersion: snap.version });
   },
   'PUT /v1/calendar/{year}': async (req) => {
-    const p = admin(req);
+    const p = admin(req, calendarWriteQuery);
+    const { dryRun } = parseQuery(req, calendarWriteQuery);
     const year = parse(yearParam, req.params.year, 'year');
     const body = parse(calendarBody, req.json(), 'calendar year');
     if (body.year !== undefined && body.year !== year) {
       throw new ValidationError('year mismatch', [{ path: 'year', message: `must equal ${year}` }]);
     }
     const calendar = parse(calendarYearSchema, { ...body, year }, 'calendar year');
+    const issues = calendarYearIssues(calendar);
+    if (issues.length > 0) throw new ValidationError('invalid calendar year', issues);
+    const deps = getDeps();
+    const view = { ...calendar, mode: calendar.mode ?? 'adjust' };
+    if (dryRun === 'true') {
+      return json(200, { ...view, dryRun: true, moved: await previewCalendarYear(deps, calendar) });
+    }
     const snap = await write(p, `calendar ${year}`, (c) => ({
       ...c,
       calendars: [...c.calendars.filter((y) => y.year !== year), calendar],
     }));
-    return json(200, { ...calendar, configVersion: snap.version });
+    // The calendar is a fact: open tickets follow it now (their waits re-armed), not at their next step.
+    const moved = await applyPublishedCalendar(deps);
+    return json(200, { ...view, dryRun: false, configVersion: snap.version, moved });
   },
   'PUT /v1/notification-settings': async (req) => {
     const p = admin(req);

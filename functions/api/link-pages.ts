@@ -414,7 +414,12 @@ function clockRows(m: LinkPageModel): string {
       : left >= 0
         ? `<span class="${left < 3_600_000 ? 'soon' : ''}">${w.left(span(lang, left))}</span>`
         : `<span class="late">${w.overdue(span(lang, left))}</span>`;
-    rows.push(`<li><span>${stageWords[lang][stage]} · ${when(lang, c.dueAt)}</span>${state}</li>`);
+    // A deadline counted over a year nobody published yet may still move: say so where it is read.
+    const assumed =
+      c.calendarAssumed && !c.doneAt
+        ? ` <small class="soon">${lang === 'zh' ? '（节假日未发布，暂按周一至周五推算，可能调整）' : '(holidays not yet published: Mon–Fri assumed, may move)'}</small>`
+        : '';
+    rows.push(`<li><span>${stageWords[lang][stage]} · ${when(lang, c.dueAt)}${assumed}</span>${state}</li>`);
   }
   return rows.length
     ? `<section class="card"><h2>${w.deadlines}</h2><ul>${rows.join('')}</ul></section>`

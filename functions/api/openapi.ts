@@ -19,6 +19,7 @@ import {
   breachSummaryView,
   calendarBody,
   calendarView,
+  calendarWriteQuery,
   calendarWritten,
   channelStatusView,
   clockAuditView,
@@ -337,7 +338,8 @@ const docs: Record<string, OperationDoc> = {
   },
   'GET /v1/calendar/{year}': {
     tag: 'Reference data',
-    summary: 'The working-day calendar of a year: weekdays off and weekend days worked',
+    summary:
+      'The working-day calendar of a year: weekdays off, weekend days worked, and where each day came from (file, bundled, assumed)',
     roles: 'any',
     success: { status: 200, component: 'CalendarYear', description: 'The calendar year' },
   },
@@ -507,8 +509,10 @@ const docs: Record<string, OperationDoc> = {
   },
   'PUT /v1/calendar/{year}': {
     tag: 'Configuration',
-    summary: 'Load a year’s holiday notice: days off and make-up working days',
+    summary:
+      'Load a year’s holiday notice (adjusting the bundled year by default); open tickets’ not-yet-passed instants move with it. `?dryRun=true` previews the moves without writing.',
     roles: ['admin'],
+    query: calendarWriteQuery,
     body: { component: 'CalendarWrite' },
     success: { status: 200, component: 'CalendarWritten', description: 'The year and the version created' },
     errors: [409, 413, 415],

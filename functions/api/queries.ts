@@ -1,3 +1,4 @@
+import type { DaySource } from '../../shared/domain/calendar';
 import { toShanghaiIso } from '../../shared/domain/deadlines';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../shared/domain/errors';
 import { linkIdOf } from '../../shared/domain/links';
@@ -80,21 +81,27 @@ async function calendarYear(req: Request) {
   const config = await deps.configs.current();
   const cal = await deps.configs.calendar();
   const loaded = config.calendars.find((c) => c.year === year);
+  const named = new Set([...(loaded?.holidays ?? []), ...(loaded?.workdays ?? [])]);
   const offDays: string[] = [];
   const workingWeekends: string[] = [];
+  const days: { date: string; working: boolean; source: DaySource }[] = [];
   for (let d = Date.UTC(year, 0, 1); d < Date.UTC(year + 1, 0, 1); d += 86_400_000) {
     const date = new Date(d).toISOString().slice(0, 10);
     const weekend = [0, 6].includes(new Date(d).getUTCDay());
-    const working = cal.isWorkingDay(date);
-    if (!weekend && !working) offDays.push(date);
-    if (weekend && working) workingWeekends.push(date);
+    const info = cal.dayInfo(date);
+    if (!weekend && !info.working) offDays.push(date);
+    if (weekend && info.working) workingWeekends.push(date);
+    if (weekend === info.working || named.has(date)) days.push({ date, ...info });
   }
+  const known = cal.knowsYear(year);
   return json(200, {
     year,
-    source: loaded ? 'admin' : cal.knowsYear(year) ? 'chinese-days' : 'weekdays-only',
-    known: cal.knowsYear(year),
+    source: loaded ? 'file' : known ? 'bundled' : 'assumed',
+    ...(loaded ? { mode: loaded.mode ?? 'adjust' } : {}),
+    known,
     holidays: offDays,
     workdays: workingWeekends,
+    days,
     ...(loaded?.source ? { reference: loaded.source } : {}),
   });
 }

@@ -206,8 +206,18 @@ export const slaPolicyBody = slaPolicySchema
   .strict();
 export const calendarBody = z
   .strictObject({
-    holidays: calendarYearSchema.shape.holidays,
-    workdays: calendarYearSchema.shape.workdays,
+    mode: z
+      .enum(['adjust', 'replace'])
+      .default('adjust')
+      .describe(
+        '`adjust` (default): the days listed change the bundled year, every other day stays as bundled. `replace`: the file is the whole year; unlisted days are plain Monday–Friday.',
+      ),
+    holidays: calendarYearSchema.shape.holidays.describe(
+      'Days off (weekend days inside a holiday range may be listed too). In adjust mode a bundled make-up working day listed here is cancelled.',
+    ),
+    workdays: calendarYearSchema.shape.workdays.describe(
+      'Make-up working days (调休上班): weekend days only; in adjust mode also a bundled holiday, to cancel it.',
+    ),
     source: optionalText(300).optional(),
     year: z.number().int().optional(),
   })
@@ -267,6 +277,8 @@ const instantOrDate = z
   .refine(plausibleYear, inYears);
 
 export const noQuery = z.strictObject({});
+/** `PUT /v1/calendar/{year}?dryRun=true`: what the file would move, nothing written. */
+export const calendarWriteQuery = z.strictObject({ dryRun: z.enum(['true', 'false']).optional() });
 
 /** Reference lists are small: all items by default; `limit`/`cursor` page them if asked. */
 export const referenceQuery = z.strictObject({ limit: optionalLimit, cursor: cursor.optional() });
@@ -637,14 +649,36 @@ export const evidenceSlot = z.object({
     .describe('AWS: PUT the bytes here with exactly these headers'),
 });
 
+const daySource = z
+  .enum(['file', 'bundled', 'assumed'])
+  .describe(
+    '`file`: a loaded year file; `bundled`: the built-in State Council data; `assumed`: Monday–Friday, nobody published the year',
+  );
 export const calendarView = z.object({
   year: z.number().int(),
-  source: z.enum(['admin', 'chinese-days', 'weekdays-only']),
-  known: z.boolean(),
+  source: daySource.describe(
+    'Where the year comes from: a loaded file (over the bundled data in adjust mode), the bundled data, or assumed Monday–Friday',
+  ),
+  mode: z.enum(['adjust', 'replace']).optional().describe('The loaded file’s mode'),
+  known: z
+    .boolean()
+    .describe('False while the year is assumed: deadlines over it are flagged `calendar_assumed`'),
   holidays: z.array(z.iso.date()).describe('Weekdays off'),
   workdays: z.array(z.iso.date()).describe('Weekend days worked (调休上班)'),
+  days: z
+    .array(z.object({ date: z.iso.date(), working: z.boolean(), source: daySource }))
+    .describe('Every day that is not plain Monday–Friday, and every day a file names, with its source'),
   reference: z.string().optional(),
 });
+
+const deadlineMove = z.object({
+  stage: z.string(),
+  unitId: z.string().optional(),
+  field: z.enum(['warnAt', 'dueAt', 'level2At', 'level3At']),
+  before: instantSchema,
+  after: instantSchema,
+});
+const ticketMoves = z.object({ ticketId: z.string(), code: z.string(), moves: z.array(deadlineMove) });
 
 export const configVersionRow = z.object({
   version: z.number().int(),
@@ -692,13 +726,37 @@ export const dutyItemWritten = dutyItemSchema.extend(configVersionField);
 export const slaPolicyWritten = slaPolicySchema.extend(configVersionField);
 export const calendarWritten = z.object({
   year: z.number().int(),
+  mode: z.enum(['adjust', 'replace']),
   holidays: z.array(z.iso.date()),
   workdays: z.array(z.iso.date()),
   source: z.string().optional(),
-  ...configVersionField,
+  dryRun: z.boolean().describe('True when nothing was written (`?dryRun=true`)'),
+  configVersion: z
+    .number()
+    .int()
+    .optional()
+    .describe('The configuration version created (absent on a dry run)'),
+  moved: z
+    .array(ticketMoves)
+    .describe('Open tickets whose not-yet-passed instants moved (or would move, on a dry run)'),
 });
 
-export const healthView = z.object({ status: z.literal('ok'), configVersion: z.number().int().optional() });
+export const healthView = z.object({
+  status: z.literal('ok'),
+  configVersion: z.number().int().optional(),
+  warnings: z
+    .array(
+      z.object({
+        code: z.literal('calendar_year_unknown'),
+        year: z.number().int(),
+        openTickets: z.number().int(),
+      }),
+    )
+    .optional()
+    .describe(
+      'From 1 November while next year has no calendar: the year and the open tickets flagged `calendar_assumed`',
+    ),
+});
 export const localToken = z.object({ token: z.string() });
 
 export const fieldErrorSchema = z.object({

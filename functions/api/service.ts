@@ -1,4 +1,5 @@
 /** Public service routes: health, the OpenAPI document and a readable reference page. */
+import { calendarWarnings } from '../../shared/use-cases/calendar-service';
 import { type Deps, getDeps } from '../lib/deps';
 import { httpHandler, json, parseQuery } from '../lib/http';
 import { documentCsp, htmlSecurityHeaders } from '../lib/security-headers';
@@ -29,9 +30,15 @@ export const handler = httpHandler({
     parseQuery(req, noQuery);
     const deps = availableDeps();
     const version = deps ? await deps.configStore.latestVersion() : undefined;
+    // Next year's calendar missing from 1 November: say so where operators already look.
+    const warnings = deps && version ? await calendarWarnings(deps) : [];
     return json(
       200,
-      { status: 'ok', ...(version ? { configVersion: version } : {}) },
+      {
+        status: 'ok',
+        ...(version ? { configVersion: version } : {}),
+        ...(warnings.length ? { warnings } : {}),
+      },
       { 'cache-control': 'no-store' },
     );
   },

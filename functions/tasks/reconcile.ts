@@ -4,7 +4,10 @@
  * follows the stranded tickets, not the open ones); on a Step Functions status change (an
  * execution failed, timed out or was aborted) it audits that ticket at once. Every repair is a
  * timeline event and a `ClockRepairs` metric; what the audit found is the `StrandedClocks` metric.
+ * Scheduled runs also say, from 1 November, that next year's calendar is still unknown
+ * (`CalendarYearUnknown`, the AWS side of /healthz's calendar_year_unknown warning).
  */
+import { unknownNextYear } from '../../shared/use-cases/calendar-service';
 import { dueTicketIds, reconcile } from '../../shared/use-cases/clock-reconciler';
 import { parseExecutionName } from '../../workflows/contract';
 import { getDeps } from '../lib/deps';
@@ -30,6 +33,13 @@ export const handler = taskHandler(async (event: unknown) => {
   const ids = parsed ? [parsed.ticketId] : await dueTicketIds(deps, { graceMs: GRACE_MS });
   const result = await reconcile(deps, ids, { graceMs: GRACE_MS });
   deps.metrics?.count('StrandedClocks', result.audit.stranded);
+  if (!parsed) {
+    const year = await unknownNextYear(deps);
+    if (year !== undefined) {
+      deps.metrics?.count('CalendarYearUnknown', 1);
+      logger.warn('next year has no calendar: load the holiday notice (PUT /v1/calendar/{year})', { year });
+    }
+  }
   for (const r of result.repairs) {
     logger.info('clock repaired', {
       ticketId: r.ticketId,

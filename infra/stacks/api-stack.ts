@@ -103,7 +103,11 @@ export class ApiStack extends Stack {
         .bindNotifyQueue(props.notifyQueue)
         .withLinkSecret(props.linkSecret),
       queries: fn('queries').bindTable(table, 'read'),
-      adminConfig: fn('adminConfig').bindTable(table, 'readWrite'),
+      // Publishing a calendar year moves open tickets' deadlines and re-arms their waits
+      // (SendTaskSuccess); a signal it cannot send stays pending for the stream to deliver.
+      adminConfig: fn('adminConfig')
+        .bindTable(table, 'readWrite')
+        .bindStateMachine(stateMachine, { respond: true }),
       // Open311 takes a reporter's ID token as `api_key` on a public route and verifies it itself.
       open311: fn('open311', {
         [envNames.tokenIssuer]: issuer,

@@ -41,6 +41,7 @@ export const customMetrics = {
   clockRepairs: 'ClockRepairs',
   strandedClocks: 'StrandedClocks',
   clockFailures: 'ClockFailures',
+  calendarYearUnknown: 'CalendarYearUnknown',
 } as const;
 
 export class ObservabilityStack extends Stack {
@@ -133,6 +134,19 @@ export class ObservabilityStack extends Stack {
         ),
         threshold: 1,
         evaluationPeriods: 2,
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+      }),
+      new cw.Alarm(this, 'CalendarYearUnknown', {
+        alarmDescription:
+          'From 1 November next year has no working-day calendar (neither bundled nor loaded): deadlines reaching into it assume Monday–Friday and are flagged calendar_assumed. Load the State Council notice with PUT /v1/calendar/{year} (docs/calendar.md).',
+        metric: insights(
+          customMetrics.calendarYearUnknown,
+          `SELECT MAX(${customMetrics.calendarYearUnknown}) FROM "${metricsNamespace}"`,
+          Duration.hours(1),
+        ),
+        threshold: 1,
+        evaluationPeriods: 1,
         comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cw.TreatMissingData.NOT_BREACHING,
       }),

@@ -133,6 +133,36 @@ export function toShanghaiIso(d: Date): string {
   return `${local.slice(0, 19)}${ms === '.000' ? '' : ms}+08:00`;
 }
 
+/** The Asia/Shanghai year of epoch milliseconds. */
+function shanghaiYear(ms: number): number {
+  return new Date(ms + SHANGHAI_OFFSET_MS).getUTCFullYear();
+}
+
+/** Whether any year from `fromMs` to `toMs` (Asia/Shanghai) has no bundled or loaded calendar. */
+export function spansAssumedYear(fromMs: number, toMs: number, cal: WorkCalendar): boolean {
+  for (let y = shanghaiYear(fromMs); y <= shanghaiYear(toMs); y += 1) if (!cal.knowsYear(y)) return true;
+  return false;
+}
+
+/**
+ * Whether a clock's instants were counted over days the calendar only guesses (Mon–Fri of a year
+ * nobody published yet). Only working-day durations read the calendar: minutes are wall-clock.
+ */
+export function clockAssumesCalendar(
+  clock: Pick<StageClock, 'startedAt' | 'dueAt' | 'level2At' | 'level3At'>,
+  duration: Duration,
+  policy: SlaPolicy,
+  cal: WorkCalendar,
+): boolean {
+  const start = Date.parse(clock.startedAt);
+  const due = Date.parse(clock.dueAt);
+  return (
+    ('workingDays' in duration && spansAssumedYear(start, due, cal)) ||
+    ('workingDays' in policy.level2After && spansAssumedYear(due, Date.parse(clock.level2At), cal)) ||
+    ('workingDays' in policy.level3After && spansAssumedYear(due, Date.parse(clock.level3At), cal))
+  );
+}
+
 /**
  * All instants a stage's clock acts at: the blue warning (policy.warnAt of the stage's time, on
  * the stage's own clock), the deadline (level 1 on breach), and levels 2 and 3 measured from the
@@ -163,5 +193,6 @@ export function planStageClock(args: {
     level3At: toShanghaiIso(addDuration(dueAt, policy.level3After, cal)),
   };
   if (unitId !== undefined) clock.unitId = unitId;
+  if (clockAssumesCalendar(clock, duration, policy, cal)) clock.calendarAssumed = true;
   return clock;
 }

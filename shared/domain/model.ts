@@ -151,6 +151,11 @@ export type SlaPolicy = z.infer<typeof slaPolicySchema>;
 export const calendarYearSchema = z
   .strictObject({
     year: z.number().int().min(2000).max(2100),
+    /**
+     * `adjust` (the default, also when absent): the days listed change the bundled year, the
+     * rest stay as bundled. `replace`: the file is the whole year, unlisted days are Mon–Fri.
+     */
+    mode: z.enum(['adjust', 'replace']).optional(),
     holidays: z.array(dateSchema).max(60),
     workdays: z.array(dateSchema).max(30),
     source: z.string().max(300).optional(),
@@ -414,6 +419,11 @@ export const stageClockSchema = z.object({
   dueAt: instantSchema,
   level2At: instantSchema,
   level3At: instantSchema,
+  /**
+   * Some instant was counted over a year with no bundled or loaded calendar (Mon–Fri assumed):
+   * publishing that year moves it (shared/use-cases/calendar-service.ts).
+   */
+  calendarAssumed: z.boolean().optional(),
   /** Bookkeeping the workflow's timer handler keeps, so every notice goes out once. */
   warnedAt: instantSchema.optional(),
   level: z.number().int().min(0).max(3).optional(),

@@ -33,6 +33,8 @@ const raw = [
     feedback: { workingDays: 3 },
     warnAt: 0.75,
     level2After: { minutes: 2 * HOUR },
+    // 24 h, not the design's 5 working days: the class is 24×7 and an outage must not wait out a
+    // holiday before the city hears of it (decision and reasons: docs/calendar.md).
     level3After: { minutes: 24 * HOUR },
     extension: { allowed: false, maxWorkingDays: 0 },
     maxReopens: 2,

@@ -4,7 +4,14 @@
  * persists the result with one conditional write guarded by `version`; the workflow only waits.
  */
 import type { WorkCalendar } from './calendar';
-import { addDuration, extendDeadline, planStageClock, stageDuration, toShanghaiIso } from './deadlines';
+import {
+  addDuration,
+  clockAssumesCalendar,
+  extendDeadline,
+  planStageClock,
+  stageDuration,
+  toShanghaiIso,
+} from './deadlines';
 import { ConflictError, ForbiddenError, ValidationError } from './errors';
 import type {
   Assignment,
@@ -196,6 +203,7 @@ export function createTicket(
     urgeCount: 0,
   };
   ticket.deadlines = deriveDeadlines(ticket);
+  syncCalendarFlag(ticket);
   return ticket;
 }
 
@@ -343,10 +351,22 @@ export function applyTimers(
 // Actions
 // ---------------------------------------------------------------------------------------------
 
+/** Flag set while an open clock counts over a year nobody published yet (Mon–Fri assumed). */
+export const CALENDAR_ASSUMED_FLAG = 'calendar_assumed';
+
+/** The `calendar_assumed` flag follows the open clocks: set while one is assumed, gone after. */
+function syncCalendarFlag(t: Ticket): void {
+  const assumed = isOpen(t) && t.clocks.some((c) => !c.doneAt && c.calendarAssumed);
+  const has = t.flags.includes(CALENDAR_ASSUMED_FLAG);
+  if (assumed && !has) t.flags.push(CALENDAR_ASSUMED_FLAG);
+  if (!assumed && has) t.flags = t.flags.filter((f) => f !== CALENDAR_ASSUMED_FLAG);
+}
+
 function finish(t: Ticket, ctx: RuleContext): Ticket {
   t.updatedAt = iso(ctx.now);
   t.deadlines = deriveDeadlines(t);
   t.escalationLevel = t.clocks.filter((c) => !c.doneAt).reduce((m, c) => Math.max(m, c.level ?? 0), 0);
+  syncCalendarFlag(t);
   return t;
 }
 
@@ -634,6 +654,9 @@ export function decideExtension(t0: Ticket, actor: Principal, approve: boolean, 
       c.dueAt = iso(due);
       c.level2At = iso(addDuration(due, policy.level2After, ctx.cal));
       c.level3At = iso(addDuration(due, policy.level3After, ctx.cal));
+      // The extension counts working days too: over an unknown year they are assumed as well.
+      if (clockAssumesCalendar(c, { workingDays: t.extension.workingDays }, policy, ctx.cal))
+        c.calendarAssumed = true;
     }
   }
   t.timeline.push(event(ctx, approve ? 'extension_approved' : 'extension_rejected', actor));
@@ -782,3 +805,103 @@ export function needsNotice(t: Ticket, unitId: string | undefined): boolean {
 }
 
 export { NoOwnerError };
+
+/** One clock instant a calendar change moved (the detail of a `deadline_moved` event). */
+export interface DeadlineMove {
+  stage: Stage;
+  unitId?: string;
+  field: 'warnAt' | 'dueAt' | 'level2At' | 'level3At';
+  before: string;
+  after: string;
+}
+
+const CLOCK_INSTANTS = ['warnAt', 'dueAt', 'level2At', 'level3At'] as const;
+
+/**
+ * The ticket under the calendar of `ctx.cal` (a year just published or changed): every open clock's
+ * instants that have not yet passed are counted again from the clock's start under the ticket's
+ * own SLA policy version (`ctx.config`; the calendar is a fact, not a policy). Instants already
+ * passed, and the breaches and notices they caused, stay as they are. Each moved clock leaves a
+ * `deadline_moved` event; the `calendar_assumed` flag follows. Null when nothing moves.
+ */
+export function replanForCalendar(
+  t0: Ticket,
+  ctx: RuleContext,
+): { ticket: Ticket; moves: DeadlineMove[] } | null {
+  if (!isOpen(t0)) return null;
+  const t = clone(t0);
+  const policy = policyFor(ctx.config, t.slaClass);
+  const nowMs = ctx.now.getTime();
+  const lead = t.assignments.find((a) => a.role === 'lead' && a.status !== 'returned');
+  const moves: DeadlineMove[] = [];
+  let assumedChanged = false;
+  for (const c of t.clocks) {
+    if (c.doneAt) continue;
+    const duration = stageDuration(policy, c.stage);
+    if (!duration) continue;
+    const plan = planStageClock({
+      stage: c.stage,
+      ...(c.unitId !== undefined ? { unitId: c.unitId } : {}),
+      startedAt: new Date(c.startedAt),
+      duration,
+      policy,
+      cal: ctx.cal,
+    });
+    let assumed = plan.calendarAssumed === true;
+    // An approved extension moved the lead's resolve deadline: count it again on top.
+    const ext = t.extension;
+    if (
+      ext?.status === 'approved' &&
+      c.stage === 'resolve' &&
+      c.unitId === lead?.unitId &&
+      ext.decidedAt !== undefined &&
+      Date.parse(ext.decidedAt) >= Date.parse(c.startedAt)
+    ) {
+      const due = extendDeadline(new Date(plan.dueAt), ext.workingDays, ctx.cal);
+      plan.dueAt = iso(due);
+      plan.level2At = iso(addDuration(due, policy.level2After, ctx.cal));
+      plan.level3At = iso(addDuration(due, policy.level3After, ctx.cal));
+      assumed = assumed || clockAssumesCalendar(plan, { workingDays: ext.workingDays }, policy, ctx.cal);
+    }
+    // A deadline that already passed stays (its breach is recorded): the escalation levels still
+    // ahead are counted from it, not from where the new calendar would have put it.
+    if (Date.parse(c.dueAt) <= nowMs && c.dueAt !== plan.dueAt) {
+      const due = new Date(c.dueAt);
+      plan.dueAt = c.dueAt;
+      plan.level2At = iso(addDuration(due, policy.level2After, ctx.cal));
+      plan.level3At = iso(addDuration(due, policy.level3After, ctx.cal));
+      assumed = clockAssumesCalendar(plan, duration, policy, ctx.cal);
+    }
+    const clockMoves: DeadlineMove[] = [];
+    for (const field of CLOCK_INSTANTS) {
+      const before = c[field];
+      const after = plan[field];
+      // A passed instant already happened (its notice went out, its breach is recorded).
+      if (Date.parse(before) <= nowMs || Date.parse(before) === Date.parse(after)) continue;
+      c[field] = after;
+      clockMoves.push({ stage: c.stage, ...(c.unitId ? { unitId: c.unitId } : {}), field, before, after });
+    }
+    if (assumed !== (c.calendarAssumed === true)) {
+      assumedChanged = true;
+      if (assumed) c.calendarAssumed = true;
+      else delete c.calendarAssumed;
+    }
+    if (clockMoves.length === 0) continue;
+    moves.push(...clockMoves);
+    const due = clockMoves.find((m) => m.field === 'dueAt');
+    t.timeline.push(
+      event(ctx, 'deadline_moved', 'system', {
+        ...(c.unitId ? { unitId: c.unitId } : {}),
+        detail: due
+          ? `${c.stage}: ${due.before} → ${due.after}`
+          : `${c.stage}: ${clockMoves.map((m) => `${m.field} ${m.before} → ${m.after}`).join('; ')}`,
+      }),
+    );
+    if (c.stage === 'acknowledge' && due) {
+      const a = t.assignments.find((x) => x.unitId === c.unitId && x.status !== 'returned');
+      if (a) a.acknowledgeBy = c.dueAt;
+    }
+  }
+  if (moves.length === 0 && !assumedChanged) return null;
+  return { ticket: finish(t, ctx), moves };
+}

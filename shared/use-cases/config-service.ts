@@ -3,7 +3,7 @@
  * kept for good; the latest version number is re-checked at most every `ttlMs`. Admin writes
  * create the next version with a conditional put (a concurrent writer makes us retry on top).
  */
-import { createWorkCalendar, type WorkCalendar } from '../domain/calendar';
+import { calendarYearIssues, createWorkCalendar, type WorkCalendar } from '../domain/calendar';
 import { toShanghaiIso } from '../domain/deadlines';
 import { ValidationError } from '../domain/errors';
 import { type ConfigSnapshot, configSnapshotSchema } from '../domain/model';
@@ -122,6 +122,12 @@ export function assertReferences(c: ConfigSnapshot): void {
   for (const k of ['urgent', 'fast', 'general', 'complex'] as const) {
     if (!classes.has(k)) errors.push({ path: 'slaPolicies', message: `missing policy for ${k}` });
   }
+  // Year files: make-up working days on weekends (or cancelling a bundled holiday), whether
+  // they come from an admin write or from a configuration file loaded by an operator.
+  c.calendars.forEach((y, i) => {
+    for (const issue of calendarYearIssues(y))
+      errors.push({ ...issue, path: `calendars.${i}.${issue.path}` });
+  });
   if (errors.length)
     throw new ValidationError('the configuration refers to things that do not exist', errors);
 }

@@ -1,6 +1,8 @@
 /**
  * Configuration as versioned data: admin writes create versions, are validated, and never move an
- * open ticket's deadlines; a loaded year file changes the working-day calendar for new deadlines.
+ * open ticket's deadlines (a policy is the ticket's own); a loaded year file changes the
+ * working-day calendar for new deadlines and moves open tickets' instants not yet passed (the
+ * calendar is a fact: test/e2e/calendar-publish.test.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { LAILONGMEN_OFFICE, NANQIAO, NEIGHBOR_DISPUTE } from '../helpers/fixtures';
@@ -125,14 +127,14 @@ describe('the working-day calendar', () => {
     expect(year.status).toBe(200);
     const loaded = await h.create({ dutyItemId: NEIGHBOR_DISPUTE, communityId: NANQIAO });
     expect(loaded.deadlines.acknowledgeBy).toBe('2027-01-04T17:30:00+08:00');
-    // The ticket raised before the notice keeps its deadline.
-    expect((await h.get(unknownYear.id)).deadlines.acknowledgeBy).toBe('2027-01-01T17:30:00+08:00');
+    // The ticket raised before the notice moves with it (nothing of it had passed yet).
+    expect((await h.get(unknownYear.id)).deadlines.acknowledgeBy).toBe('2027-01-04T17:30:00+08:00');
     const cal = await h.api.call<{ source: string; holidays: string[]; workdays: string[] }>(
       'GET',
       '/v1/calendar/2027',
       admin,
     );
-    expect(cal.body.source).toBe('admin');
+    expect(cal.body.source).toBe('file');
     expect(cal.body.workdays).toContain('2027-02-14');
   });
 });

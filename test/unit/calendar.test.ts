@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  calendarYearIssues,
   createWorkCalendar,
   dateOfDayNumber,
   dayNumber,
@@ -86,19 +87,70 @@ describe('createWorkCalendar with an admin-loaded year file', () => {
     expect(cal.isWorkingDay('2026-10-05')).toBe(false);
   });
 
-  it('overrides the bundled data for a year it covers', () => {
-    // A (hypothetical) local adjustment: 2026-10-08 declared off, 2026-10-03 worked.
-    const local = createWorkCalendar([{ year: 2026, holidays: ['2026-10-08'], workdays: ['2026-10-03'] }]);
+  it('in replace mode is the whole year: unlisted days are plain Mon–Fri', () => {
+    const local = createWorkCalendar([
+      { year: 2026, mode: 'replace', holidays: ['2026-10-08'], workdays: ['2026-10-03'] },
+    ]);
     expect(local.isWorkingDay('2026-10-08')).toBe(false);
     expect(local.isWorkingDay('2026-10-03')).toBe(true);
-    // The file is authoritative for the whole year: unlisted days are plain Mon–Fri.
     expect(local.isWorkingDay('2026-10-01')).toBe(true);
     expect(local.isWorkingDay('2026-10-10')).toBe(false);
+    expect(local.dayInfo('2026-10-01')).toEqual({ working: true, source: 'file' });
+  });
+
+  it('adjusts the bundled year by default: one local holiday leaves 2026-10-01 a holiday', () => {
+    const local = createWorkCalendar([{ year: 2026, holidays: ['2026-11-02'], workdays: [] }]);
+    expect(local.dayInfo('2026-11-02')).toEqual({ working: false, source: 'file' });
+    expect(local.dayInfo('2026-10-01')).toEqual({ working: false, source: 'bundled' });
+    expect(local.dayInfo('2026-10-10')).toEqual({ working: true, source: 'bundled' });
+    expect(local.isWorkingDay('2026-11-03')).toBe(true);
+  });
+
+  it('cancels a bundled holiday or make-up day named the other way in adjust mode', () => {
+    const local = createWorkCalendar([
+      { year: 2026, mode: 'adjust', holidays: ['2026-10-10'], workdays: ['2026-10-07'] },
+    ]);
+    expect(local.isWorkingDay('2026-10-10')).toBe(false);
+    expect(local.isWorkingDay('2026-10-07')).toBe(true);
+    expect(local.isWorkingDay('2026-10-06')).toBe(false);
+  });
+
+  it('marks the days of an unknown year as assumed and a loaded one as file', () => {
+    expect(createWorkCalendar([]).dayInfo('2027-01-04')).toEqual({ working: true, source: 'assumed' });
+    expect(cal.dayInfo('2027-01-04')).toEqual({ working: true, source: 'file' });
   });
 
   it('does not leak one calendar’s file into another calendar', () => {
     expect(createWorkCalendar([]).isWorkingDay('2027-01-01')).toBe(true);
     expect(cal.isWorkingDay('2027-01-01')).toBe(false);
+  });
+});
+
+describe('calendarYearIssues', () => {
+  it('accepts weekend make-up days and a bundled holiday cancelled in adjust mode', () => {
+    expect(calendarYearIssues({ year: 2027, holidays: ['2027-01-01'], workdays: ['2027-02-06'] })).toEqual(
+      [],
+    );
+    expect(calendarYearIssues({ year: 2026, holidays: [], workdays: ['2026-10-07'] })).toEqual([]);
+  });
+
+  it('names a weekday make-up day that is not a bundled holiday', () => {
+    expect(calendarYearIssues({ year: 2026, holidays: [], workdays: ['2026-10-10', '2026-11-03'] })).toEqual([
+      { path: 'workdays.1', message: expect.stringContaining('2026-11-03 is a weekday') },
+    ]);
+    expect(
+      calendarYearIssues({ year: 2026, mode: 'replace', holidays: [], workdays: ['2026-10-07'] }),
+    ).toHaveLength(1);
+  });
+
+  it('leaves dates outside the year and days both off and on to the schema', () => {
+    const r = calendarYearSchema.safeParse({
+      year: 2027,
+      holidays: ['2026-12-31', '2027-01-02'],
+      workdays: ['2027-01-02'],
+    });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues.map((i) => i.path.join('.'))).toEqual(['holidays.0', 'workdays.0']);
   });
 });
 

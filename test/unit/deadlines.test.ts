@@ -77,7 +77,11 @@ describe('addDuration on the working-day clock', () => {
   });
 
   it('stops on a calendar without working days instead of looping forever', () => {
-    const never = { isWorkingDay: () => false, knowsYear: () => true };
+    const never = {
+      isWorkingDay: () => false,
+      knowsYear: () => true,
+      dayInfo: () => ({ working: false, source: 'file' as const }),
+    };
     expect(() => addDuration(at('2026-09-30T10:00:00+08:00'), { workingDays: 1 }, never)).toThrow(
       /working days/,
     );

@@ -1,12 +1,22 @@
-/** Configuration, read-only: the duty list, units, SLA policies and the working-day calendar. */
+/**
+ * Configuration: the duty list, units and SLA policies (read-only), and the working-day calendar,
+ * where administrators enter a year's holiday notice and preview the tickets it would move.
+ */
 import { useMemo, useState } from 'preact/hooks';
-import { get, type Session } from '../api';
+import { get, request, type Session } from '../api';
 import { Card, Empty, Field, Loading, PageHead, ProblemBox, SortTh, useAsync, useSort } from '../components';
 import { fmtDuration } from '../format';
 import { t, tv } from '../i18n';
 import { type Refs, useRefs } from '../refs';
 import { navigate, type Route } from '../router';
-import { type CalendarYear, calendarSchema, slaPoliciesSchema } from '../schemas';
+import {
+  type CalendarWritten,
+  type CalendarYear,
+  calendarSchema,
+  calendarWrittenSchema,
+  healthSchema,
+  slaPoliciesSchema,
+} from '../schemas';
 
 export function ConfigView(props: { tab: string; route: Route; session: Session }) {
   const { refs, error } = useRefs();
@@ -17,7 +27,7 @@ export function ConfigView(props: { tab: string; route: Route; session: Session 
     case 'sla':
       return <SlaTab />;
     case 'calendar':
-      return <CalendarTab route={props.route} />;
+      return <CalendarTab route={props.route} admin={props.session.role === 'admin'} />;
     default:
       return refs ? <DutyItemsTab refs={refs} /> : <Loading />;
   }
@@ -236,9 +246,14 @@ function SlaTab() {
   );
 }
 
-function CalendarTab(props: { route: Route }) {
+function CalendarTab(props: { route: Route; admin: boolean }) {
   const year = Number(props.route.query.get('year')) || new Date().getFullYear();
   const data = useAsync(() => get(calendarSchema, `/v1/calendar/${year}`), [year]);
+  // The same warning /healthz gives operators: next year's notice not loaded from 1 November.
+  const health = useAsync(
+    () => (props.admin ? get(healthSchema, '/healthz') : Promise.resolve(undefined)),
+    [props.admin, data.data],
+  );
   return (
     <div class="view">
       <PageHead title={t('nav.calendar')} lead={t('config.calendar.lead')}>
@@ -255,9 +270,152 @@ function CalendarTab(props: { route: Route }) {
           </button>
         </fieldset>
       </PageHead>
+      {(health.data?.warnings ?? []).map((w) => (
+        <div class="notice" role="alert" key={w.year}>
+          {t('config.calendar.unknownYear')
+            .replace('{year}', String(w.year))
+            .replace('{n}', String(w.openTickets))}
+        </div>
+      ))}
+      {data.data && data.data.known === false ? (
+        <div class="notice">{t('config.calendar.assumed')}</div>
+      ) : null}
       {data.error ? <ProblemBox error={data.error} onRetry={data.reload} /> : null}
       {!data.data ? data.error ? null : <Loading /> : <YearGrid cal={data.data} />}
+      {props.admin && data.data ? <CalendarEditor year={year} onSaved={data.reload} /> : null}
     </div>
+  );
+}
+
+/** `2027-01-01..2027-01-03`, `2027-01-01 2027-01-03` or one date: the days of each line. */
+function expandRanges(text: string): string[] {
+  const out: string[] = [];
+  for (const line of text.split(/[\n,，;；]+/)) {
+    const dates = line.match(/\d{4}-\d{2}-\d{2}/g) ?? [];
+    const [from, to] = [dates[0], dates[1] ?? dates[0]];
+    if (!from || !to) continue;
+    for (let d = Date.parse(`${from}T00:00:00Z`); d <= Date.parse(`${to}T00:00:00Z`); d += 86_400_000)
+      out.push(new Date(d).toISOString().slice(0, 10));
+  }
+  return [...new Set(out)];
+}
+
+/** An administrator enters the notice as published: holiday ranges and make-up days. */
+function CalendarEditor(props: { year: number; onSaved: () => void }) {
+  const [mode, setMode] = useState<'adjust' | 'replace'>('adjust');
+  const [ranges, setRanges] = useState('');
+  const [makeUp, setMakeUp] = useState('');
+  const [source, setSource] = useState('');
+  const [result, setResult] = useState<CalendarWritten | undefined>();
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const send = async (dryRun: boolean) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const body = {
+        mode,
+        holidays: expandRanges(ranges),
+        workdays: expandRanges(makeUp),
+        ...(source.trim() ? { source: source.trim() } : {}),
+      };
+      const r = await request(
+        calendarWrittenSchema,
+        'PUT',
+        `/v1/calendar/${props.year}${dryRun ? '?dryRun=true' : ''}`,
+        body,
+      );
+      setResult(r);
+      if (!dryRun) props.onSaved();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Card title={t('config.calendar.edit').replace('{year}', String(props.year))}>
+      <p class="muted">{t('config.calendar.editLead')}</p>
+      <div class="filters">
+        <Field label={t('config.calendar.mode')} id="cal-mode">
+          <select
+            id="cal-mode"
+            value={mode}
+            onChange={(e) => setMode(e.currentTarget.value as 'adjust' | 'replace')}
+          >
+            <option value="adjust">{t('config.calendar.mode.adjust')}</option>
+            <option value="replace">{t('config.calendar.mode.replace')}</option>
+          </select>
+        </Field>
+        <Field label={t('config.calendar.ranges')} id="cal-ranges" wide>
+          <textarea
+            id="cal-ranges"
+            rows={5}
+            value={ranges}
+            placeholder={`${props.year}-01-01..${props.year}-01-03`}
+            onInput={(e) => setRanges(e.currentTarget.value)}
+          />
+        </Field>
+        <Field label={t('config.calendar.makeUp')} id="cal-makeup" wide>
+          <textarea
+            id="cal-makeup"
+            rows={3}
+            value={makeUp}
+            onInput={(e) => setMakeUp(e.currentTarget.value)}
+          />
+        </Field>
+        <Field label={t('config.calendar.reference')} id="cal-source" wide>
+          <input id="cal-source" value={source} onInput={(e) => setSource(e.currentTarget.value)} />
+        </Field>
+      </div>
+      <div class="btn-row">
+        <button type="button" class="btn" disabled={busy} onClick={() => send(true)}>
+          {t('config.calendar.preview')}
+        </button>
+        <button type="button" class="btn primary" disabled={busy} onClick={() => send(false)}>
+          {t('config.calendar.save')}
+        </button>
+      </div>
+      {error ? <ProblemBox error={error} /> : null}
+      {result ? (
+        <div aria-live="polite">
+          <p>
+            {(result.dryRun ? t('config.calendar.wouldMove') : t('config.calendar.moved')).replace(
+              '{n}',
+              String(result.moved.length),
+            )}
+          </p>
+          {result.moved.length ? (
+            <table class="table">
+              <thead>
+                <tr>
+                  <th scope="col">{t('config.calendar.ticket')}</th>
+                  <th scope="col">{t('config.calendar.change')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {result.moved.map((m) => (
+                  <tr key={m.ticketId}>
+                    <td>
+                      <a href={`#/tickets/${m.ticketId}`}>{m.code}</a>
+                    </td>
+                    <td>
+                      {m.moves
+                        .filter((x) => x.field === 'dueAt')
+                        .map(
+                          (x) =>
+                            `${tv('stage', x.stage)}: ${x.before.slice(0, 16)} → ${x.after.slice(0, 16)}`,
+                        )
+                        .join('；') || t('config.calendar.otherInstants')}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : null}
+        </div>
+      ) : null}
+    </Card>
   );
 }
 
@@ -283,7 +441,7 @@ function YearGrid(props: { cal: CalendarYear }) {
           <span class="cal-swatch weekend" /> {t('config.weekend')}
         </span>
       </div>
-      {cal.holidays.length + cal.workdays.length === 0 && cal.source === 'weekdays-only' ? <Empty /> : null}
+      {cal.holidays.length + cal.workdays.length === 0 && cal.source === 'assumed' ? <Empty /> : null}
       <div class="cal-grid">
         {Array.from({ length: 12 }, (_, m) => {
           const first = new Date(Date.UTC(cal.year, m, 1));

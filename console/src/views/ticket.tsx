@@ -298,7 +298,14 @@ export function TicketView(props: { id: string; session: Session }) {
                     <td>{c.unitId ? (refs?.unitName(c.unitId) ?? c.unitId) : t('field.community')}</td>
                     <td class="time">{fmtTime(c.startedAt)}</td>
                     <td class="time">{fmtTime(c.warnAt)}</td>
-                    <td class="time">{fmtTime(c.dueAt)}</td>
+                    <td class="time">
+                      {fmtTime(c.dueAt)}
+                      {c.calendarAssumed && !c.doneAt ? (
+                        <span class="pill warn" title={t('flag.calendar_assumed')}>
+                          {t('ticket.calendarAssumed')}
+                        </span>
+                      ) : null}
+                    </td>
                     <td class="time">{fmtTime(c.level2At)}</td>
                     <td class="time">{fmtTime(c.level3At)}</td>
                     <td class="time">{c.doneAt ? fmtTime(c.doneAt) : <span class="muted">—</span>}</td>

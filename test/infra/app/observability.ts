@@ -9,7 +9,7 @@ export function observabilityStack(stage: DeployStage): void {
     it('alarms on failed executions, a breach spike over 15 minutes and DLQ depth', () => {
       const t = get(stage).t.observability;
       const { config } = get(stage);
-      t.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+      t.resourceCountIs('AWS::CloudWatch::Alarm', 9);
       t.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/States',
         MetricName: 'ExecutionsFailed',
@@ -27,7 +27,7 @@ export function observabilityStack(stage: DeployStage): void {
           }),
         ]),
       });
-      for (const metric of ['ClockRepairs', 'StrandedClocks']) {
+      for (const metric of ['ClockRepairs', 'StrandedClocks', 'CalendarYearUnknown']) {
         t.hasResourceProperties('AWS::CloudWatch::Alarm', {
           Metrics: [Match.objectLike({ Expression: Match.stringLikeRegexp(`\\(${metric}\\)`) })],
           Threshold: 1,
