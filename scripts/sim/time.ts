@@ -9,8 +9,8 @@ import type { Duration } from '../../shared/domain/model';
 
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 60 * MINUTE_MS;
-/** Working minutes in one working day of office hours. */
-export const WORKDAY_MINUTES = 8 * 60;
+/** Working minutes in one working day of office hours (450: the rules' periods, not a nominal 8 h). */
+export const WORKDAY_MINUTES = WORKING_PERIODS.reduce((n, [from, to]) => n + to - from, 0);
 
 const PERIODS = WORKING_PERIODS;
 
