@@ -277,7 +277,7 @@ function CalendarWarning() {
   return (
     <>
       {warnings.map((w) => (
-        <div class="notice" role="alert" key={w.year}>
+        <div class="notice" role="status" key={w.year}>
           {t('config.calendar.unknownYear')
             .replace('{year}', String(w.year))
             .replace('{n}', String(w.openTickets))}{' '}

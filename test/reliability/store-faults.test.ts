@@ -189,5 +189,5 @@ describe('a throttled store under running workflows', () => {
         expect(notes.filter((n) => n.kind === 'escalation').length).toBeGreaterThanOrEqual(t.breaches.length);
       }
     }
-  }, 90_000);
+  }, 180_000);
 });
