@@ -3,6 +3,7 @@
  * script and nothing fetched, so a page can be mailed or archived as one file. Labels are
  * Chinese with the English beside them (the console's audience reads Chinese first).
  */
+import { escapeMarkup } from '../../functions/lib/markup';
 import type { Comparison, SeriesRow, SimReport, UnitRow } from './report';
 
 const palette = {
@@ -19,12 +20,7 @@ const palette = {
 };
 const levelColor = { 1: palette.amber, 2: palette.orange, 3: palette.red } as const;
 
-function esc(s: unknown): string {
-  return String(s).replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
-  );
-}
+const esc = (s: unknown): string => escapeMarkup(String(s));
 
 const pct = (x: number | null | undefined) =>
   x === null || x === undefined ? '—' : `${(x * 100).toFixed(1)}%`;
