@@ -110,6 +110,7 @@ const words = {
     nothingNow: '当前没有需要通过此链接办理的事项。',
     validUntil: (at: string) => `链接有效至 ${at}`,
     help: '如有疑问，请联系街道指挥中心。',
+    helpCall: (street: string) => `如有疑问，请致电${street}指挥中心：`,
     back: '返回工单',
     uploading: '正在上传照片…',
     uploaded: '已上传 {n} 张照片',
@@ -148,6 +149,7 @@ const words = {
     nothingNow: 'Nothing to do through this link right now.',
     validUntil: (at: string) => `Link valid until ${at}`,
     help: 'Questions? Call the street command centre.',
+    helpCall: (street: string) => `Questions? Call the ${street} command centre: `,
     back: 'Back to the ticket',
     uploading: 'Uploading photo…',
     uploaded: '{n} photo(s) uploaded',
@@ -477,6 +479,12 @@ function actionForms(m: LinkPageModel): string {
   return `<section class="card">${out.join('\n')}</section>`;
 }
 
+/** A phone number as a link a phone dials on tap (E.164 in the href, as written in the text). */
+function telLink(phone: string): string {
+  const digits = phone.replace(/[^+\d]/g, '');
+  return `<a href="tel:${esc(digits)}">${esc(phone)}</a>`;
+}
+
 export function renderLinkPage(m: LinkPageModel): string {
   const { ticket: t, config, lang } = m;
   const w = words[lang];
@@ -492,8 +500,20 @@ export function renderLinkPage(m: LinkPageModel): string {
   ].join('');
   const contact =
     m.grant.party.kind === 'unit' && t.reporter && (t.reporter.name || t.reporter.phone)
-      ? `<dt>${w.contact}</dt><dd>${esc([t.reporter.name, t.reporter.phone].filter(Boolean).join(' '))}</dd>`
+      ? `<dt>${w.contact}</dt><dd>${[
+          t.reporter.name ? esc(t.reporter.name) : '',
+          t.reporter.phone ? telLink(t.reporter.phone) : '',
+        ]
+          .filter(Boolean)
+          .join(' ')}</dd>`
       : '';
+  // The street office is the street's command centre (街道指挥中心): its duty phone, one tap away.
+  const street = config.streets.find((s) => s.id === t.streetId);
+  const office = config.units.find((u) => u.kind === 'street' && u.streetId === t.streetId);
+  const help =
+    street && office?.contacts?.dutyPhone
+      ? `${esc(w.helpCall(street.name))}${telLink(office.contacts.dutyPhone)}`
+      : w.help;
   const resolution =
     t.resolution && m.grant.party.kind === 'community'
       ? `<section class="card"><h2>${w.resolution}</h2><p>${esc(t.resolution.summary)}</p>${
@@ -507,6 +527,6 @@ export function renderLinkPage(m: LinkPageModel): string {
 <dt>${w.item}</dt><dd>${esc(t.dutyItemName ?? t.dutyItemId)}</dd><dt>${w.place}</dt><dd>${esc(place)}</dd>
 <dt>${w.problem}</dt><dd>${esc(t.description)}</dd>${contact}</dl></section>
 ${clockRows(m)}${resolution}${actionForms(m)}
-<footer>${w.validUntil(when(lang, m.grant.expiresAt))} · ${esc(linkIdOf(m.grant.code))}<br>${w.help}</footer>`;
+<footer>${w.validUntil(when(lang, m.grant.expiresAt))} · ${esc(linkIdOf(m.grant.code))}<br>${help}</footer>`;
   return shell(lang, t.code, body, m.actions.includes('resolve'));
 }

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedConfig } from '../../shared/config/seed';
 import { type LinkAction, linkIdOf } from '../../shared/domain/links';
 import { LAILONGMEN_OFFICE, NANQIAO, NEIGHBOR_DISPUTE } from '../helpers/fixtures';
 import { Harness, type TicketView } from '../helpers/workflow-harness';
@@ -137,6 +138,14 @@ describe('the dispatch link', () => {
     expect(page.text).not.toMatch(/(src|href)="https?:/);
     expect(Buffer.byteLength(page.text)).toBeLessThan(16 * 1024);
     expect((await open(`${link}?lang=en`)).text).toContain('Acknowledge');
+  });
+
+  it('puts the reporter and the street command centre one tap away', async () => {
+    const t = await create({ reporter: { name: '王阿姨', phone: '+8613800001234' } });
+    const page = await open(await smsLink(t.id, 'dispatch', LEAD));
+    expect(page.text).toContain('王阿姨 <a href="tel:+8613800001234">+8613800001234</a>');
+    const office = seedConfig(MONDAY_9AM).units.find((u) => u.id === LEAD)?.contacts.dutyPhone;
+    expect(page.text).toMatch(new RegExp(`来龙门街道指挥中心：<a href="tel:\\${office}">`));
   });
 
   it('acknowledges in one POST as the link’s unit, the same event the API records; a replay is refused', async () => {
