@@ -10,7 +10,7 @@ import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
+import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import { repoRoot, type StageConfig } from '../config';
@@ -32,26 +32,41 @@ export class ConsoleStack extends Stack {
     // By name, not by reference: see consoleBucketName.
     const bucket = s3.Bucket.fromBucketName(this, 'SiteBucket', consoleBucketName(config.stage));
 
+    const build = Source.asset(join(repoRoot, 'console'), {
+      bundling: {
+        // Only used if local bundling declines; the machines have no Docker, so it never should.
+        image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:22'),
+        local: {
+          tryBundle(outputDir: string): boolean {
+            const result = spawnSync('npx', ['tsx', 'console/build.ts', outputDir], {
+              cwd: repoRoot,
+              stdio: 'inherit',
+            });
+            // Fail loudly: falling back to Docker would only hide a broken console build.
+            if (result.status !== 0) throw new Error(`console/build.ts failed (exit ${result.status})`);
+            return true;
+          },
+        },
+      },
+    });
+
+    // Script, style and chunk names carry their content hash: a browser and the edge keep them a
+    // year, so a weak connection downloads the console once. Old builds' assets are kept (no
+    // prune): a page loaded before a deploy can still fetch the chunks it names.
+    const assets = new BucketDeployment(this, 'DeployAssets', {
+      destinationBucket: bucket,
+      sources: [build],
+      exclude: ['*'],
+      include: ['assets/*'],
+      cacheControl: [CacheControl.fromString('public, max-age=31536000, immutable')],
+      prune: false,
+      memoryLimit: 512,
+    });
+    // The shell (index.html, config.json) is revalidated on every load, so a deploy shows at once.
     this.deployment = new BucketDeployment(this, 'Deploy', {
       destinationBucket: bucket,
       sources: [
-        Source.asset(join(repoRoot, 'console'), {
-          bundling: {
-            // Only used if local bundling declines; the machines have no Docker, so it never should.
-            image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:22'),
-            local: {
-              tryBundle(outputDir: string): boolean {
-                const result = spawnSync('npx', ['tsx', 'console/build.ts', outputDir], {
-                  cwd: repoRoot,
-                  stdio: 'inherit',
-                });
-                // Fail loudly: falling back to Docker would only hide a broken console build.
-                if (result.status !== 0) throw new Error(`console/build.ts failed (exit ${result.status})`);
-                return true;
-              },
-            },
-          },
-        }),
+        build,
         Source.jsonData('config.json', {
           stage: config.stage,
           region: Stack.of(this).region,
@@ -61,10 +76,15 @@ export class ConsoleStack extends Stack {
           apiBaseUrl: '',
         }),
       ],
+      exclude: ['assets/*'],
+      cacheControl: [CacheControl.noCache()],
       // No `distribution` here: BucketDeployment would grant cloudfront:CreateInvalidation on "*".
+      // Pruning skips the excluded assets/, which the deployment above owns.
       prune: true,
       memoryLimit: 512,
     });
+    // After the assets: the new shell never names a chunk not yet uploaded.
+    this.deployment.node.addDependency(assets);
     this.invalidateAfterDeploy(props.distribution);
 
     this.acknowledgeFindings(config);

@@ -28,5 +28,15 @@ export function consoleStack(stage: DeployStage): void {
       expect(invalidate).toHaveLength(1);
       expect(JSON.stringify(invalidate[0]?.Resource)).toMatch(/:distribution\//);
     });
+
+    it('lets browsers and the edge keep the hashed assets a year, and revalidate the shell', () => {
+      const t = get(stage).t.console;
+      const deployments = resources(t, 'Custom::CDKBucketDeployment').map(([, r]) => r.Properties);
+      const assets = deployments.find((p) => JSON.stringify(p.Include) === '["assets/*"]');
+      expect(assets?.SystemMetadata).toEqual({ 'cache-control': 'public, max-age=31536000, immutable' });
+      const shell = deployments.find((p) => JSON.stringify(p.Exclude) === '["assets/*"]');
+      expect(shell?.SystemMetadata).toEqual({ 'cache-control': 'no-cache' });
+      expect(shell?.Prune).toBe(true);
+    });
   });
 }
