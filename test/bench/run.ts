@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [--json FILE] [--only intake,lifecycle,transitions,cost,bundles,wave,reliability] [--quick]
+ * npm run bench -- [--json FILE] [--only intake,lifecycle,transitions,cost,bundles,console,wave,reliability] [--quick]
  *
  * Measures the embedded runtime and the Lambda bundles and prints each figure against its target
  * (issue 10; docs/performance.md explains every figure and how it is measured). Never part of
@@ -10,12 +10,22 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type CrashReport, crashRecoveryBench } from '../reliability/crash-run';
 import { type BundlesResult, benchBundles } from './bundles';
+import { benchConsoleWeak, type ConsoleWeakResult } from './console-weak';
 import { benchCost, type CostResult } from './cost';
 import { benchIntake, type IntakeResult } from './intake';
 import { benchLifecycle, benchTransitions, type LifecycleResult, type TransitionsResult } from './lifecycle';
 import { benchWave, type WaveReport } from './wave';
 
-const sections = ['bundles', 'transitions', 'lifecycle', 'intake', 'cost', 'wave', 'reliability'] as const;
+const sections = [
+  'bundles',
+  'transitions',
+  'lifecycle',
+  'intake',
+  'cost',
+  'console',
+  'wave',
+  'reliability',
+] as const;
 type Section = (typeof sections)[number];
 
 interface BenchReport {
@@ -28,6 +38,8 @@ interface BenchReport {
   transitions?: TransitionsResult;
   cost?: CostResult;
   bundles?: BundlesResult;
+  /** The console's first rows on a throttled phone connection, in Chromium. */
+  console?: ConsoleWeakResult;
   /** The SIGKILL crash-recovery run at full count (docs/reliability.md). */
   reliability?: Omit<CrashReport, 'dataDir'>;
   /** The 17:30 wave: tickets all due at one instant, played in simulated time. */
@@ -106,6 +118,21 @@ function rowsOf(r: BenchReport): Row[] {
         'country price',
         undefined,
       ],
+    );
+  }
+  if (r.console) {
+    const c = r.console;
+    const n = c.network;
+    rows.push(
+      [
+        `console first rows, ${n.downKbps / 1000} Mbps ${n.latencyMs} ms CPU ×${n.cpuSlowdown} (s)`,
+        String(c.weak.firstRowsSeconds),
+        `≤ ${c.target.firstRowsSeconds} (was ~${c.before.firstRowsSeconds})`,
+        c.target.met,
+      ],
+      ['  shell painted on that line (s)', String(c.weak.shellSeconds), '', undefined],
+      ['  bytes over the wire, cold cache (KB)', String(c.weak.transferKb), '', undefined],
+      ['  first rows on the local line (s)', String(c.local.firstRowsSeconds), '', undefined],
     );
   }
   if (r.wave) {
@@ -216,6 +243,8 @@ async function main(): Promise<void> {
     benchCost({ tickets: quick ? 300 : 1000, days: quick ? 20 : 60, tailDays: quick ? 20 : 30 }),
   );
   if (cost) report.cost = cost;
+  const consoleWeak = await timed('console', () => benchConsoleWeak());
+  if (consoleWeak) report.console = consoleWeak;
   const wave = await timed('wave', () =>
     benchWave({ tickets: Number(process.env.BENCH_WAVE_TICKETS ?? (quick ? 300 : 5_000)) }),
   );
