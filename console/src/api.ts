@@ -9,7 +9,7 @@ import { type Problem, problemSchema } from './schemas';
 
 export interface Session {
   token: string;
-  role: 'admin' | 'supervisor' | 'unit' | 'reporter';
+  role: 'admin' | 'supervisor' | 'unit' | 'reporter' | 'dispatcher';
   sub: string;
   unitId?: string;
   communityId?: string;

@@ -23,6 +23,7 @@ export function langOf(value: unknown): Lang {
 
 const statusWords: Record<Lang, Record<Ticket['status'], string>> = {
   zh: {
+    triage: '分拨中',
     received: '已接收',
     dispatched: '待签收',
     acknowledged: '已签收',
@@ -34,6 +35,7 @@ const statusWords: Record<Lang, Record<Ticket['status'], string>> = {
     cancelled: '已撤销',
   },
   en: {
+    triage: 'in triage',
     received: 'received',
     dispatched: 'awaiting acknowledgement',
     acknowledged: 'acknowledged',
@@ -47,8 +49,14 @@ const statusWords: Record<Lang, Record<Ticket['status'], string>> = {
 };
 
 const stageWords: Record<Lang, Record<Stage, string>> = {
-  zh: { acknowledge: '签收', arrive: '到场（报到）', resolve: '办结', feedback: '评价' },
-  en: { acknowledge: 'Acknowledge', arrive: 'Arrive on site', resolve: 'Resolve', feedback: 'Verdict' },
+  zh: { acknowledge: '签收', arrive: '到场（报到）', resolve: '办结', feedback: '评价', triage: '分拨' },
+  en: {
+    acknowledge: 'Acknowledge',
+    arrive: 'Arrive on site',
+    resolve: 'Resolve',
+    feedback: 'Verdict',
+    triage: 'Triage',
+  },
 };
 
 /** The verb of each action, for buttons and explanations. */
@@ -524,7 +532,7 @@ export function renderLinkPage(m: LinkPageModel): string {
       : '';
   const flash = m.done ? `<p class="flash" role="status" id="flash">${esc(flashText(m))}</p>` : '';
   const body = `${flash}<section class="card"><p>${chips}</p><h1>${esc(t.title)}</h1><dl>
-<dt>${w.item}</dt><dd>${esc(t.dutyItemName ?? t.dutyItemId)}</dd><dt>${w.place}</dt><dd>${esc(place)}</dd>
+<dt>${w.item}</dt><dd>${esc(t.dutyItemName ?? t.dutyItemId ?? '')}</dd><dt>${w.place}</dt><dd>${esc(place)}</dd>
 <dt>${w.problem}</dt><dd>${esc(t.description)}</dd>${contact}</dl></section>
 ${clockRows(m)}${resolution}${actionForms(m)}
 <footer>${w.validUntil(when(lang, m.grant.expiresAt))} · ${esc(linkIdOf(m.grant.code))}<br>${help}</footer>`;

@@ -403,7 +403,7 @@ async function queryRequests(req: Request, format: Open311Format): Promise<Reply
     for (const t of page.items) {
       if (t.createdAt > range.to) continue;
       if (statuses && !statuses.has(closed(t) ? 'closed' : 'open')) continue;
-      if (codes && !codes.has(t.dutyItemId)) continue;
+      if (codes && !codes.has(t.dutyItemId ?? '')) continue;
       out.push(t);
     }
     cursor = page.nextCursor;

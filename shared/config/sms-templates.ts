@@ -14,6 +14,7 @@ const texts: Record<NotificationKind, string> = {
   urge: '督办提醒：工单${code}请于${due}前${stage}，处理：LINK${link}',
   feedback_request: '工单${code}已办结，请于${due}前反馈居民评价，回访：LINK${link}',
   reopen: '工单${code}需重新办理，请于${due}前${stage}，处理：LINK${link}',
+  closure: '您一同反映的问题（工单${code}）已办结，感谢参与，详情：LINK${link}',
 };
 
 /** Alibaba Cloud templates for every kind, with the codes the console assigned. */

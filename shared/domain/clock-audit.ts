@@ -17,6 +17,7 @@ import {
   partyStage,
   partyUnit,
   TICKET_PARTY,
+  TRIAGE_PARTY,
   timerInstant,
   WAVE_SPREAD_MS,
   type WaitStage,
@@ -103,6 +104,7 @@ export function expectedWaits(t: Ticket): ExpectedWait[] {
 
 /** The party that watches a clock (its unit's slot, or the ticket for ticket-level clocks). */
 function clockParty(t: Ticket, c: StageClock): string {
+  if (c.stage === 'triage') return TRIAGE_PARTY;
   if (!c.unitId) return TICKET_PARTY;
   const a = t.assignments.find((x) => x.unitId === c.unitId && x.status !== 'returned');
   return a?.role === 'co' ? coParty(c.unitId) : LEAD_PARTY;

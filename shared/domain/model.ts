@@ -10,9 +10,11 @@ export { openStatuses, ticketStatuses, workingStatuses } from './statuses';
 
 export const dutyKinds = ['basic', 'cooperative', 'retracted'] as const;
 export const slaClasses = ['urgent', 'fast', 'general', 'complex'] as const;
-export const stages = ['acknowledge', 'arrive', 'resolve', 'feedback'] as const;
+/** `triage`: a dispatcher names the duty item of a whistle raised without one (分拨). */
+export const stages = ['acknowledge', 'arrive', 'resolve', 'feedback', 'triage'] as const;
 export const channels = ['grid', 'hotline', 'market_day', 'night_patrol', 'walk_in', 'online'] as const;
-export const roles = ['reporter', 'unit', 'supervisor', 'admin'] as const;
+/** `dispatcher`: triages a street's whistles (分拨) and merges duplicates, scoped to a streetId. */
+export const roles = ['reporter', 'unit', 'supervisor', 'admin', 'dispatcher'] as const;
 export const ratings = ['satisfied', 'basically_satisfied', 'unsatisfied'] as const;
 export const notificationKinds = [
   'dispatch',
@@ -21,6 +23,8 @@ export const notificationKinds = [
   'urge',
   'feedback_request',
   'reopen',
+  /** To each reporter who joined a ticket instead of filing a duplicate: it is closed. */
+  'closure',
 ] as const;
 
 export type DutyKind = (typeof dutyKinds)[number];
@@ -369,6 +373,23 @@ export function templateSetIssues(s: {
   return issues;
 }
 
+/**
+ * How long a whistle may wait in its street's triage queue. Counted in office minutes (09:00–12:00,
+ * 13:00–17:30 on working days): a whistle raised at night waits for the morning, not for nobody.
+ * The warning, the deadline and the two escalation levels go to the street office like any
+ * other stage's notices.
+ */
+export const triagePolicySchema = z.strictObject({
+  officeMinutes: z.number().int().positive().max(600).default(30),
+  warnAt: z.number().gt(0).lt(1).default(0.75),
+  /** Office minutes after the deadline to level 2 and to level 3. */
+  level2AfterOfficeMinutes: z.number().int().positive().max(2400).default(60),
+  level3AfterOfficeMinutes: z.number().int().positive().max(4800).default(240),
+  /** A description-only whistle skips triage when the top suggestion is confident. */
+  autoRouteConfident: z.boolean().default(true),
+});
+export type TriagePolicy = z.infer<typeof triagePolicySchema>;
+
 /** Everything the rules read, as one immutable, numbered version. */
 export const configSnapshotSchema = z.strictObject({
   version: z.number().int().positive(),
@@ -384,8 +405,11 @@ export const configSnapshotSchema = z.strictObject({
   calendars: z.array(calendarYearSchema),
   /** Channels, templates, robots, rates and spend cap; absent means SNS SMS and e-mail as before. */
   notifications: notificationSettingsSchema.optional(),
+  /** The triage clock (分拨); absent means the defaults of `triagePolicySchema`. */
+  triage: triagePolicySchema.optional(),
 });
 export type ConfigSnapshot = z.infer<typeof configSnapshotSchema>;
+
 
 // ---------------------------------------------------------------------------------------------
 // Tickets
@@ -465,11 +489,32 @@ export const reporterSchema = z.strictObject({
     .optional(),
 });
 
+/** A duty item the suggestion proposed for a whistle in triage. */
+export const triageSuggestionSchema = z.object({
+  dutyItemId: idSchema,
+  name: z.string(),
+  category: z.string().optional(),
+  score: z.number(),
+  matched: z.array(z.string()),
+});
+export type TriageSuggestion = z.infer<typeof triageSuggestionSchema>;
+
+/** Someone who reported the same thing and joined this ticket instead of filing another. */
+export const joinedReporterSchema = z.object({
+  /** `role:sub` of the principal, or `ticket:<id>` for the reporter of a merged ticket. */
+  by: z.string(),
+  name: z.string().optional(),
+  phone: z.string().optional(),
+  at: instantSchema,
+});
+export type JoinedReporter = z.infer<typeof joinedReporterSchema>;
+
 export const ticketSchema = z.object({
   id: z.string(),
   code: z.string(),
   status: z.enum(ticketStatuses),
-  dutyItemId: idSchema,
+  /** Absent only while the ticket is in `triage` (no duty item chosen yet). */
+  dutyItemId: idSchema.optional(),
   dutyItemName: z.string().optional(),
   dutyKind: z.enum(dutyKinds),
   slaClass: z.enum(slaClasses),
@@ -516,7 +561,19 @@ export const ticketSchema = z.object({
     })
     .optional(),
   closedAt: instantSchema.optional(),
-  closeReason: z.enum(['verdict', 'no_verdict', 'cancelled', 'ruling']).optional(),
+  closeReason: z.enum(['verdict', 'no_verdict', 'cancelled', 'ruling', 'duplicate']).optional(),
+  /** Triage (分拨): the suggestions shown to the dispatcher and who decided. */
+  triage: z
+    .object({
+      suggestions: z.array(triageSuggestionSchema),
+      confirmedAt: instantSchema.optional(),
+      confirmedBy: z.string().optional(),
+    })
+    .optional(),
+  /** Reporters who joined this ticket (and those of tickets merged into it); told at closure. */
+  joinedReporters: z.array(joinedReporterSchema).optional(),
+  /** Closed as a duplicate of this ticket (`closeReason: duplicate`). */
+  duplicateOf: z.string().optional(),
   /** Units that returned the ticket: never routed to again. */
   excludedUnitIds: z.array(idSchema),
   /** Set when a dispatch could not be delivered: supervisors must look. */

@@ -123,36 +123,42 @@ const ZH_VERB: Record<Stage, string> = {
   arrive: '到场',
   resolve: '办结',
   feedback: '评价',
+  triage: '分拨',
 };
 const ZH_STAGE_NAME: Record<Stage, string> = {
   acknowledge: '签收',
   arrive: '到场（报到）',
   resolve: '办结',
   feedback: '回访评价',
+  triage: '分拨（确定履职事项）',
 };
 const EN_VERB: Record<Stage, string> = {
   acknowledge: 'acknowledge',
   arrive: 'arrive on site',
   resolve: 'resolve',
   feedback: 'give the verdict',
+  triage: 'triage',
 };
 const EN_SHORT_VERB: Record<Stage, string> = {
   acknowledge: 'ack',
   arrive: 'arrive',
   resolve: 'resolve',
   feedback: 'rate',
+  triage: 'triage',
 };
 const EN_NOUN: Record<Stage, string> = {
   acknowledge: 'acknowledgement',
   arrive: 'arrival',
   resolve: 'resolution',
   feedback: 'verdict',
+  triage: 'triage',
 };
 const EN_STAGE_NAME: Record<Stage, string> = {
   acknowledge: 'acknowledge',
   arrive: 'arrive on site',
   resolve: 'resolve',
   feedback: 'feedback',
+  triage: 'triage (choose the duty item)',
 };
 
 const ZH_LEVEL = { 1: '催办', 2: '督办', 3: '通报' } as const;
@@ -369,6 +375,13 @@ function zhPhrases(ctx: MessageContext, due: string | undefined): Phrases {
         compact: [' ', noteSlot('', '，'), due ? `${due}前重新${verb}` : `请重新${verb}`],
         min: due ? ` 重办${due}前${verb}` : ` 重办请${verb}`,
       };
+    case 'closure':
+      return {
+        label: '办结告知：',
+        full: ['，您一同反映的问题已办结，感谢参与'],
+        compact: [' 您反映的问题已办结'],
+        min: ' 已办结',
+      };
   }
 }
 
@@ -429,6 +442,13 @@ function enPhrases(ctx: MessageContext, due: string | undefined): Phrases {
         full: [noteSlot(': '), due ? `. Please ${verb} again by ${due}.` : `. Please ${verb} again.`],
         compact: [noteSlot(' ', ';'), due ? ` ${shortVerb} again by ${due}` : ` ${shortVerb} again`],
         min: due ? ` redo by ${due}` : ' redo',
+      };
+    case 'closure':
+      return {
+        label: 'Closed: ',
+        full: [': the issue you also reported is closed. Thank you.'],
+        compact: [' the issue you reported is closed'],
+        min: ' closed',
       };
   }
 }
@@ -504,6 +524,7 @@ const ZH_KIND: Record<Exclude<NotificationKind, 'escalation'>, string> = {
   urge: '督办提醒',
   feedback_request: '回访评价',
   reopen: '工单重办',
+  closure: '办结告知',
 };
 const EN_KIND: Record<Exclude<NotificationKind, 'escalation'>, string> = {
   dispatch: 'Dispatch',
@@ -511,6 +532,7 @@ const EN_KIND: Record<Exclude<NotificationKind, 'escalation'>, string> = {
   urge: 'Urge',
   feedback_request: 'Feedback request',
   reopen: 'Reopened',
+  closure: 'Closed',
 };
 
 const ZH_NOTE_LABEL: Partial<Record<NotificationKind, string>> = { urge: '督办意见', reopen: '重办原因' };
@@ -554,6 +576,8 @@ function zhIntro(ctx: MessageContext, due: string | undefined): string {
       return `以下工单承办单位已办结，${due ? `请于${due}前` : '请'}反馈居民评价：满意 / 基本满意 / 不满意。`;
     case 'reopen':
       return `以下工单需重新办理，${due ? `请于${due}前` : '请尽快'}重新${verb}。`;
+    case 'closure':
+      return '您一同反映的问题已办结，感谢您的参与。';
   }
 }
 
@@ -583,6 +607,8 @@ function enIntro(ctx: MessageContext, due: string | undefined): string {
       return `The ticket below was resolved: please give the resident's verdict (satisfied / basically satisfied / unsatisfied) ${by}.`;
     case 'reopen':
       return `The ticket below was reopened: please ${verb} it again ${by}.`;
+    case 'closure':
+      return 'The issue you also reported (ticket below) is closed. Thank you for reporting it.';
   }
 }
 

@@ -4,7 +4,10 @@
  * - `lead`: whichever unit leads the ticket now. A return, a re-route or a reassignment hands the
  *   same wait to the next lead, so a new owner never needs a new workflow branch;
  * - `co:<unitId>`: one per co-handling unit (joint dispatch), each with its own clocks;
- * - `ticket`: the ticket itself once the units' part is over (the verdict, a supervisor's ruling).
+ * - `ticket`: the ticket itself once the units' part is over (the verdict, a supervisor's ruling);
+ * - `triage`: a whistle in its street's triage queue (分拨), before any unit is routed. It runs as
+ *   the one branch of the units' Map, so the triage clock uses the same wait, timer and repair
+ *   machinery as every unit's; a dispatcher's confirm ends it and the units' tracks follow.
  * The set of unit parties of a ticket is fixed while their workflow branches run: nothing ever
  * has to end every branch to re-plan, which is how co units used to lose their clocks.
  *
@@ -24,6 +27,7 @@ import {
 
 export const LEAD_PARTY = 'lead';
 export const TICKET_PARTY = 'ticket';
+export const TRIAGE_PARTY = 'triage';
 const CO_PREFIX = 'co:';
 
 export const coParty = (unitId: string): string => `${CO_PREFIX}${unitId}`;
@@ -31,8 +35,15 @@ export const coParty = (unitId: string): string => `${CO_PREFIX}${unitId}`;
 /** Stages a party can wait on (`ruling`: a held ticket waits for a supervisor). */
 export type WaitStage = Stage | 'ruling';
 
+/** The street office the triage clock counts against (undefined when the street has none). */
+function triageUnit(t: Ticket): string | undefined {
+  return t.clocks.find((c) => c.stage === 'triage')?.unitId;
+}
+
 export function isPartyName(party: string): boolean {
-  return party === LEAD_PARTY || party === TICKET_PARTY || party.startsWith(CO_PREFIX);
+  return (
+    party === LEAD_PARTY || party === TICKET_PARTY || party === TRIAGE_PARTY || party.startsWith(CO_PREFIX)
+  );
 }
 
 function currentLead(t: Ticket): Assignment | undefined {
@@ -42,6 +53,7 @@ function currentLead(t: Ticket): Assignment | undefined {
 /** The unit a party stands for right now (undefined for the ticket, or a slot nobody fills). */
 export function partyUnit(t: Ticket, party: string): string | undefined {
   if (party === LEAD_PARTY) return currentLead(t)?.unitId;
+  if (party === TRIAGE_PARTY) return triageUnit(t);
   if (party.startsWith(CO_PREFIX)) {
     const unitId = party.slice(CO_PREFIX.length);
     const a = t.assignments.find((x) => x.unitId === unitId && x.status !== 'returned');
@@ -53,12 +65,14 @@ export function partyUnit(t: Ticket, party: string): string | undefined {
 /** What a party waits for now, or `done` when its part is over. */
 export function partyStage(t: Ticket, party: string): TrackStage {
   if (party === TICKET_PARTY) return ticketStage(t);
+  if (party === TRIAGE_PARTY) return t.status === 'triage' ? 'triage' : 'done';
   const unitId = partyUnit(t, party);
   return unitId ? unitStage(t, unitId) : 'done';
 }
 
 /** The unit parties that still have something to do: one workflow branch each. */
 export function activeParties(t: Ticket): string[] {
+  if (t.status === 'triage') return [TRIAGE_PARTY];
   const out: string[] = [];
   for (const a of t.assignments) {
     if (a.status === 'returned' || unitStage(t, a.unitId) === 'done') continue;
@@ -70,6 +84,7 @@ export function activeParties(t: Ticket): string[] {
 /** The next SLA instant a party's wait must end at (nominal, before any spreading). */
 export function partyNextInstant(t: Ticket, party: string): Date | undefined {
   if (party === TICKET_PARTY) return nextTimerAt(t, undefined);
+  if (party === TRIAGE_PARTY) return t.status === 'triage' ? nextTimerAt(t, triageUnit(t)) : undefined;
   const unitId = partyUnit(t, party);
   return unitId ? nextTimerAt(t, unitId) : undefined;
 }

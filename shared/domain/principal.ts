@@ -21,6 +21,8 @@ export const principalSchema = z
       ctx.addIssue({ code: 'custom', path: ['unitId'], message: 'unit role needs unitId' });
     if (p.role === 'reporter' && !p.communityId)
       ctx.addIssue({ code: 'custom', path: ['communityId'], message: 'reporter role needs communityId' });
+    if (p.role === 'dispatcher' && !p.streetId)
+      ctx.addIssue({ code: 'custom', path: ['streetId'], message: 'dispatcher role needs streetId' });
   });
 export type Principal = z.infer<typeof principalSchema>;
 
@@ -30,7 +32,7 @@ const cognitoGroupRole = (groups: unknown): string | undefined => {
     : typeof groups === 'string'
       ? groups.replace(/[[\]]/g, '').split(/[ ,]+/)
       : [];
-  for (const r of ['admin', 'supervisor', 'unit', 'reporter']) if (list.includes(r)) return r;
+  for (const r of ['admin', 'supervisor', 'dispatcher', 'unit', 'reporter']) if (list.includes(r)) return r;
   return undefined;
 };
 
@@ -77,6 +79,8 @@ export function canSee(p: Principal, t: Ticket): boolean {
       return true;
     case 'supervisor':
       return !p.streetId || p.streetId === t.streetId;
+    case 'dispatcher':
+      return p.streetId === t.streetId;
     case 'reporter':
       return p.communityId === t.communityId;
     case 'unit':
@@ -94,6 +98,14 @@ export function requireOversight(p: Principal, t: Ticket, action: string): void 
   requireRole(p, ['supervisor', 'admin'], action);
   if (p.role === 'supervisor' && p.streetId && p.streetId !== t.streetId) {
     throw new ForbiddenError(`supervisor of ${p.streetId} may not ${action} in ${t.streetId}`);
+  }
+}
+
+/** Dispatchers triage and merge within their street; supervisors within theirs; admins everywhere. */
+export function requireDispatch(p: Principal, t: Ticket, action: string): void {
+  requireRole(p, ['dispatcher', 'supervisor', 'admin'], action);
+  if (p.role !== 'admin' && p.streetId && p.streetId !== t.streetId) {
+    throw new ForbiddenError(`${p.role} of ${p.streetId} may not ${action} in ${t.streetId}`);
   }
 }
 

@@ -3,6 +3,8 @@
  * no imports, so the console can bundle it without the domain's schemas.
  */
 export const ticketStatuses = [
+  /** Raised without a confident duty item: waits in its street's queue (分拨) for a dispatcher. */
+  'triage',
   'received',
   'dispatched',
   'acknowledged',
@@ -20,7 +22,7 @@ export const openStatuses: readonly TicketStatus[] = ticketStatuses.filter(
   (s) => s !== 'closed' && s !== 'cancelled',
 );
 
-/** The units still work the ticket (open, and neither resolved nor held as returned). */
+/** The units still work the ticket (open, and neither resolved, held as returned, nor in triage). */
 export const workingStatuses: readonly TicketStatus[] = openStatuses.filter(
-  (s) => s !== 'resolved' && s !== 'returned',
+  (s) => s !== 'resolved' && s !== 'returned' && s !== 'triage',
 );

@@ -23,10 +23,12 @@ import type {
   Stage,
   StageClock,
   Ticket,
+  TriageSuggestion,
 } from './model';
 import type { Principal } from './principal';
 import { NoOwnerError, routeTicket } from './routing';
 import { openStatuses, workingStatuses } from './statuses';
+import { planTriageClock, streetOfficeOf, triagePolicy } from './triage';
 
 export interface RuleContext {
   now: Date;
@@ -71,7 +73,9 @@ function event(
 // ---------------------------------------------------------------------------------------------
 
 export interface NewTicketInput {
-  dutyItemId: string;
+  /** Absent: the whistle goes to its street's triage queue with `suggestions` attached. */
+  dutyItemId?: string | undefined;
+  suggestions?: TriageSuggestion[] | undefined;
   communityId: string;
   title: string;
   description: string;
@@ -136,11 +140,13 @@ export function createTicket(
   actor: Principal,
   ctx: RuleContext,
 ): Ticket {
-  const { config, now, cal } = ctx;
+  const { config, now } = ctx;
   const dutyItem = config.dutyItems.find((d) => d.id === input.dutyItemId);
   const community = config.communities.find((c) => c.id === input.communityId);
   const errors = [];
-  if (!dutyItem) errors.push({ path: 'dutyItemId', message: `unknown duty item ${input.dutyItemId}` });
+  const triage = input.dutyItemId === undefined;
+  if (!dutyItem && !triage)
+    errors.push({ path: 'dutyItemId', message: `unknown duty item ${input.dutyItemId}` });
   if (!community) errors.push({ path: 'communityId', message: `unknown community ${input.communityId}` });
   const gridId = input.location?.gridId;
   if (gridId && community) {
@@ -149,28 +155,17 @@ export function createTicket(
     else if (grid.communityId !== community.id)
       errors.push({ path: 'location.gridId', message: `grid ${gridId} is not in community ${community.id}` });
   }
-  if (!dutyItem || !community || errors.length > 0)
+  if (!community || (!dutyItem && !triage) || errors.length > 0)
     throw new ValidationError('the ticket does not fit the catalogue', errors);
 
-  const slaClass = input.priority === 'urgent' ? 'urgent' : dutyItem.slaClass;
-  const policy = policyFor(config, slaClass);
-  const route = routeTicket({ dutyItem, communityId: community.id, config, excludedUnitIds: [] });
-  const clocks = [
-    ...clocksForAssignment(route.leadUnitId, 'lead', policy, now, cal),
-    ...route.coUnitIds.flatMap((u) => clocksForAssignment(u, 'co', policy, now, cal)),
-  ];
-  const assignments = [
-    assignmentFor(route.leadUnitId, 'lead', clocks, now),
-    ...route.coUnitIds.map((u) => assignmentFor(u, 'co', clocks, now)),
-  ];
   const ticket: Ticket = {
     id: ids.id,
     code: ids.code,
-    status: 'received',
-    dutyItemId: dutyItem.id,
-    dutyItemName: dutyItem.name,
-    dutyKind: dutyItem.kind,
-    slaClass,
+    status: 'triage',
+    // Until a dispatcher names the item, the class is the default one (urgent when asked): it
+    // times nothing, the triage clock does, and routing replaces it.
+    dutyKind: 'basic',
+    slaClass: input.priority === 'urgent' ? 'urgent' : 'general',
     priority: input.priority ?? 'normal',
     channel: input.channel,
     communityId: community.id,
@@ -185,26 +180,185 @@ export function createTicket(
     createdBy: `${actor.role}:${actor.sub}`,
     version: 0,
     configVersion: config.version,
-    assignments,
+    assignments: [],
     deadlines: {},
-    clocks,
+    clocks: [],
     escalationLevel: 0,
     breaches: [],
-    timeline: [
-      event(ctx, 'created', actor, {
-        detail: route.fallback
-          ? `routed to ${route.leadUnitId} as fallback owner (兜底)`
-          : `routed to ${[route.leadUnitId, ...route.coUnitIds].join(', ')}`,
-      }),
-    ],
+    timeline: [],
     reopenCount: 0,
     excludedUnitIds: [],
-    flags: route.fallback ? ['fallback_owner'] : [],
+    flags: [],
     urgeCount: 0,
   };
-  ticket.deadlines = deriveDeadlines(ticket);
-  syncCalendarFlag(ticket);
+  if (dutyItem) {
+    routeNew(ticket, dutyItem, ctx, event(ctx, 'created', actor));
+    return ticket;
+  }
+  ticket.triage = { suggestions: input.suggestions ?? [] };
+  ticket.clocks.push(
+    planTriageClock({
+      startedAt: now,
+      unitId: streetOfficeOf(config, community.streetId),
+      policy: triagePolicy(config),
+      cal: ctx.cal,
+    }),
+  );
+  const top = ticket.triage.suggestions.map((s) => s.dutyItemId).join(', ');
+  ticket.timeline.push(
+    event(ctx, 'created', actor, { detail: `awaiting triage${top ? ` (suggested ${top})` : ''}` }),
+  );
   return ticket;
+}
+
+/**
+ * Route a ticket to the units of its duty item from now: its item fields, lead and co
+ * assignments and their clocks, status `received`. `created` is the timeline event that says
+ * so (creation, or a dispatcher's triage); its detail names where the ticket went.
+ */
+function routeNew(
+  t: Ticket,
+  dutyItem: DutyItem,
+  ctx: RuleContext,
+  created: { at: string; type: string; actor: string; detail?: string },
+): void {
+  const { config, now, cal } = ctx;
+  const slaClass = t.priority === 'urgent' ? 'urgent' : dutyItem.slaClass;
+  const policy = policyFor(config, slaClass);
+  const route = routeTicket({ dutyItem, communityId: t.communityId, config, excludedUnitIds: [] });
+  const clocks = [
+    ...clocksForAssignment(route.leadUnitId, 'lead', policy, now, cal),
+    ...route.coUnitIds.flatMap((u) => clocksForAssignment(u, 'co', policy, now, cal)),
+  ];
+  t.status = 'received';
+  t.dutyItemId = dutyItem.id;
+  t.dutyItemName = dutyItem.name;
+  t.dutyKind = dutyItem.kind;
+  t.slaClass = slaClass;
+  t.clocks.push(...clocks);
+  t.assignments = [
+    assignmentFor(route.leadUnitId, 'lead', clocks, now),
+    ...route.coUnitIds.map((u) => assignmentFor(u, 'co', clocks, now)),
+  ];
+  t.timeline.push({
+    ...created,
+    detail: route.fallback
+      ? `routed to ${route.leadUnitId} as fallback owner (兜底)`
+      : `routed to ${[route.leadUnitId, ...route.coUnitIds].join(', ')}`,
+  });
+  if (route.fallback && !t.flags.includes('fallback_owner')) t.flags.push('fallback_owner');
+  t.deadlines = deriveDeadlines(t);
+  t.updatedAt = iso(now);
+  syncCalendarFlag(t);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Triage, joins and merges (issue 20)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A dispatcher names the duty item of a whistle in triage (confirming a suggestion or choosing
+ * another): the triage clock closes and the ticket is routed and dispatched as if raised with it.
+ * A second confirm finds the ticket no longer in triage: 409.
+ */
+export function confirmTriage(t0: Ticket, actor: Principal, dutyItemId: string, ctx: RuleContext): Ticket {
+  const t = clone(t0);
+  if (t.status !== 'triage')
+    throw new ConflictError(`the ticket is ${t.status}, not in triage`, {
+      status: t.status,
+      ...(t.dutyItemId ? { dutyItemId: t.dutyItemId } : {}),
+    });
+  const dutyItem = ctx.config.dutyItems.find((d) => d.id === dutyItemId);
+  if (!dutyItem)
+    throw new ValidationError('unknown duty item', [
+      { path: 'dutyItemId', message: `unknown duty item ${dutyItemId}` },
+    ]);
+  closeClock(t, 'triage', t.clocks.find((c) => c.stage === 'triage')?.unitId, ctx);
+  const suggested = t.triage?.suggestions.some((s) => s.dutyItemId === dutyItemId) ?? false;
+  t.triage = {
+    suggestions: t.triage?.suggestions ?? [],
+    confirmedAt: iso(ctx.now),
+    confirmedBy: `${actor.role}:${actor.sub}`,
+  };
+  routeNew(t, dutyItem, ctx, event(ctx, 'triaged', actor));
+  const last = t.timeline[t.timeline.length - 1];
+  if (last) last.detail = `${dutyItemId}${suggested ? ' (suggested)' : ' (chosen)'}: ${last.detail ?? ''}`;
+  return finish(t, ctx);
+}
+
+/** Who a joined reporter is, so a second join by the same person changes nothing. */
+export function reporterKey(actor: Principal): string {
+  return `${actor.role}:${actor.sub}`;
+}
+
+/**
+ * A reporter saw the same thing and joins this open ticket instead of filing another: one more
+ * reporter, told at closure. Idempotent: the creator or someone who already joined changes
+ * nothing (null).
+ */
+export function joinTicket(
+  t0: Ticket,
+  actor: Principal,
+  input: { name?: string | undefined; phone?: string | undefined },
+  ctx: RuleContext,
+): Ticket | null {
+  if (!isOpen(t0)) throw new ConflictError(`cannot join a ticket that is ${t0.status}`, { status: t0.status });
+  const by = reporterKey(actor);
+  if (t0.createdBy === by || t0.joinedReporters?.some((r) => r.by === by)) return null;
+  const t = clone(t0);
+  t.joinedReporters = [
+    ...(t.joinedReporters ?? []),
+    {
+      by,
+      ...(input.name ? { name: input.name } : {}),
+      ...(input.phone ? { phone: input.phone } : {}),
+      at: iso(ctx.now),
+    },
+  ];
+  t.timeline.push(event(ctx, 'joined', actor, { detail: `${t.joinedReporters.length} joined` }));
+  return finish(t, ctx);
+}
+
+/**
+ * The duplicate side of a merge: the ticket closes as a duplicate of `into` (its clocks stop, its
+ * workflow ends). Its reporters are carried over by `absorbDuplicate` on the other ticket.
+ */
+export function closeAsDuplicate(t0: Ticket, actor: Principal, into: Ticket, ctx: RuleContext): Ticket {
+  const t = clone(t0);
+  if (!isOpen(t)) throw new ConflictError(`cannot merge a ticket that is ${t.status}`, { status: t.status });
+  if (!isOpen(into))
+    throw new ConflictError(`cannot merge into a ticket that is ${into.status}`, { status: into.status });
+  if (into.id === t.id) throw new ConflictError('a ticket cannot be merged into itself', { status: t.status });
+  if (into.streetId !== t.streetId)
+    throw new ValidationError('tickets of two streets are not merged', [
+      { path: 'into', message: `${into.code} is in another street` },
+    ]);
+  for (const c of t.clocks) if (!c.doneAt) c.doneAt = iso(ctx.now);
+  t.status = 'closed';
+  t.closedAt = iso(ctx.now);
+  t.closeReason = 'duplicate';
+  t.duplicateOf = into.id;
+  t.timeline.push(event(ctx, 'merged', actor, { detail: `duplicate of ${into.code}` }));
+  return finish(t, ctx);
+}
+
+/** The reporters of a merged duplicate (its own and those who joined it) join `t`; idempotent. */
+export function absorbDuplicate(t0: Ticket, dup: Ticket, actor: Principal, ctx: RuleContext): Ticket | null {
+  const by = `ticket:${dup.id}`;
+  if (t0.joinedReporters?.some((r) => r.by === by)) return null;
+  const t = clone(t0);
+  t.joinedReporters = [
+    ...(t.joinedReporters ?? []),
+    {
+      by,
+      ...(dup.reporter?.name ? { name: dup.reporter.name } : {}),
+      ...(dup.reporter?.phone ? { phone: dup.reporter.phone } : {}),
+      at: iso(ctx.now),
+    },
+    ...(dup.joinedReporters ?? []).filter((r) => !t.joinedReporters?.some((x) => x.by === r.by)),
+  ];
+  t.timeline.push(event(ctx, 'merged_in', actor, { detail: `${dup.code} merged in` }));
+  return finish(t, ctx);
 }
 
 // ---------------------------------------------------------------------------------------------

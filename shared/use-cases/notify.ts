@@ -199,7 +199,7 @@ export function buildNotice(t: Ticket, spec: NoticeSpec, ctx: NoticeContext): No
     kind: spec.kind,
     locale: 'zh' as const,
     ticketCode: t.code,
-    itemName: t.dutyItemName ?? t.dutyItemId,
+    itemName: t.dutyItemName ?? t.dutyItemId ?? '分拨中',
     place: place || t.communityId,
     title: t.title,
     description: t.description,

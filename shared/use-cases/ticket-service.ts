@@ -26,6 +26,7 @@ import {
   partyStage,
   partyUnit,
   TICKET_PARTY,
+  TRIAGE_PARTY,
   ticketNextInstant,
   timerInstant,
   type WaitStage,
@@ -675,7 +676,9 @@ export async function onTimer(deps: TicketDeps, wait: Wait, origin: TaskOrigin):
       events = [];
       newlyFailed = [];
       const unitId = party === TICKET_PARTY ? undefined : partyUnit(current.ticket, party);
-      if (party !== TICKET_PARTY && !unitId) return null;
+      // The triage party may count against no unit (a street without an office): its clock has none.
+      if (party !== TICKET_PARTY && party !== TRIAGE_PARTY && !unitId) return null;
+      if (party === TRIAGE_PARTY && current.ticket.status !== 'triage') return null;
       const applied = rules.applyTimers(current.ticket, unitId, ctx);
       events = applied.events;
       if (events.length === 0) return null;
