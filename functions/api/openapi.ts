@@ -30,6 +30,8 @@ import {
   createTicketBody,
   dutyItemBody,
   dutyItemList,
+  dutyItemSuggestions,
+  dutyItemsQuery,
   dutyItemView,
   dutyItemWritten,
   evidenceSlot,
@@ -98,6 +100,8 @@ const responseComponents: [string, z.ZodType][] = [
   ['CommunityList', communityList],
   ['DutyItem', dutyItemView],
   ['DutyItemList', dutyItemList],
+  ['DutyItemSuggestions', dutyItemSuggestions],
+  ['DutyItemListOrSuggestions', z.union([dutyItemList, dutyItemSuggestions])],
   ['SlaPolicy', slaPolicyView],
   ['SlaPolicyList', slaPolicyList],
   ['Breach', breachRow],
@@ -322,12 +326,16 @@ const docs: Record<string, OperationDoc> = {
   },
   'GET /v1/duty-items': {
     tag: 'Reference data',
-    summary: 'The duty list (履职事项清单)',
+    summary: 'The duty list (履职事项清单), or with `q` the items that best match a description',
     description:
-      'For `basic` and `cooperative` items the lead is the street office of the ticket’s community and `leadUnitId` is absent.',
+      'For `basic` and `cooperative` items the lead is the street office of the ticket’s community and `leadUnitId` is absent. With `q` (a description, 1–500 characters) the answer is a `DutyItemSuggestions`: up to `limit` items (1–10, default 3) ranked by BM25F over their names, keywords and synonyms, each with its score and the words that matched, and `confident` when the first is clearly good enough to dispatch without triage. Without `q` the answer is the `DutyItemList` as always.',
     roles: 'any',
-    query: referenceQuery,
-    success: { status: 200, component: 'DutyItemList', description: 'Duty items' },
+    query: dutyItemsQuery,
+    success: {
+      status: 200,
+      component: 'DutyItemListOrSuggestions',
+      description: 'Duty items (without `q`) or suggestions (with `q`)',
+    },
   },
   'GET /v1/sla-policies': {
     tag: 'Reference data',

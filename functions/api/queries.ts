@@ -6,6 +6,7 @@ import type { Ticket } from '../../shared/domain/model';
 import { canSee, type Principal, requireRole } from '../../shared/domain/principal';
 import { openStatuses } from '../../shared/domain/ticket-rules';
 import type { BreachRecord, NotificationRecord } from '../../shared/ports';
+import { suggestForConfig } from '../../shared/use-cases/duty-suggestions';
 import { UnitMetricsAccumulator } from '../../shared/use-cases/metrics';
 import { spendMonth } from '../../shared/use-cases/notification-sender';
 import { notificationSettings } from '../../shared/use-cases/notify';
@@ -17,6 +18,7 @@ import { consoleRoutes } from './console-queries';
 import { collectPage, slicePage } from './paging';
 import {
   breachesQuery,
+  dutyItemsQuery,
   listTicketsQuery,
   metricsQuery,
   noQuery,
@@ -71,6 +73,17 @@ async function reference<K extends 'units' | 'communities' | 'dutyItems' | 'slaP
   });
   const page = slicePage(all, q.limit, q.cursor, [key, config.version]);
   return json(200, { ...page, configVersion: config.version });
+}
+
+/** The duty list, or with `q` the items ranked for a description (same auth: any role). */
+async function dutyItems(req: Request) {
+  if (req.query.q === undefined) return reference(req, 'dutyItems');
+  req.principal();
+  const q = parseQuery(req, dutyItemsQuery);
+  const config = await getDeps().configs.current();
+  const text = q.q as string;
+  const found = suggestForConfig(config, text, q.limit ?? 3);
+  return json(200, { query: text, ...found, configVersion: config.version });
 }
 
 async function calendarYear(req: Request) {
@@ -372,7 +385,7 @@ export const handler = httpHandler({
   'GET /v1/tickets/{id}': oneTicket,
   'GET /v1/units': (req) => reference(req, 'units'),
   'GET /v1/communities': (req) => reference(req, 'communities'),
-  'GET /v1/duty-items': (req) => reference(req, 'dutyItems'),
+  'GET /v1/duty-items': dutyItems,
   'GET /v1/sla-policies': (req) => reference(req, 'slaPolicies'),
   'GET /v1/calendar/{year}': calendarYear,
   'GET /v1/config/versions': configVersions,

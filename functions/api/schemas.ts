@@ -283,6 +283,32 @@ export const calendarWriteQuery = z.strictObject({ dryRun: z.enum(['true', 'fals
 /** Reference lists are small: all items by default; `limit`/`cursor` page them if asked. */
 export const referenceQuery = z.strictObject({ limit: optionalLimit, cursor: cursor.optional() });
 
+/**
+ * `GET /v1/duty-items`: the list as before, or with `q` the items ranked for a description
+ * (`limit` 1..10, default 3, no paging: a suggestion is a short answer, not a list to walk).
+ */
+export const MAX_SUGGESTIONS = 10;
+/**
+ * The start of a description says what it is about; 500 Han characters are 4.5 kB percent-encoded,
+ * inside every URL limit on the way (Node's 16 kB of headers, API Gateway's 10 kB).
+ */
+export const MAX_QUERY = 500;
+export const dutyItemsQuery = referenceQuery
+  .extend({
+    q: plainText(MAX_QUERY, { multiline: true })
+      .optional()
+      .describe('A description in the reporter’s words: answers the best-matching items instead of the list'),
+  })
+  .superRefine((v, ctx) => {
+    if (v.q === undefined) return;
+    if (v.limit !== undefined && v.limit > MAX_SUGGESTIONS) {
+      ctx.addIssue({ code: 'custom', path: ['limit'], message: `at most ${MAX_SUGGESTIONS} with q` });
+    }
+    if (v.cursor !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['cursor'], message: 'suggestions are not paged' });
+    }
+  });
+
 /** A ticket's code as people read it out (`WD` + 8 characters); case and spaces do not matter. */
 export const ticketCodeSchema = z
   .string()
@@ -408,6 +434,21 @@ export const communityView = communitySchema;
 export const communityList = listOf(communityView).extend({ configVersion: z.number().int() });
 export const dutyItemView = dutyItemSchema;
 export const dutyItemList = listOf(dutyItemView).extend({ configVersion: z.number().int() });
+export const dutyItemSuggestion = z.strictObject({
+  dutyItemId: idSchema,
+  name: z.string(),
+  category: z.string().optional(),
+  score: z.number().describe('BM25F relevance: compare within one answer only'),
+  matched: z.array(z.string()).describe('The item’s words found in the description'),
+});
+export const dutyItemSuggestions = z.strictObject({
+  query: z.string(),
+  items: z.array(dutyItemSuggestion),
+  confident: z
+    .boolean()
+    .describe('The first item is clearly good enough to dispatch without a person; otherwise triage'),
+  configVersion: z.number().int(),
+});
 export const slaPolicyView = slaPolicySchema;
 export const slaPolicyList = listOf(slaPolicyView).extend({ configVersion: z.number().int() });
 

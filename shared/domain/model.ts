@@ -109,6 +109,13 @@ export const dutyItemSchema = z.strictObject({
   coUnitIds: z.array(idSchema).max(10).default([]),
   /** Co-handlers by function code, resolved to the unit of the ticket's street. */
   coFunctions: z.array(idSchema).max(10).default([]),
+  /**
+   * Words residents and grid workers use for this item (电瓶车, 飞线充电): the description a
+   * reporter types is matched against them to suggest the item (shared/domain/suggest.ts).
+   */
+  keywords: z.array(plainText(20)).max(40).optional(),
+  /** Other names for the whole item (楼道充电, 室内充电): weighted a little below the keywords. */
+  synonyms: z.array(plainText(30)).max(20).optional(),
 });
 export type DutyItem = z.infer<typeof dutyItemSchema>;
 
