@@ -38,9 +38,12 @@ import {
   fieldErrorSchema,
   healthView,
   inboxView,
+  joinBody,
   listTicketsQuery,
   localToken,
   localTokenBody,
+  mergeBody,
+  mergeResult,
   metricsQuery,
   notificationList,
   notificationRow,
@@ -61,6 +64,8 @@ import {
   problemSchema,
   rankingExportQuery,
   referenceQuery,
+  similarQuery,
+  similarTicketList,
   slaPolicyBody,
   slaPolicyList,
   slaPolicyView,
@@ -73,6 +78,8 @@ import {
   ticketExportQuery,
   ticketList,
   ticketView,
+  triageBody,
+  triageQuery,
   unitBody,
   unitList,
   unitMetricsList,
@@ -93,6 +100,8 @@ export const LOCAL_TOKEN_ROUTE = { method: 'POST', path: '/v1/local/tokens' } as
 
 const responseComponents: [string, z.ZodType][] = [
   ['Ticket', ticketView],
+  ['SimilarTicketList', similarTicketList],
+  ['MergeResult', mergeResult],
   ['TicketList', ticketList],
   ['Unit', unitView],
   ['UnitList', unitList],
@@ -149,6 +158,9 @@ const actionComponentName = (name: string) =>
 
 const requestComponents: [string, z.ZodType][] = [
   ['CreateTicket', createTicketBody],
+  ['TriageConfirm', triageBody],
+  ['JoinTicket', joinBody],
+  ['MergeTicket', mergeBody],
   ...Object.entries(ticketActions).map(([name, spec]): [string, z.ZodType] => [
     actionComponentName(name),
     spec.body,
@@ -264,7 +276,7 @@ const docs: Record<string, OperationDoc> = {
     tag: 'Tickets',
     summary: 'Raise a ticket (吹哨)',
     description:
-      'A reporter raises tickets for its own community only; an admin for any. The ticket is routed by the duty list at once; `priority: urgent` puts it on the urgent SLA class. With an `Idempotency-Key`, the same key and the same body return the ticket the first request created (200, header `Idempotent-Replayed: true`); the same key with a different body is a 409.',
+      'A reporter raises tickets for its own community only; an admin for any. With `dutyItemId` the ticket is routed by the duty list at once; without it the description is matched against the duty list, a confident match routes it and anything else puts it in its street’s triage queue (status `triage`, see GET /v1/triage); `priority: urgent` puts it on the urgent SLA class. With an `Idempotency-Key`, the same key and the same body return the ticket the first request created (200, header `Idempotent-Replayed: true`); the same key with a different body is a 409.',
     roles: ['reporter', 'admin'],
     body: { component: 'CreateTicket' },
     headers: [
@@ -309,6 +321,57 @@ const docs: Record<string, OperationDoc> = {
     errors: [404],
   },
   ...actionDocs,
+  'GET /v1/tickets/similar': {
+    tag: 'Tickets',
+    summary:
+      'Open tickets of a community from the last 14 days with similar words (to join instead of filing)',
+    description:
+      'Scored by the share of the query’s words (and character pairs) the ticket’s title and description contain; none below a third, best first, `limit` (1–10, default 5). Reporters ask for their own community; dispatchers and supervisors within their street.',
+    roles: ['reporter', 'dispatcher', 'supervisor', 'admin'],
+    query: similarQuery,
+    success: { status: 200, component: 'SimilarTicketList', description: 'Similar open tickets' },
+  },
+  'POST /v1/tickets/{id}/triage': {
+    tag: 'Ticket actions',
+    summary:
+      'A dispatcher names the duty item of a whistle in triage (分拨): routed and dispatched as if raised with it',
+    description:
+      'Dispatchers and supervisors of the ticket’s street, admins. The triage clock stops; routing, the units’ clocks and the dispatch follow exactly as for a ticket raised with that item. A ticket no longer in triage (another dispatcher was first) is a 409 with its `status` and `dutyItemId`.',
+    roles: ['dispatcher', 'supervisor', 'admin'],
+    body: { component: 'TriageConfirm' },
+    success: { status: 200, component: 'Ticket', description: 'The ticket, routed' },
+    errors: [404, 409, 413, 415],
+  },
+  'POST /v1/tickets/{id}/join': {
+    tag: 'Ticket actions',
+    summary: 'A reporter joins an open ticket of their community instead of filing the same thing again',
+    description:
+      'The ticket records one more reporter (`joinedReporters`), who is told by SMS (a `closure` notice) when it closes if a phone is given. Idempotent: joining again, or joining one’s own ticket, changes nothing. A closed ticket is a 409.',
+    roles: ['reporter'],
+    body: { component: 'JoinTicket' },
+    success: { status: 200, component: 'Ticket', description: 'The ticket' },
+    errors: [404, 409, 413, 415],
+  },
+  'POST /v1/tickets/{id}/merge': {
+    tag: 'Ticket actions',
+    summary: 'Merge a duplicate into another open ticket of the same street',
+    description:
+      'The ticket closes with `closeReason: duplicate` and `duplicateOf` (its clocks stop, its workflow ends); its reporter and those who joined it join the other ticket. Dispatchers and supervisors of the street, admins. Either ticket closed: 409.',
+    roles: ['dispatcher', 'supervisor', 'admin'],
+    body: { component: 'MergeTicket' },
+    success: { status: 200, component: 'MergeResult', description: 'Both tickets after the merge' },
+    errors: [404, 409, 413, 415],
+  },
+  'GET /v1/triage': {
+    tag: 'Tickets',
+    summary:
+      'The street’s triage queue (分拨): whistles awaiting a duty item, oldest first, with suggestions',
+    description:
+      'Dispatchers and supervisors see their street’s queue; admins every street, or one with `streetId`. Each ticket carries `triage.suggestions` (duty item, score, matched words) and its triage clock in `clocks` (30 office minutes by default; warning, breach and escalation like any stage, counted against the street office).',
+    roles: ['dispatcher', 'supervisor', 'admin'],
+    query: triageQuery,
+    success: { status: 200, component: 'TicketList', description: 'Tickets in triage' },
+  },
   'GET /v1/units': {
     tag: 'Reference data',
     summary: 'Units: departments and street offices',
@@ -948,7 +1011,7 @@ export function buildOpenApi(options: OpenApiOptions = {}): Record<string, unkno
       summary: '街社吹哨、部门报到: tickets routed by the duty list, clocked, escalated and reviewed.',
       description: [
         'Raise tickets, route them by the duty list to municipal units, run SLA clocks on the Chinese working-day calendar, escalate late units, take the resident’s verdict, and review breaches and unit rankings (三率).',
-        '**Auth**: `Authorization: Bearer <JWT>` with claims `sub`, `role` (reporter | unit | supervisor | admin) and the scope: `unitId` (unit), `communityId` (reporter), optional `streetId` (supervisor). On AWS, a Cognito ID token: groups give the role, `custom:unitId` / `custom:communityId` / `custom:streetId` the scope.',
+        '**Auth**: `Authorization: Bearer <JWT>` with claims `sub`, `role` (reporter | unit | supervisor | admin | dispatcher) and the scope: `unitId` (unit), `communityId` (reporter), optional `streetId` (supervisor), `streetId` (dispatcher). On AWS, a Cognito ID token: groups give the role, `custom:unitId` / `custom:communityId` / `custom:streetId` the scope.',
         '**Errors**: `application/problem+json` `{type, title, status, detail}`, with `errors: [{path, message}]` on a 400 (unknown fields and query parameters included) and `state` on a 409.',
         '**Lists**: `{items, nextCursor}`; `limit` ≤ 100; pass `nextCursor` back as `cursor` with the same filters.',
         '**Times**: ISO 8601 with offset (Asia/Shanghai).',

@@ -28,6 +28,7 @@ import {
   yearParam,
 } from './schemas';
 import { bound, ticketByCode, ticketFilterOf } from './scope';
+import { triageReadRoutes } from './triage';
 
 async function listTickets(req: Request) {
   const p = req.principal();
@@ -395,4 +396,5 @@ export const handler = httpHandler({
   'GET /v1/metrics/units': unitMetrics,
   'GET /v1/board': board,
   ...consoleRoutes,
+  ...triageReadRoutes,
 });

@@ -48,6 +48,8 @@ const action = (name: string): RouteSpec => ({
 export const routes: readonly RouteSpec[] = [
   { method: 'POST', path: '/v1/tickets', fn: 'ticketIntake', intake: true },
   { method: 'GET', path: '/v1/tickets', fn: 'queries' },
+  // Before `{id}`: the embedded server takes the first match, API Gateway the most specific.
+  { method: 'GET', path: '/v1/tickets/similar', fn: 'queries' },
   { method: 'GET', path: '/v1/tickets/{id}', fn: 'queries' },
   action('acknowledge'),
   action('arrive'),
@@ -61,6 +63,11 @@ export const routes: readonly RouteSpec[] = [
   action('cancel'),
   action('ruling'),
   action('reassign'),
+  // Whistles from a phone (issue 20): triage, joins and merges.
+  action('triage'),
+  action('join'),
+  action('merge'),
+  { method: 'GET', path: '/v1/triage', fn: 'queries' },
   { method: 'POST', path: '/v1/tickets/{id}/evidence', fn: 'ticketEvidence' },
   { method: 'GET', path: '/v1/units', fn: 'queries' },
   { method: 'GET', path: '/v1/communities', fn: 'queries' },

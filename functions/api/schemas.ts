@@ -56,9 +56,15 @@ export const ticketIdSchema = z.string().regex(ticketIdPattern, 'a ticket id (t 
 
 export const createTicketBody = z
   .strictObject({
-    dutyItemId: idSchema,
+    dutyItemId: idSchema
+      .optional()
+      .describe(
+        'Absent: the description is matched against the duty list; a confident match routes the ticket, anything else puts it in its street’s triage queue (status `triage`) with the suggestions attached.',
+      ),
     communityId: idSchema,
-    title: text(100, false),
+    title: text(100, false)
+      .optional()
+      .describe('Absent: the first line of the description, cut to 30 characters'),
     description: text(2000),
     channel: z.enum(channels),
     priority: z.enum(['urgent', 'normal']).optional(),
@@ -80,6 +86,43 @@ export const createTicketBody = z
   });
 
 export const emptyBody = z.strictObject({});
+
+/** POST /v1/tickets/{id}/triage: the duty item a dispatcher confirms or chooses. */
+export const triageBody = z.strictObject({ dutyItemId: idSchema });
+/** POST /v1/tickets/{id}/join: the reporter joins; the phone (optional) receives the closure SMS. */
+export const joinBody = z.strictObject({
+  name: plainText(40).optional(),
+  phone: z
+    .string()
+    .regex(/^\+?\d{5,15}$/, 'digits, optionally with a leading +')
+    .optional(),
+});
+/** POST /v1/tickets/{id}/merge: the ticket this one duplicates. */
+export const mergeBody = z.strictObject({ into: z.string().regex(/^t[a-z0-9]{20}$/, 'a ticket id') });
+export const triageQuery = z.strictObject({
+  streetId: idSchema.optional().describe('Admins: the street whose queue (others: their own street)'),
+});
+export const similarQuery = z.strictObject({
+  q: plainText(500, { multiline: true }).describe('What the reporter typed'),
+  communityId: idSchema,
+  limit: z.coerce.number().int().min(1).max(10).optional(),
+});
+export const similarTicketView = z.object({
+  id: z.string(),
+  code: z.string(),
+  title: z.string(),
+  status: z.enum(ticketStatuses),
+  dutyItemName: z.string().optional(),
+  createdAt: z.string(),
+  joined: z.number().int().describe('Reporters who joined it so far'),
+  score: z.number().describe('Share of the query’s words the ticket contains, 0–1'),
+  matched: z.array(z.string()),
+});
+export const similarTicketList = z.object({ items: z.array(similarTicketView) });
+export const mergeResult = z.object({
+  duplicate: z.lazy(() => ticketView),
+  into: z.lazy(() => ticketView),
+});
 export const noteBody = z.strictObject({ note: text(500) });
 export const resolveBody = z.strictObject({
   summary: text(1000),
@@ -245,6 +288,8 @@ export const localTokenBody = z
       ctx.addIssue({ code: 'custom', path: ['unitId'], message: 'required for role unit' });
     if (b.role === 'reporter' && !b.communityId)
       ctx.addIssue({ code: 'custom', path: ['communityId'], message: 'required for role reporter' });
+    if (b.role === 'dispatcher' && !b.streetId)
+      ctx.addIssue({ code: 'custom', path: ['streetId'], message: 'required for role dispatcher' });
   })
   .meta({ examples: [{ role: 'reporter', communityId: 'cm-nanqiao' }] });
 

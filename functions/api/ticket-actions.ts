@@ -6,6 +6,7 @@ import { viewTicket } from '../../shared/views/ticket-view';
 import { getDeps } from '../lib/deps';
 import { httpHandler, json, parse, parseQuery, type RouteHandler } from '../lib/http';
 import { allowHttpUrls, noQuery, type TicketActionName, ticketActions, ticketIdPattern } from './schemas';
+import { triageWriteRoutes } from './triage';
 
 /**
  * `http:` evidence only where the deployment allows plain HTTP, or when it is this deployment's own
@@ -39,6 +40,7 @@ function action(name: TicketActionName): RouteHandler {
 }
 
 const names = Object.keys(ticketActions) as TicketActionName[];
-export const handler = httpHandler(
-  Object.fromEntries(names.map((n) => [`POST /v1/tickets/{id}/${n}`, action(n)])),
-);
+export const handler = httpHandler({
+  ...Object.fromEntries(names.map((n) => [`POST /v1/tickets/{id}/${n}`, action(n)])),
+  ...triageWriteRoutes,
+});

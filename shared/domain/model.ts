@@ -417,7 +417,6 @@ export const configSnapshotSchema = z.strictObject({
 });
 export type ConfigSnapshot = z.infer<typeof configSnapshotSchema>;
 
-
 // ---------------------------------------------------------------------------------------------
 // Tickets
 // ---------------------------------------------------------------------------------------------

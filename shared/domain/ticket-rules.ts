@@ -302,7 +302,8 @@ export function joinTicket(
   input: { name?: string | undefined; phone?: string | undefined },
   ctx: RuleContext,
 ): Ticket | null {
-  if (!isOpen(t0)) throw new ConflictError(`cannot join a ticket that is ${t0.status}`, { status: t0.status });
+  if (!isOpen(t0))
+    throw new ConflictError(`cannot join a ticket that is ${t0.status}`, { status: t0.status });
   const by = reporterKey(actor);
   if (t0.createdBy === by || t0.joinedReporters?.some((r) => r.by === by)) return null;
   const t = clone(t0);
@@ -328,7 +329,8 @@ export function closeAsDuplicate(t0: Ticket, actor: Principal, into: Ticket, ctx
   if (!isOpen(t)) throw new ConflictError(`cannot merge a ticket that is ${t.status}`, { status: t.status });
   if (!isOpen(into))
     throw new ConflictError(`cannot merge into a ticket that is ${into.status}`, { status: into.status });
-  if (into.id === t.id) throw new ConflictError('a ticket cannot be merged into itself', { status: t.status });
+  if (into.id === t.id)
+    throw new ConflictError('a ticket cannot be merged into itself', { status: t.status });
   if (into.streetId !== t.streetId)
     throw new ValidationError('tickets of two streets are not merged', [
       { path: 'into', message: `${into.code} is in another street` },

@@ -52,7 +52,11 @@ export function planTriageClock(args: {
 }): StageClock {
   const { startedAt, unitId, policy, cal } = args;
   const due = addOfficeMinutes(startedAt, policy.officeMinutes, cal);
-  const warn = addOfficeMinutes(startedAt, Math.max(1, Math.round(policy.officeMinutes * policy.warnAt)), cal);
+  const warn = addOfficeMinutes(
+    startedAt,
+    Math.max(1, Math.round(policy.officeMinutes * policy.warnAt)),
+    cal,
+  );
   const clock: StageClock = {
     stage: 'triage',
     startedAt: toShanghaiIso(startedAt),

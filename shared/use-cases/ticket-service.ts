@@ -45,6 +45,7 @@ import type {
   WorkflowPort,
 } from '../ports';
 import type { ConfigService } from './config-service';
+import { suggestForConfig } from './duty-suggestions';
 import {
   buildNotice,
   type DeadLetters,
@@ -325,6 +326,35 @@ export async function sendPendingStart(deps: TicketDeps, rec: StoredTicket): Pro
   }
 }
 
+/** How many suggestions a whistle in triage carries to the dispatcher. */
+export const TRIAGE_SUGGESTIONS = 3;
+
+/**
+ * What a whistle raised by description only becomes: routed to the top suggestion when it is
+ * confident (and the configuration allows it), otherwise triage with the suggestions attached.
+ */
+export async function planIntake(
+  deps: Pick<TicketDeps, 'configs'>,
+  input: rules.NewTicketInput,
+): Promise<rules.NewTicketInput> {
+  if (input.dutyItemId !== undefined) return input;
+  const config = await deps.configs.current();
+  const found = suggestForConfig(config, `${input.title} ${input.description}`, TRIAGE_SUGGESTIONS);
+  const top = found.items[0];
+  const auto = config.triage?.autoRouteConfident ?? true;
+  if (found.confident && top && auto) return { ...input, dutyItemId: top.dutyItemId };
+  return {
+    ...input,
+    suggestions: found.items.map((s) => ({
+      dutyItemId: s.dutyItemId,
+      name: s.name,
+      ...(s.category ? { category: s.category } : {}),
+      score: Math.round(s.score * 100) / 100,
+      matched: s.matched,
+    })),
+  };
+}
+
 export async function createTicket(
   deps: TicketDeps,
   actor: Principal,
@@ -335,12 +365,14 @@ export async function createTicket(
   if (actor.role === 'reporter' && actor.communityId !== input.communityId) {
     throw new ForbiddenError(`reporter of ${actor.communityId} may only raise tickets for that community`);
   }
+  // The request as sent is what a retry repeats: suggestions may change with the configuration.
   const hash = requestHash(input);
   const ids = ticketIds(idempotencyKey ? `${actor.sub}\u0000${idempotencyKey}` : undefined);
   const config = await deps.configs.current();
+  const planned = await planIntake(deps, input);
   const cal = await deps.configs.calendar();
   const now = deps.clock.now();
-  const ticket = rules.createTicket(input, ids, actor, { now, config, cal });
+  const ticket = rules.createTicket(planned, ids, actor, { now, config, cal });
   const at = toShanghaiIso(now);
   // The start is written with the ticket: if the engine refuses it now, the ticket still has it.
   const record = indexed({
