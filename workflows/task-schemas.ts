@@ -16,7 +16,7 @@ export const waitInput = z.object({
   ticketId: z.string().min(1),
   party: z.string().min(1),
   unitId: z.string(),
-  stage: z.enum(['acknowledge', 'arrive', 'resolve', 'feedback', 'ruling']),
+  stage: z.enum(['acknowledge', 'arrive', 'resolve', 'feedback', 'ruling', 'triage']),
   timerAt: z.iso.datetime({ offset: true }),
   timerSeconds: z.number().int().positive(),
   execution,

@@ -55,6 +55,8 @@ export interface NoticeSpec {
   note?: string;
   /** Makes the id unique per logical event (a clock start, a due instant, a ticket version). */
   key: string;
+  /** A person rather than a unit or the community: a reporter who joined the ticket (`closure`). */
+  person?: { id: string; phone: string };
 }
 
 export interface NoticeContext {
@@ -107,6 +109,7 @@ export function channelPlan(
  * The community: its own office, else the street office that runs it.
  */
 export function recipientOf(t: Ticket, spec: NoticeSpec, config: ConfigSnapshot): Recipient {
+  if (spec.person) return { id: spec.person.id, phone: spec.person.phone, email: '' };
   if (!spec.unitId) {
     const community = config.communities.find((c) => c.id === t.communityId);
     const streetOffice = config.units.find((u) => u.kind === 'street' && u.streetId === t.streetId);
@@ -143,6 +146,19 @@ export function escalationSpecs(t: Ticket, breach: Breach, config: ConfigSnapsho
     return [{ ...base, unitId: office?.id ?? t.streetId, aboutUnitId: breach.unitId }];
   }
   return [{ ...base, unitId: CITY_SOCIAL_WORK_UNIT, aboutUnitId: breach.unitId }];
+}
+
+/**
+ * At closure, each reporter who joined the ticket (or whose duplicate was merged into it) and left
+ * a phone is told by SMS; one notice per reporter and closure, so a retry sends nothing twice.
+ */
+export function closureSpecs(t: Ticket): NoticeSpec[] {
+  if (t.status !== 'closed' || t.closeReason === 'duplicate' || !t.closedAt) return [];
+  return (t.joinedReporters ?? []).flatMap((r, i): NoticeSpec[] =>
+    r.phone
+      ? [{ kind: 'closure', person: { id: `reporter-${i + 1}`, phone: r.phone }, key: t.closedAt as string }]
+      : [],
+  );
 }
 
 /** Notices for what a timer found due: blue warnings (or the verdict reminder) and escalations. */

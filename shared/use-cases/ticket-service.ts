@@ -48,6 +48,7 @@ import type { ConfigService } from './config-service';
 import { suggestForConfig } from './duty-suggestions';
 import {
   buildNotice,
+  closureSpecs,
   type DeadLetters,
   type DeliveryDeps,
   enqueue,
@@ -512,6 +513,7 @@ export async function act(
     }
   }
   await sendSignals(deps, after, steps.keys());
+  await notifyClosure(deps, after.ticket);
   if (action === 'feedback' || action === 'resolve')
     deps.metrics?.count(action === 'resolve' ? 'TicketsResolved' : 'Verdicts');
   return t;
@@ -571,6 +573,20 @@ async function notifyUrge(
   if (outcome.delivered) return t;
   if (!outcome.duplicate) deps.metrics?.count('NotificationFailures', 1, { kind: 'urge' });
   return flagFailedNotice(t, outcome.record, ctx.now);
+}
+
+/**
+ * Tell the reporters who joined a ticket that it closed (closure notices). After the write: a
+ * notice lost to a crash here is not re-sent, which costs a courtesy SMS, never a clock.
+ */
+async function notifyClosure(deps: TicketDeps, t: Ticket): Promise<void> {
+  const specs = closureSpecs(t);
+  if (specs.length === 0) return;
+  const config = await deps.configs.version(t.configVersion);
+  // No signed link: a joined reporter is a person, not the community, and may act on nothing.
+  const ctx = { now: deps.clock.now(), config, publicBaseUrl: deps.publicBaseUrl };
+  const outcome = await enqueueNotices(deliveryDeps(deps), t, specs, ctx);
+  for (const r of outcome.newlyFailed) deps.metrics?.count('NotificationFailures', 1, { kind: r.kind });
 }
 
 export async function getTicket(deps: TicketDeps, actor: Principal, id: string): Promise<Ticket> {
@@ -733,6 +749,7 @@ export async function onTimer(deps: TicketDeps, wait: Wait, origin: TaskOrigin):
     () => new TicketGoneError(`ticket ${wait.ticketId} is gone`),
   );
   const t = after.ticket;
+  if (events.some((e) => e.kind === 'no_verdict')) await notifyClosure(deps, t);
   for (const e of events) {
     if (e.kind !== 'breach') continue;
     deps.metrics?.count('SlaBreaches', 1, { Stage: e.breach.stage, Level: String(e.breach.level) });

@@ -158,7 +158,13 @@ describe('SMS wording', () => {
   });
 
   it('uses the stage verb: 签收, 到场, 办结, 评价, 分拨', () => {
-    const verbs = { acknowledge: '签收', arrive: '到场', resolve: '办结', feedback: '评价', triage: '分拨' } as const;
+    const verbs = {
+      acknowledge: '签收',
+      arrive: '到场',
+      resolve: '办结',
+      feedback: '评价',
+      triage: '分拨',
+    } as const;
     for (const stage of stages) {
       expect(renderSms({ ...base, stage })).toContain(`10/08 17:30前${verbs[stage]}`);
     }
