@@ -41,6 +41,7 @@ import { envNames } from '../lib/env';
 import { httpHandler, json, type Reply, type Request, rawBody } from '../lib/http';
 import { logger } from '../lib/observability';
 import { PROBLEM_CONTENT_TYPE, problemDetails } from '../lib/problem';
+import { htmlSecurityHeaders } from '../lib/security-headers';
 import {
   actionWords,
   type Explanation,
@@ -53,6 +54,7 @@ import {
   when,
 } from './link-pages';
 import { linkActionForms, linkEvidenceUpload } from './link-schemas';
+import { whistlePage } from './whistle-page';
 
 // ---------------------------------------------------------------------------------------------
 // Composition
@@ -503,6 +505,19 @@ async function photo(req: Request): Promise<Reply> {
 export const handler = httpHandler(
   {
     'GET /l/{code}': showPage,
+    'GET /w': async (req) => {
+      const config = await getDeps().configs.current();
+      const page = whistlePage(langOf(req.query.lang), config.communities);
+      return {
+        status: 200,
+        headers: {
+          ...htmlSecurityHeaders(page.csp),
+          'content-type': 'text/html; charset=utf-8',
+          'cache-control': 'no-store',
+        },
+        text: page.html,
+      };
+    },
     'POST /l/{code}/evidence': upload,
     'POST /l/{code}/{action}': takeAction,
     'GET /l/evidence/{photo}': photo,

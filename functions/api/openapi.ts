@@ -694,6 +694,16 @@ function linkDocs(): Record<string, OperationDoc> {
     Location: { description: 'The page of the link', schema: { type: 'string' } },
   };
   return {
+    'GET /w': {
+      tag: 'Phone links',
+      summary:
+        'The phone page to raise a whistle: describe it, tap a suggested item or join a similar ticket, submit',
+      description:
+        'Chinese by default, `?lang=en` for English. The page calls the API with the reporter’s token (kept on the phone); the community comes from the token. A report made offline is kept on the phone and sent again with the same Idempotency-Key when the network returns.',
+      roles: 'public',
+      success: { status: 200, description: 'HTML page', contentType: 'text/html' },
+      html: true,
+    },
     'GET /l/{code}': {
       tag: 'Phone links',
       summary: 'The phone page: the ticket’s place, problem, deadlines and the actions the link allows now',

@@ -112,6 +112,8 @@ export const routes: readonly RouteSpec[] = [
   // Signed links: public routes, authenticated by the link itself. Literal `evidence` routes come
   // before their `{…}` twins: the embedded server takes the first match, API Gateway the most specific.
   { method: 'GET', path: '/l/{code}', fn: 'links', public: true },
+  /** The phone page to raise a whistle (functions/api/whistle-page.ts); it calls the API with a token. */
+  { method: 'GET', path: '/w', fn: 'links', public: true },
   { method: 'POST', path: '/l/{code}/evidence', fn: 'links', public: true },
   { method: 'POST', path: '/l/{code}/{action}', fn: 'links', public: true },
   { method: 'GET', path: '/l/evidence/{photo}', fn: 'links', public: true },

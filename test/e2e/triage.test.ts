@@ -246,3 +246,19 @@ describe('the triage deadline at a fast simulated clock', () => {
     }
   });
 });
+
+describe('the phone page', () => {
+  it('serves /w in Chinese and English with a hash-only script policy', async () => {
+    const { rt } = await bootRuntime();
+    try {
+      const zh = await fetch(`${rt.url}/w`);
+      expect(zh.status).toBe(200);
+      const page = await zh.text();
+      expect(page).toContain('吹哨上报');
+      expect(zh.headers.get('content-security-policy')).toMatch(/script-src 'sha256-/);
+      expect(await (await fetch(`${rt.url}/w?lang=en`)).text()).toContain('Blow the whistle');
+    } finally {
+      await rt.stop();
+    }
+  });
+});
