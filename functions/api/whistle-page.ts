@@ -90,7 +90,7 @@ function keep(rep){localStorage.setItem('wd.outbox',JSON.stringify(rep));say(W.q
 $('form').onsubmit=function(e){e.preventDefault();var c=claims(tok);var body={communityId:c.communityId,description:$('what').value.trim(),channel:$('channel').value};if(choice)body.dutyItemId=choice;
 var go=function(){var rep={key:(crypto.randomUUID?crypto.randomUUID():String(Date.now())+Math.random()),body:body};if(!navigator.onLine){keep(rep);return}send(rep).catch(function(err){if(err&&err.status)say(W.failed+(err.detail||err.status));else keep(rep)})};
 if($('where').checked&&navigator.geolocation)navigator.geolocation.getCurrentPosition(function(p){body.location={lat:p.coords.latitude,lng:p.coords.longitude};go()},go,{timeout:5000});else go()};
-function flush(){var raw=localStorage.getItem('wd.outbox');if(!raw||!tok)return;send(JSON.parse(raw)).then(function(){say(W.resent+'')}).catch(function(){})}
+function flush(){var raw=localStorage.getItem('wd.outbox');if(!raw||!tok)return;send(JSON.parse(raw)).then(function(j){say(W.resent+' '+j.code)}).catch(function(){})}
 window.addEventListener('online',flush);show();if(localStorage.getItem('wd.outbox'))say(W.queued);flush();
 })();`;
 
