@@ -23,6 +23,7 @@ const loaders: Record<string, () => Promise<ComponentType<ViewProps>>> = {
     import('./views/breaches').then((m) => (p: ViewProps) => <m.BreachesView route={p.route} />),
   board: () => import('./views/board').then((m) => () => <m.BoardView />),
   inbox: () => import('./views/inbox').then((m) => () => <m.InboxView />),
+  triage: () => import('./views/triage').then((m) => () => <m.TriageView />),
   new: () =>
     import('./views/new-ticket').then((m) => (p: ViewProps) => <m.NewTicketView session={p.session} />),
   tickets: () => import('./views/tickets').then((m) => (p: ViewProps) => <m.TicketsView route={p.route} />),
@@ -60,10 +61,13 @@ interface NavItem {
   key: MessageKey;
   icon: string;
   oversight?: boolean;
+  /** Dispatchers, supervisors and admins (the street's triage queue). */
+  triage?: boolean;
 }
 
 const mainNav: NavItem[] = [
   { path: 'inbox', key: 'nav.inbox', icon: '✉' },
+  { path: 'triage', key: 'nav.triage', icon: '⇄', triage: true },
   { path: 'breaches', key: 'nav.breaches', icon: '⚑', oversight: true },
   { path: 'board', key: 'nav.board', icon: '◉', oversight: true },
   { path: 'tickets', key: 'nav.tickets', icon: '☰' },
@@ -179,7 +183,10 @@ function Shell(props: {
   const { session, route } = props;
   const { refs } = useRefs();
   const raises = session.role === 'reporter' || session.role === 'admin';
-  const items = mainNav.filter((i) => (!i.oversight || oversight(session)) && (i.path !== 'new' || raises));
+  const triages = oversight(session) || session.role === 'dispatcher';
+  const items = mainNav.filter(
+    (i) => (!i.oversight || oversight(session)) && (!i.triage || triages) && (i.path !== 'new' || raises),
+  );
   const scope = scopeLabel(session, refs);
   const waiting = useInboxCount();
   const [menu, setMenu] = useState(false);
@@ -315,9 +322,12 @@ function App() {
   useEffect(() => {
     if (!session) return;
     const first = route.path[0] ?? '';
-    const known = ['inbox', 'breaches', 'board', 'tickets', 'rankings', 'config', 'new'].includes(first);
+    const known = ['inbox', 'triage', 'breaches', 'board', 'tickets', 'rankings', 'config', 'new'].includes(
+      first,
+    );
     const forbidden = mainNav.some((i) => i.path === first && i.oversight) && !oversight(session);
-    if (!known || forbidden) navigate(oversight(session) ? 'breaches' : 'inbox');
+    if (!known || forbidden)
+      navigate(oversight(session) ? 'breaches' : session.role === 'dispatcher' ? 'triage' : 'inbox');
   }, [session, route]);
 
   useEffect(() => {

@@ -154,7 +154,7 @@ export const ticketSchema = z.object({
   id: z.string(),
   code: z.string(),
   status: z.string(),
-  dutyItemId: z.string(),
+  dutyItemId: opt,
   dutyItemName: opt,
   dutyKind: z.string(),
   slaClass: z.string(),
@@ -207,6 +207,15 @@ export const ticketSchema = z.object({
   reopenCount: z.number().default(0),
 });
 export type Ticket = z.infer<typeof ticketSchema>;
+/** A whistle in triage: the ticket with the suggestions the dispatcher chooses from. */
+export const triageTicketSchema = ticketSchema.extend({
+  triage: z
+    .object({
+      suggestions: z.array(z.object({ dutyItemId: z.string(), name: z.string(), score: z.number() })),
+    })
+    .optional(),
+});
+export const triageQueueSchema = page(triageTicketSchema);
 export const ticketsSchema = page(ticketSchema);
 
 export const notificationSchema = z.object({

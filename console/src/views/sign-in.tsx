@@ -96,7 +96,7 @@ export function LangSwitch(props: { onLang: (l: Lang) => void }) {
   );
 }
 
-const roles = ['admin', 'supervisor', 'unit', 'reporter'] as const;
+const roles = ['admin', 'supervisor', 'dispatcher', 'unit', 'reporter'] as const;
 type Role = (typeof roles)[number];
 
 function DemoPicker() {
@@ -130,6 +130,8 @@ function DemoPicker() {
     try {
       const claims: Record<string, string> = { role, sub: `${role}-console` };
       if (role === 'supervisor' && streetId) claims.streetId = streetId;
+      // A dispatcher always works one street's queue: the first street unless one is chosen.
+      if (role === 'dispatcher') claims.streetId = streetId || (streets[0]?.streetId ?? '');
       if (role === 'unit') claims.unitId = unitId;
       if (role === 'reporter') claims.communityId = communityId;
       setSession(sessionFromToken(await demoToken(claims)));
@@ -159,7 +161,7 @@ function DemoPicker() {
           </label>
         ))}
       </fieldset>
-      {role === 'supervisor' ? (
+      {role === 'supervisor' || role === 'dispatcher' ? (
         <Field label={t('auth.street')} id="signin-street">
           <select id="signin-street" value={streetId} onChange={(e) => setStreetId(e.currentTarget.value)}>
             <option value="">{t('auth.allStreets')}</option>

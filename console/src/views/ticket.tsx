@@ -78,7 +78,10 @@ export function TicketView(props: { id: string; session: Session }) {
   const community = refs?.communityById.get(ticket.communityId);
   const street = refs?.streetById.get(ticket.streetId);
   const dutyName =
-    ticket.dutyItemName ?? refs?.dutyItemById.get(ticket.dutyItemId)?.name ?? ticket.dutyItemId;
+    ticket.dutyItemName ??
+    refs?.dutyItemById.get(ticket.dutyItemId ?? '')?.name ??
+    ticket.dutyItemId ??
+    t('triage.title');
 
   return (
     <div class="view">
