@@ -390,25 +390,23 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
   async listDue(before: string, limit: number, cursor?: string): Promise<Page<string>> {
     const due: { id: string; at: string }[] = [];
     const byStatus = await Promise.all(
-      ['received', 'dispatched', 'acknowledged', 'in_progress', 'resolved', 'reopened', 'returned'].map(
-        async (status) => {
-          const out: { id: string; at: string }[] = [];
-          let startKey: Record<string, unknown> | undefined;
-          do {
-            const page = await this.query({
-              IndexName: gsiNames.byStatus,
-              KeyConditionExpression: 'gk4 = :pk',
-              FilterExpression: 'dueBy <= :before',
-              ExpressionAttributeValues: { ':pk': `S#${status}`, ':before': before },
-              ProjectionExpression: 'pk, dueBy',
-              ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-            });
-            for (const i of page.Items ?? []) out.push({ id: String(i.pk).slice(2), at: String(i.dueBy) });
-            startKey = page.LastEvaluatedKey;
-          } while (startKey);
-          return out;
-        },
-      ),
+      openStatuses.map(async (status) => {
+        const out: { id: string; at: string }[] = [];
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          const page = await this.query({
+            IndexName: gsiNames.byStatus,
+            KeyConditionExpression: 'gk4 = :pk',
+            FilterExpression: 'dueBy <= :before',
+            ExpressionAttributeValues: { ':pk': `S#${status}`, ':before': before },
+            ProjectionExpression: 'pk, dueBy',
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          });
+          for (const i of page.Items ?? []) out.push({ id: String(i.pk).slice(2), at: String(i.dueBy) });
+          startKey = page.LastEvaluatedKey;
+        } while (startKey);
+        return out;
+      }),
     );
     for (const list of byStatus) due.push(...list);
     due.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : 1));
