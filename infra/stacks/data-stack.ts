@@ -6,7 +6,12 @@ import { CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { globalSecondaryIndexes, tableKeys } from '../../shared/adapters/table-design';
+import {
+  globalSecondaryIndexes,
+  projectedAttributes,
+  tableKeys,
+  ttlAttribute,
+} from '../../shared/adapters/table-design';
 import type { StageConfig } from '../config';
 
 export interface DataStackProps extends StackProps {
@@ -37,6 +42,8 @@ export class DataStack extends Stack {
       // its pending starts and signals; the e-mail subscription sync only looks at configuration
       // keys. Lambda's stream polling costs nothing.
       stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+      // Closed tickets leave after their retention; the archiver keeps them in S3 (issue 16).
+      timeToLiveAttribute: ttlAttribute,
     });
 
     // For operators: infra/ops/load-config.ts --table <TableName>.
@@ -59,8 +66,10 @@ export class DataStack extends Stack {
         indexName: gsi.indexName,
         partitionKey: { name: gsi.partitionKey, type: dynamodb.AttributeType.STRING },
         sortKey: { name: gsi.sortKey, type: dynamodb.AttributeType.STRING },
-        // Lists render whole rows (board, breaches, notifications): ALL avoids a second read per item.
-        projectionType: dynamodb.ProjectionType.ALL,
+        // Only what list paths read from the index itself (table-design.ts): a ticket's record is
+        // read from the table, so most ticket writes touch no index (issue 16: WRU and storage).
+        projectionType: dynamodb.ProjectionType.INCLUDE,
+        nonKeyAttributes: [...projectedAttributes],
       });
     }
   }

@@ -57,6 +57,23 @@ import { gsiNames } from './table-design';
 import { isTransientError } from './transient-errors';
 
 const TICKET_SK = 'T';
+/** A ticket's street list entry (T#<id> / ST, on byCommunity): the street's lists by key. */
+const STREET_SK = 'ST';
+const streetKey = (streetId: string) => `ST#${streetId}`;
+
+/** Every filter of a ticket list, applied to the ticket as the table holds it now. */
+function matches(t: Ticket, f: TicketFilter): boolean {
+  return (
+    (!f.status || t.status === f.status) &&
+    (!f.communityId || t.communityId === f.communityId) &&
+    (!f.streetId || t.streetId === f.streetId) &&
+    (f.breached === undefined || t.breaches.length > 0 === f.breached) &&
+    (!f.slaClass || t.slaClass === f.slaClass) &&
+    (f.level === undefined || t.escalationLevel === f.level) &&
+    (!f.extensionPending || t.extension?.status === 'pending') &&
+    (!f.flag || t.flags.includes(f.flag))
+  );
+}
 const ticketPk = (id: string) => `T#${id}`;
 const sortKey = (at: string, id: string) => `${at}#${id}`;
 
@@ -198,6 +215,7 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
     await Promise.all([
       this.indexCoUnits(record.ticket, []),
       this.indexCode(record.ticket),
+      this.indexStreet(record.ticket),
       this.settleCounts(record.ticket.id, record.ticket.version, [change]),
     ]);
     return true;
@@ -546,6 +564,24 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
     );
   }
 
+  /** The street never changes (it follows the community), so one small item at creation. */
+  private async indexStreet(t: Ticket): Promise<void> {
+    await guard(() =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: ticketPk(t.id),
+            sk: STREET_SK,
+            ticketId: t.id,
+            gk3: streetKey(t.streetId),
+            gs3: sortKey(t.createdAt, t.id),
+          },
+        }),
+      ),
+    );
+  }
+
   async findTicketIdByCode(code: string): Promise<string | undefined> {
     const out = await guard(() =>
       this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: `CODE#${code}`, sk: 'C' } })),
@@ -638,10 +674,15 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
     return guard(() => this.doc.send(new QueryCommand({ TableName: this.tableName, ...input })));
   }
 
+  /**
+   * A page of tickets from the one index key that narrows the most (unit, community, street,
+   * status, or all), newest first. The indexes carry keys only for tickets (table-design.ts), so
+   * the page's tickets are then read from the table in one BatchGet and every filter applies to
+   * the ticket as it is now: a page may come back shorter than `limit` (as with a DynamoDB
+   * filter), its cursor goes on where the index left off.
+   */
   async listTickets(filter: TicketFilter, limit: number, cursor?: string): Promise<Page<Ticket>> {
-    const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
-    const filters: string[] = [];
     let index: string;
     let pkName: string;
     let skName: string;
@@ -650,6 +691,8 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
       [index, pkName, skName, pkValue] = [gsiNames.byOwner, 'gk2', 'gs2', `U#${filter.unitId}`];
     } else if (filter.communityId) {
       [index, pkName, skName, pkValue] = [gsiNames.byCommunity, 'gk3', 'gs3', `C#${filter.communityId}`];
+    } else if (filter.streetId) {
+      [index, pkName, skName, pkValue] = [gsiNames.byCommunity, 'gk3', 'gs3', streetKey(filter.streetId)];
     } else if (filter.status) {
       [index, pkName, skName, pkValue] = [gsiNames.byStatus, 'gk4', 'gs4', `S#${filter.status}`];
     } else {
@@ -668,76 +711,21 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
       keyCondition += ` AND ${skName} <= :to`;
       values[':to'] = `${filter.to}~`;
     }
-    // Co-unit index items carry no ticket; they are resolved below, filters apply to tickets only.
-    const coIndex = Boolean(filter.unitId);
-    if (filter.status && index !== gsiNames.byStatus) {
-      filters.push(coIndex ? '(#t.#status = :status OR begins_with(sk, :co))' : '#t.#status = :status');
-      names['#t'] = 't';
-      names['#status'] = 'status';
-      values[':status'] = filter.status;
-    }
-    if (filter.communityId && index !== gsiNames.byCommunity) {
-      filters.push(
-        coIndex ? '(#t.communityId = :community OR begins_with(sk, :co))' : '#t.communityId = :community',
-      );
-      names['#t'] = 't';
-      values[':community'] = filter.communityId;
-    }
-    if (filter.streetId) {
-      filters.push(coIndex ? '(#t.streetId = :street OR begins_with(sk, :co))' : '#t.streetId = :street');
-      names['#t'] = 't';
-      values[':street'] = filter.streetId;
-    }
-    if (filter.breached !== undefined) {
-      filters.push(filter.breached ? 'size(#t.breaches) > :zero' : 'size(#t.breaches) = :zero');
-      names['#t'] = 't';
-      values[':zero'] = 0;
-    }
-    // The console's filters (issue 22): applied to the ticket inside the item.
-    const also: [string, string, unknown][] = [];
-    if (filter.slaClass) also.push(['#t.slaClass = :sla', ':sla', filter.slaClass]);
-    if (filter.level !== undefined) also.push(['#t.escalationLevel = :lvl', ':lvl', filter.level]);
-    if (filter.extensionPending) also.push(['#t.extension.#status = :pending', ':pending', 'pending']);
-    if (filter.flag) also.push(['contains(#t.flags, :flag)', ':flag', filter.flag]);
-    for (const [expr, name, value] of also) {
-      filters.push(coIndex ? `(${expr} OR begins_with(sk, :co))` : expr);
-      names['#t'] = 't';
-      if (expr.includes('#status')) names['#status'] = 'status';
-      values[name] = value;
-    }
-    if (coIndex && filters.length > 0) values[':co'] = 'CO#';
     const startKey = decodeCursor(cursor);
     const out = await this.query({
       IndexName: index,
       KeyConditionExpression: keyCondition,
-      ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
-      ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
       ExpressionAttributeValues: values,
       ScanIndexForward: false,
       Limit: limit,
       ...(startKey ? { ExclusiveStartKey: startKey } : {}),
     });
-    const items = out.Items ?? [];
-    const missing = items.filter((i) => !i.t).map((i) => i.ticketId as string);
-    const fetched = new Map<string, Ticket>();
-    if (missing.length > 0) for (const t of await this.batchGetTickets(missing)) fetched.set(t.id, t);
-    let tickets = items
-      .map((i) => (i.t as Ticket | undefined) ?? fetched.get(i.ticketId as string))
-      .filter((t): t is Ticket => t !== undefined);
-    // Fetched co-unit tickets still need the filters the index could not apply.
-    if (missing.length > 0) {
-      tickets = tickets.filter(
-        (t) =>
-          (!filter.status || t.status === filter.status) &&
-          (!filter.communityId || t.communityId === filter.communityId) &&
-          (!filter.streetId || t.streetId === filter.streetId) &&
-          (filter.breached === undefined || t.breaches.length > 0 === filter.breached) &&
-          (!filter.slaClass || t.slaClass === filter.slaClass) &&
-          (filter.level === undefined || t.escalationLevel === filter.level) &&
-          (!filter.extensionPending || t.extension?.status === 'pending') &&
-          (!filter.flag || t.flags.includes(filter.flag)),
-      );
-    }
+    // Ticket items name themselves by pk; index items (co-unit, street) by ticketId.
+    const ids = (out.Items ?? []).map((i) => (i.ticketId as string | undefined) ?? String(i.pk).slice(2));
+    const byId = new Map((await this.batchGetTickets([...new Set(ids)])).map((t) => [t.id, t]));
+    const tickets = [...new Set(ids)]
+      .map((id) => byId.get(id))
+      .filter((t): t is Ticket => t !== undefined && matches(t, filter));
     const nextCursor = encodeCursor(out.LastEvaluatedKey);
     return { items: tickets, ...(nextCursor ? { nextCursor } : {}) };
   }
