@@ -57,6 +57,8 @@ import { gsiNames } from './table-design';
 import { isTransientError } from './transient-errors';
 
 const TICKET_SK = 'T';
+/** CLOSED_RETENTION_DAYS when unset: half a year of closed tickets in the hot table. */
+export const DEFAULT_CLOSED_RETENTION_DAYS = 180;
 /** A ticket's street list entry (T#<id> / ST, on byCommunity): the street's lists by key. */
 const STREET_SK = 'ST';
 const streetKey = (streetId: string) => `ST#${streetId}`;
@@ -146,10 +148,15 @@ export function ticketRecordFromImage(item: Record<string, unknown> | undefined)
 export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
   private readonly doc: DynamoDBDocumentClient;
 
+  /** Days a closed or cancelled ticket stays in the table before TTL moves it to the archive. */
+  private readonly closedRetentionDays: number;
+
   constructor(
     client: DynamoDBClient,
     private readonly tableName: string,
+    options: { closedRetentionDays?: number } = {},
   ) {
+    this.closedRetentionDays = options.closedRetentionDays ?? DEFAULT_CLOSED_RETENTION_DAYS;
     this.doc = DynamoDBDocumentClient.from(client, {
       marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
     });
@@ -176,6 +183,7 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
       // What the board counters count of this ticket, and the changes they may not have yet.
       bf: boardFacet(t),
       ...(owed.length ? { cq: owed } : {}),
+      ...this.expiry(t),
       gk1: 'TICKET',
       gs1: key,
       ...(lead ? { gk2: `U#${lead.unitId}`, gs2: key } : {}),
@@ -184,6 +192,17 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
       gk4: `S#${t.status}`,
       gs4: key,
     };
+  }
+
+  /**
+   * A closed or cancelled ticket's TTL (epoch seconds): DynamoDB deletes it after the retention
+   * and the archiver keeps it, timeline and all, in S3. A reopened ticket loses it again.
+   */
+  private expiry(t: Ticket): { expiresAt?: number } {
+    if (t.status !== 'closed' && t.status !== 'cancelled') return {};
+    const since = Date.parse(t.closedAt ?? t.updatedAt);
+    if (!Number.isFinite(since)) return {};
+    return { expiresAt: Math.floor(since / 1000) + this.closedRetentionDays * 86_400 };
   }
 
   private fromItem(item: Record<string, unknown>): StoredTicket {

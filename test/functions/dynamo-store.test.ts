@@ -304,6 +304,27 @@ describe.each(backends)('DynamoStore on %s', (_name, start) => {
     expect(await store.recountBoard(false)).toMatchObject({ drifted: [], markers: 0 });
   });
 
+  it('gives a closed ticket its TTL after the retention, and takes it away when it reopens', async () => {
+    const name = `whistle-${randomUUID().slice(0, 8)}`;
+    await ensureTable(backend.client, name);
+    const store = new DynamoStore(backend.client, name, { closedRetentionDays: 30 });
+    const t = ticket('ttl-1', 0);
+    await store.createTicket(stored(t));
+    const { GetItemCommand } = await import('@aws-sdk/client-dynamodb');
+    const ttl = async () =>
+      (
+        await backend.client.send(
+          new GetItemCommand({ TableName: name, Key: { pk: { S: `T#${t.id}` }, sk: { S: 'T' } } }),
+        )
+      ).Item?.expiresAt?.N;
+    expect(await ttl()).toBeUndefined();
+    const closedAt = '2026-10-09T10:00:00+08:00';
+    const closed = await store.saveTicket(stored({ ...t, status: 'closed', closedAt }), 0);
+    expect(Number(await ttl())).toBe(Date.parse(closedAt) / 1000 + 30 * 86_400);
+    await store.saveTicket({ ...closed, ticket: { ...closed.ticket, status: 'reopened' } }, 1);
+    expect(await ttl()).toBeUndefined();
+  });
+
   it('records breaches idempotently and lists them by unit, stage, level and street', async () => {
     const store = await freshStore();
     const a = ticket('breach-a', 0, { priority: 'urgent' });

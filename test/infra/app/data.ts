@@ -47,6 +47,29 @@ export function dataStack(stage: DeployStage): void {
       });
     });
 
+    it('archives TTL removals of ticket records to a versioned, encrypted bucket with a lifecycle', () => {
+      const data = get(stage).t.data;
+      const archive = resources(data, 'AWS::S3::Bucket')
+        .map(([, b]) => b.Properties)
+        .find(
+          (p) =>
+            (p.LoggingConfiguration as { LogFilePrefix?: string } | undefined)?.LogFilePrefix ===
+            'archive-bucket/',
+        );
+      expect(archive?.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+      expect(JSON.stringify(archive?.BucketEncryption)).toContain('AES256');
+      expect((archive?.LifecycleConfiguration as { Rules: unknown[] }).Rules.length).toBeGreaterThan(0);
+      const [[, mapping]] = resources(data, 'AWS::Lambda::EventSourceMapping') as [[string, Resource]];
+      const pattern = JSON.parse(
+        (mapping.Properties.FilterCriteria as { Filters: { Pattern: string }[] }).Filters[0]?.Pattern ?? '{}',
+      );
+      expect(pattern).toEqual({
+        eventName: ['REMOVE'],
+        userIdentity: { type: ['Service'], principalId: ['dynamodb.amazonaws.com'] },
+        dynamodb: { Keys: { sk: { S: ['T'] } } },
+      });
+    });
+
     it('generates the signed-link key once, in Secrets Manager', () => {
       get(stage).t.data.hasResourceProperties('AWS::SecretsManager::Secret', {
         GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
