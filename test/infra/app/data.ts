@@ -58,7 +58,8 @@ export function dataStack(stage: DeployStage): void {
         );
       expect(archive?.VersioningConfiguration).toEqual({ Status: 'Enabled' });
       expect(JSON.stringify(archive?.BucketEncryption)).toContain('AES256');
-      expect((archive?.LifecycleConfiguration as { Rules: unknown[] }).Rules.length).toBeGreaterThan(0);
+      const lifecycle = archive?.LifecycleConfiguration as { Rules: unknown[] } | undefined;
+      expect(lifecycle?.Rules.length).toBeGreaterThan(0);
       const [[, mapping]] = resources(data, 'AWS::Lambda::EventSourceMapping') as [[string, Resource]];
       const pattern = JSON.parse(
         (mapping.Properties.FilterCriteria as { Filters: { Pattern: string }[] }).Filters[0]?.Pattern ?? '{}',
