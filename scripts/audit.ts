@@ -39,6 +39,8 @@ interface Report {
   /** --data: what the records showed before the engine re-attached them. */
   beforeRestart?: { stranded: number; items: Finding[] };
   repairs?: number;
+  /** --data: board counters and attention markers that disagreed with the open tickets. */
+  board?: { counters: number; drifted: string[]; markers: number; repaired: boolean };
 }
 
 async function fromUrl(base: string, token: string | undefined): Promise<Report> {
@@ -76,8 +78,11 @@ async function fromData(dir: string, repair: boolean): Promise<Report> {
   // The records alone, before anything re-attaches them.
   const before: Finding[] = [];
   const store = await startStore(dir, { transport: 'in-process' });
+  let board: Report['board'];
   try {
     const db = new DynamoStore(store.client, LOCAL_TABLE);
+    // The board's counters as the records left them (start-up, below, puts them right).
+    board = { ...(await db.recountBoard(false)), repaired: false };
     for await (const page of db.openTickets()) {
       for (const t of page) {
         const rec = await db.getTicket(t.id);
@@ -112,6 +117,8 @@ async function fromData(dir: string, repair: boolean): Promise<Report> {
       at: toShanghaiIso(rt.clock.now()),
       ...after,
       beforeRestart: { stranded: before.length, items: before },
+      // The runtime's start-up recount (as `npm start` does) has put them right by now.
+      ...(board ? { board: { ...board, repaired: true } } : {}),
       ...(repairs === undefined ? {} : { repairs }),
     };
   } finally {
@@ -126,6 +133,13 @@ function print(r: Report): void {
   if (r.beforeRestart) {
     out.push(`records while stopped (start-up catches these up): ${r.beforeRestart.stranded} stranded`);
     out.push(...r.beforeRestart.items.slice(0, 50).map(line));
+  }
+  if (r.board) {
+    const what = r.board.drifted.length + r.board.markers;
+    out.push(
+      `board counters: ${r.board.counters} checked, ${r.board.drifted.length} drifted, ${r.board.markers} attention markers off${what && r.board.repaired ? ' (recounted)' : ''}`,
+    );
+    out.push(...r.board.drifted.slice(0, 50).map((pk) => `  ${pk}`));
   }
   if (r.repairs !== undefined) out.push(`repairs: ${r.repairs}`);
   out.push(`${r.checked} open tickets checked, ${r.stranded} stranded in ${r.tickets} tickets`);

@@ -62,6 +62,11 @@ export interface StoredTicket {
    * without reading the open ones.
    */
   dueBy?: string;
+  /**
+   * The store's bookkeeping for the board counters (what they count of this ticket, the changes
+   * it still owes them): opaque to the core, carried from the read to the next write.
+   */
+  counts?: unknown;
 }
 
 export interface Page<T> {
@@ -184,6 +189,17 @@ export interface TicketStore {
   getTickets(ids: readonly string[]): Promise<Ticket[]>;
   /** Every ticket created in [from, to), streamed page by page (metrics, reports). */
   scanPeriod(from: string, to: string): AsyncIterable<Ticket[]>;
+  /**
+   * The board from counters kept with the writes (per city, street, lead unit) and at most
+   * `flaggedLimit` tickets that need a supervisor: never reads the open tickets themselves.
+   */
+  board(
+    streetId: string | undefined,
+    flaggedLimit: number,
+  ): Promise<{
+    counts: { open: number; byStatus: Record<string, number>; byLevel: Record<string, number> };
+    flagged: { id: string; code: string; flags: string[] }[];
+  }>;
   /** Open tickets (for re-attaching executions). */
   openTickets(): AsyncIterable<Ticket[]>;
   /** Ids of tickets whose `dueBy` is at or before `before`, oldest first (the reconciler's query). */

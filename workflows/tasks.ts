@@ -29,6 +29,8 @@ export const serviceTasks = {
   reconcile: { entry: 'functions/tasks/reconcile.ts' },
   /** Drains the notification queue (SQS) at the channels' rates. */
   sendNotifications: { entry: 'functions/tasks/send-notifications.ts' },
+  /** Archives tickets the table's TTL removed, with their timeline, to S3 (the stream, AWS). */
+  archiveExpired: { entry: 'functions/tasks/archive-expired.ts' },
 } as const;
 export type ServiceTask = keyof typeof serviceTasks;
 

@@ -121,7 +121,7 @@ export function notificationDeps(
 function buildAwsDeps(): Deps {
   const env = readFunctionEnv();
   const dynamo = tracer.captureAWSv3Client(new DynamoDBClient({}));
-  const store = new DynamoStore(dynamo, env.TABLE_NAME);
+  const store = new DynamoStore(dynamo, env.TABLE_NAME, { closedRetentionDays: env.CLOSED_RETENTION_DAYS });
   const clock = new WallClock();
   const unavailable = (what: string) => () => {
     throw new Error(`${what} is not configured for this function`);

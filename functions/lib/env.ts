@@ -19,6 +19,8 @@ export const envNames = {
   notifyQueueUrl: 'NOTIFY_QUEUE_URL',
   channelsSecretArn: 'CHANNELS_SECRET_ARN',
   senderConcurrency: 'SENDER_CONCURRENCY',
+  closedRetentionDays: 'CLOSED_RETENTION_DAYS',
+  archiveBucket: 'ARCHIVE_BUCKET',
 } as const;
 
 const envSchema = z.object({
@@ -48,6 +50,10 @@ const envSchema = z.object({
   CHANNELS_SECRET_ARN: z.string().startsWith('arn:').optional(),
   /** How many sender instances run at most: each takes its share of the channel rates. */
   SENDER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(2),
+  /** Days a closed or cancelled ticket stays in the table before TTL hands it to the archive. */
+  CLOSED_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
+  /** The archive bucket: tickets TTL removed from the table, with their timeline and records. */
+  ARCHIVE_BUCKET: z.string().min(3).optional(),
 });
 export type FunctionEnv = z.infer<typeof envSchema>;
 

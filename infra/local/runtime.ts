@@ -205,6 +205,11 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   });
   deps.publicBaseUrl = url;
 
+  // The board's counters against the open tickets, before anything writes: a process killed
+  // between a ticket write and its counter updates leaves the change on the record; this applies
+  // it and puts any counter that still disagrees back to the truth (board-counts.ts).
+  await db.recountBoard(true);
+
   // Re-attach every open ticket at its stored stage, as the generation its record owns (nothing
   // of this process ran it yet); overdue stages breach right away. The watchdog keeps them so.
   let resumed = 0;

@@ -28,7 +28,7 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { HttpRequest, HttpResponse, RequestHandler } from '@smithy/types';
 import dynalite from 'dynalite';
-import { globalSecondaryIndexes, tableKeys } from '../../shared/adapters/table-design';
+import { globalSecondaryIndexes, projectedAttributes, tableKeys } from '../../shared/adapters/table-design';
 import { journalWrites, repairTornWrites, type WriteJournal } from './store-repair';
 
 export const LOCAL_TABLE = 'whistle-dispatch';
@@ -313,10 +313,38 @@ export function itemSize(item: Record<string, AttributeValue>): number {
   return size;
 }
 
+/**
+ * The entry an item puts in one index: its keys, the index's keys and the projected attributes
+ * (table-design.ts), plus DynamoDB's 100 bytes of index overhead. Undefined when the item carries
+ * no key of that index.
+ */
+export function indexEntrySize(
+  item: Record<string, AttributeValue>,
+  g: { partitionKey: string; sortKey: string },
+  projection: 'ALL' | 'INCLUDE' = 'INCLUDE',
+): number | undefined {
+  if (item[g.partitionKey] === undefined) return undefined;
+  if (projection === 'ALL') return itemSize(item) + 100;
+  const names = [
+    tableKeys.partitionKey,
+    tableKeys.sortKey,
+    g.partitionKey,
+    g.sortKey,
+    ...projectedAttributes,
+  ];
+  const entry = Object.fromEntries(names.filter((n) => item[n] !== undefined).map((n) => [n, item[n]]));
+  return itemSize(entry as Record<string, AttributeValue>) + 100;
+}
+
+/** An upper bound from the new item alone: a put into every index whose key it carries. */
 function indexWriteUnits(item: Record<string, AttributeValue> | undefined): number {
   if (!item) return 0;
-  const units = Math.max(1, Math.ceil(itemSize(item) / 1024));
-  return globalSecondaryIndexes.filter((g) => item[g.partitionKey] !== undefined).length * units;
+  let units = 0;
+  for (const g of globalSecondaryIndexes) {
+    const size = indexEntrySize(item, g);
+    if (size !== undefined) units += Math.max(1, Math.ceil(size / 1024));
+  }
+  return units;
 }
 
 interface CapacityOutput {
@@ -417,7 +445,7 @@ async function createTable(client: DynamoDBClient, tableName: string): Promise<v
           { AttributeName: g.partitionKey, KeyType: 'HASH' },
           { AttributeName: g.sortKey, KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'ALL' },
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...projectedAttributes] },
       })),
     }),
   );

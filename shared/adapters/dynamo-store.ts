@@ -12,6 +12,7 @@ import {
   PutCommand,
   QueryCommand,
   type QueryCommandInput,
+  ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { StoreBusyError, ValidationError, VersionConflictError } from '../domain/errors';
@@ -31,11 +32,50 @@ import type {
   TicketFilter,
   TicketStore,
 } from '../ports';
+import {
+  ATTENTION_KIND,
+  ATTENTION_SK,
+  attentionChanged,
+  attentionStreetKey,
+  type BoardCounts,
+  type BoardFacet,
+  boardFacet,
+  CITY_COUNTER_PK,
+  COUNTER_SK,
+  type CountChange,
+  counterDeltas,
+  countFacets,
+  countsOfItem,
+  emptyCounts,
+  sameCounts,
+  slotOf,
+  streetCounterPk,
+  unitCounterPk,
+} from './board-counts';
 import { notificationQueueKey } from './dynamo-delivery-store';
 import { gsiNames } from './table-design';
 import { isTransientError } from './transient-errors';
 
 const TICKET_SK = 'T';
+/** CLOSED_RETENTION_DAYS when unset: half a year of closed tickets in the hot table. */
+export const DEFAULT_CLOSED_RETENTION_DAYS = 180;
+/** A ticket's street list entry (T#<id> / ST, on byCommunity): the street's lists by key. */
+const STREET_SK = 'ST';
+const streetKey = (streetId: string) => `ST#${streetId}`;
+
+/** Every filter of a ticket list, applied to the ticket as the table holds it now. */
+function matches(t: Ticket, f: TicketFilter): boolean {
+  return (
+    (!f.status || t.status === f.status) &&
+    (!f.communityId || t.communityId === f.communityId) &&
+    (!f.streetId || t.streetId === f.streetId) &&
+    (f.breached === undefined || t.breaches.length > 0 === f.breached) &&
+    (!f.slaClass || t.slaClass === f.slaClass) &&
+    (f.level === undefined || t.escalationLevel === f.level) &&
+    (!f.extensionPending || t.extension?.status === 'pending') &&
+    (!f.flag || t.flags.includes(f.flag))
+  );
+}
 const ticketPk = (id: string) => `T#${id}`;
 const sortKey = (at: string, id: string) => `${at}#${id}`;
 
@@ -78,7 +118,21 @@ function ticketRecordOf(item: Record<string, unknown>): StoredTicket {
     ...(item.run ? { run: item.run as StoredTicket['run'] } : {}),
     ...(item.pending ? { pending: item.pending as StoredTicket['pending'] } : {}),
     ...(item.dueBy ? { dueBy: item.dueBy as string } : {}),
+    // The board counters' bookkeeping rides along, so the next conditional write carries it on.
+    counts: {
+      facet: (item.bf as BoardFacet | null | undefined) ?? null,
+      owed: (item.cq as CountChange[] | undefined) ?? [],
+      known: 'bf' in item,
+    },
   };
+}
+
+/** The counters' bookkeeping on a ticket record (opaque to the core: see board-counts.ts). */
+interface CountsState {
+  facet: BoardFacet | null;
+  owed: CountChange[];
+  /** False for records written before the counters existed (the recount counts them). */
+  known: boolean;
 }
 
 /**
@@ -94,10 +148,15 @@ export function ticketRecordFromImage(item: Record<string, unknown> | undefined)
 export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
   private readonly doc: DynamoDBDocumentClient;
 
+  /** Days a closed or cancelled ticket stays in the table before TTL moves it to the archive. */
+  private readonly closedRetentionDays: number;
+
   constructor(
     client: DynamoDBClient,
     private readonly tableName: string,
+    options: { closedRetentionDays?: number } = {},
   ) {
+    this.closedRetentionDays = options.closedRetentionDays ?? DEFAULT_CLOSED_RETENTION_DAYS;
     this.doc = DynamoDBDocumentClient.from(client, {
       marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
     });
@@ -107,7 +166,7 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
   // Tickets
   // ------------------------------------------------------------------------------------------
 
-  private ticketItem(r: StoredTicket): Record<string, unknown> {
+  private ticketItem(r: StoredTicket, owed: CountChange[] = []): Record<string, unknown> {
     const t = r.ticket;
     const key = sortKey(t.createdAt, t.id);
     const lead = t.assignments.find((a) => a.role === 'lead' && a.status !== 'returned');
@@ -121,6 +180,10 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
       ...(r.run ? { run: r.run } : {}),
       ...(r.pending ? { pending: r.pending } : {}),
       ...(r.dueBy ? { dueBy: r.dueBy } : {}),
+      // What the board counters count of this ticket, and the changes they may not have yet.
+      bf: boardFacet(t),
+      ...(owed.length ? { cq: owed } : {}),
+      ...this.expiry(t),
       gk1: 'TICKET',
       gs1: key,
       ...(lead ? { gk2: `U#${lead.unitId}`, gs2: key } : {}),
@@ -129,6 +192,17 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
       gk4: `S#${t.status}`,
       gs4: key,
     };
+  }
+
+  /**
+   * A closed or cancelled ticket's TTL (epoch seconds): DynamoDB deletes it after the retention
+   * and the archiver keeps it, timeline and all, in S3. A reopened ticket loses it again.
+   */
+  private expiry(t: Ticket): { expiresAt?: number } {
+    if (t.status !== 'closed' && t.status !== 'cancelled') return {};
+    const since = Date.parse(t.closedAt ?? t.updatedAt);
+    if (!Number.isFinite(since)) return {};
+    return { expiresAt: Math.floor(since / 1000) + this.closedRetentionDays * 86_400 };
   }
 
   private fromItem(item: Record<string, unknown>): StoredTicket {
@@ -155,9 +229,346 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
   }
 
   async createTicket(record: StoredTicket): Promise<boolean> {
-    if (!(await this.putIfAbsent(this.ticketItem(record)))) return false;
-    await Promise.all([this.indexCoUnits(record.ticket, []), this.indexCode(record.ticket)]);
+    const change: CountChange = { v: record.ticket.version, from: null, to: boardFacet(record.ticket) };
+    if (!(await this.putIfAbsent(this.ticketItem(record, [change])))) return false;
+    await Promise.all([
+      this.indexCoUnits(record.ticket, []),
+      this.indexCode(record.ticket),
+      this.indexStreet(record.ticket),
+      this.settleCounts(record.ticket.id, record.ticket.version, [change]),
+    ]);
     return true;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Board counters (board-counts.ts): per city, street and lead unit, kept with the writes.
+  // ------------------------------------------------------------------------------------------
+
+  /**
+   * Apply the changes a ticket write owes the counters, then take them off the record (only if
+   * nobody wrote the ticket since: a later writer carries them on and applies them itself).
+   */
+  private async settleCounts(ticketId: string, version: number, owed: CountChange[]): Promise<void> {
+    const effective = owed.filter((c) => counterDeltas(c).size > 0 || attentionChanged(c));
+    if (effective.length === 0) return;
+    for (const change of effective) await this.applyChange(ticketId, change);
+    try {
+      await guard(() =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: ticketPk(ticketId), sk: TICKET_SK },
+            UpdateExpression: 'REMOVE cq',
+            ConditionExpression: 'version = :v',
+            ExpressionAttributeValues: { ':v': version },
+          }),
+        ),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+  }
+
+  /** One change, idempotently: each counter applies a ticket's versions once and in order. */
+  private async applyChange(ticketId: string, change: CountChange): Promise<void> {
+    const { slot, tag } = slotOf(ticketId);
+    const updates = [...counterDeltas(change)].map(([pk, deltas]) => {
+      const names: Record<string, string> = { '#slot': slot, '#slotv': `v${slot.slice(1)}` };
+      const values: Record<string, unknown> = { ':tag': tag, ':v': change.v };
+      const adds = Object.entries(deltas).map(([attr, n], i) => {
+        names[`#a${i}`] = attr;
+        values[`:d${i}`] = n;
+        return `#a${i} :d${i}`;
+      });
+      return guard(() =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk, sk: COUNTER_SK },
+            UpdateExpression: `SET #slot = :tag, #slotv = :v ADD ${adds.join(', ')}`,
+            ConditionExpression: 'attribute_not_exists(#slot) OR #slot <> :tag OR #slotv < :v',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        ),
+      ).catch((err) => {
+        // Applied already (a writer that carried this change on, or a replay).
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      });
+    });
+    if (attentionChanged(change)) updates.push(this.putAttention(ticketId, change.v, change.to));
+    await Promise.all(updates);
+  }
+
+  /**
+   * The attention marker (T#<id> / A): indexed by street and city-wide while the ticket needs a
+   * supervisor, an unindexed stub otherwise (so an older write arriving late cannot revive it).
+   */
+  private async putAttention(
+    ticketId: string,
+    v: number,
+    f: BoardFacet | null,
+    force = false,
+  ): Promise<void> {
+    const live = f && f.attention.length > 0 ? f : null;
+    const key = live ? sortKey(live.at, ticketId) : '';
+    try {
+      await guard(() =>
+        this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: {
+              pk: ticketPk(ticketId),
+              sk: ATTENTION_SK,
+              v,
+              ...(live
+                ? {
+                    a: { id: ticketId, code: live.code, flags: live.attention },
+                    gk1: ATTENTION_KIND,
+                    gs1: key,
+                    gk2: attentionStreetKey(live.street),
+                    gs2: key,
+                  }
+                : {}),
+            },
+            ...(force
+              ? {}
+              : {
+                  ConditionExpression: 'attribute_not_exists(pk) OR v < :v',
+                  ExpressionAttributeValues: { ':v': v },
+                }),
+          }),
+        ),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+  }
+
+  /**
+   * The board without reading tickets: one counter item (the city's, or a street's) and at most
+   * `flaggedLimit` attention markers. Costs the same with 100 or 100,000 open tickets.
+   */
+  async board(
+    streetId: string | undefined,
+    flaggedLimit: number,
+  ): Promise<{ counts: BoardCounts; flagged: { id: string; code: string; flags: string[] }[] }> {
+    const pk = streetId ? streetCounterPk(streetId) : CITY_COUNTER_PK;
+    const [counter, marks] = await Promise.all([
+      guard(() => this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk, sk: COUNTER_SK } }))),
+      this.query(
+        streetId
+          ? {
+              IndexName: gsiNames.byOwner,
+              KeyConditionExpression: 'gk2 = :pk',
+              ExpressionAttributeValues: { ':pk': attentionStreetKey(streetId) },
+              ScanIndexForward: false,
+              Limit: flaggedLimit,
+            }
+          : {
+              IndexName: gsiNames.byKind,
+              KeyConditionExpression: 'gk1 = :pk',
+              ExpressionAttributeValues: { ':pk': ATTENTION_KIND },
+              ScanIndexForward: false,
+              Limit: flaggedLimit,
+            },
+      ),
+    ]);
+    return {
+      counts: countsOfItem(counter.Item),
+      flagged: (marks.Items ?? []).map((i) => i.a as { id: string; code: string; flags: string[] }),
+    };
+  }
+
+  /** The counts of one unit's open tickets where it leads. */
+  async unitCounts(unitId: string): Promise<BoardCounts> {
+    const out = await guard(() =>
+      this.doc.send(
+        new GetCommand({ TableName: this.tableName, Key: { pk: unitCounterPk(unitId), sk: COUNTER_SK } }),
+      ),
+    );
+    return countsOfItem(out.Item);
+  }
+
+  /**
+   * Recount the board from the open tickets (the repair path: embedded start-up, the audit CLI):
+   * applies what records still owe, compares every counter and attention marker with the truth,
+   * and with `repair` puts them right. Reads every open ticket: never on a request path.
+   */
+  async recountBoard(repair: boolean): Promise<{ counters: number; drifted: string[]; markers: number }> {
+    const facets: BoardFacet[] = [];
+    const facetById = new Map<string, BoardFacet>();
+    for await (const items of this.openTicketItems()) {
+      for (const item of items) {
+        const t = item.t as Ticket;
+        const f = boardFacet(t);
+        if (f) {
+          facets.push(f);
+          facetById.set(t.id, f);
+        }
+        const owed = (item.cq as CountChange[] | undefined) ?? [];
+        if (repair && (owed.length > 0 || !('bf' in item))) {
+          for (const change of owed) await this.applyChange(t.id, change);
+          await guard(() =>
+            this.doc.send(
+              new UpdateCommand({
+                TableName: this.tableName,
+                Key: { pk: ticketPk(t.id), sk: TICKET_SK },
+                UpdateExpression: 'SET bf = :f REMOVE cq',
+                ConditionExpression: 'version = :v',
+                ExpressionAttributeValues: { ':f': f, ':v': t.version },
+              }),
+            ),
+          ).catch((err) => {
+            if (!(err instanceof ConditionalCheckFailedException)) throw err;
+          });
+        }
+      }
+    }
+    const truth = countFacets(facets);
+    // Counters that exist but count nothing any more must go back to zero too.
+    for (const prefix of ['BOARD#S#', 'BOARD#U#']) {
+      for (const pk of await this.counterKeys(prefix)) if (!truth.has(pk)) truth.set(pk, emptyCounts());
+    }
+    const drifted: string[] = [];
+    const keys = [...truth.keys()];
+    const stored = new Map<string, BoardCounts>();
+    for (let i = 0; i < keys.length; i += 100) {
+      const res = await guard(() =>
+        this.doc.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [this.tableName]: {
+                Keys: keys.slice(i, i + 100).map((pk) => ({ pk, sk: COUNTER_SK })),
+                ConsistentRead: true,
+              },
+            },
+          }),
+        ),
+      );
+      for (const item of res.Responses?.[this.tableName] ?? [])
+        stored.set(item.pk as string, countsOfItem(item));
+    }
+    for (const [pk, want] of truth) {
+      if (sameCounts(stored.get(pk) ?? emptyCounts(), want)) continue;
+      drifted.push(pk);
+      if (!repair) continue;
+      const values: Record<string, unknown> = { ':o': want.open, ':a': want.attention };
+      const sets = ['#open = :o', 'att = :a'];
+      for (const [s, n] of Object.entries(want.byStatus)) {
+        sets.push(`s_${s} = :s_${s}`);
+        values[`:s_${s}`] = n;
+      }
+      for (const [l, n] of Object.entries(want.byLevel)) {
+        sets.push(`l_${l} = :l_${l}`);
+        values[`:l_${l}`] = n;
+      }
+      // SET, not a new item: the idempotency slots stay, so a late replay is still recognised.
+      await guard(() =>
+        this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk, sk: COUNTER_SK },
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            ExpressionAttributeNames: { '#open': 'open' },
+            ExpressionAttributeValues: values,
+          }),
+        ),
+      );
+    }
+    // Attention markers: every live one must belong to an open ticket that needs attention.
+    let markers = 0;
+    const live = new Set<string>();
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.query({
+        IndexName: gsiNames.byKind,
+        KeyConditionExpression: 'gk1 = :pk',
+        ExpressionAttributeValues: { ':pk': ATTENTION_KIND },
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      });
+      for (const i of page.Items ?? []) {
+        const a = i.a as { id: string; flags: string[] };
+        const f = facetById.get(a.id);
+        live.add(a.id);
+        if (f?.attention.length && JSON.stringify(f.attention) === JSON.stringify(a.flags)) continue;
+        markers += 1;
+        if (repair) await this.forceAttention(a.id, f ?? null);
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    for (const [id, f] of facetById) {
+      if (!f.attention.length || live.has(id)) continue;
+      markers += 1;
+      if (repair) await this.forceAttention(id, f);
+    }
+    return { counters: truth.size, drifted, markers };
+  }
+
+  /** Rewrite a marker from the truth, whatever version it holds (the recount only). */
+  private async forceAttention(ticketId: string, f: BoardFacet | null): Promise<void> {
+    const rec = await this.getTicket(ticketId);
+    await this.putAttention(ticketId, rec?.ticket.version ?? 0, f, true);
+  }
+
+  /** The counter items that exist under a prefix (the recount only: a scan over counter keys). */
+  private async counterKeys(prefix: string): Promise<string[]> {
+    const out: string[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await guard(() =>
+        this.doc.send(
+          new ScanCommand({
+            TableName: this.tableName,
+            FilterExpression: 'begins_with(pk, :p) AND sk = :c',
+            ExpressionAttributeValues: { ':p': prefix, ':c': COUNTER_SK },
+            ProjectionExpression: 'pk',
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        ),
+      );
+      for (const i of page.Items ?? []) out.push(i.pk as string);
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  /** Open ticket items as stored (the recount reads the bookkeeping, not just the ticket). */
+  private async *openTicketItems(): AsyncIterable<Record<string, unknown>[]> {
+    for (const status of openStatuses) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await this.query({
+          IndexName: gsiNames.byStatus,
+          KeyConditionExpression: 'gk4 = :pk',
+          ExpressionAttributeValues: { ':pk': `S#${status}` },
+          ProjectionExpression: 'pk',
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        });
+        const ids = (page.Items ?? []).map((i) => String(i.pk).slice(2));
+        if (ids.length) yield await this.batchGetItems(ids);
+        start = page.LastEvaluatedKey;
+      } while (start);
+    }
+  }
+
+  private async batchGetItems(ids: string[]): Promise<Record<string, unknown>[]> {
+    const out: Record<string, unknown>[] = [];
+    for (let i = 0; i < ids.length; i += 100) {
+      let keys: Record<string, unknown>[] = ids
+        .slice(i, i + 100)
+        .map((id) => ({ pk: ticketPk(id), sk: TICKET_SK }));
+      for (let attempt = 0; keys.length > 0 && attempt < 5; attempt += 1) {
+        const res = await guard(() =>
+          this.doc.send(
+            new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+          ),
+        );
+        out.push(...(res.Responses?.[this.tableName] ?? []));
+        keys = (res.UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+      }
+    }
+    return out;
   }
 
   /** `CODE#<code>` names the ticket: the code people read out finds it with one GetItem. */
@@ -167,6 +578,24 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
         new PutCommand({
           TableName: this.tableName,
           Item: { pk: `CODE#${t.code}`, sk: 'C', ticketId: t.id },
+        }),
+      ),
+    );
+  }
+
+  /** The street never changes (it follows the community), so one small item at creation. */
+  private async indexStreet(t: Ticket): Promise<void> {
+    await guard(() =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: ticketPk(t.id),
+            sk: STREET_SK,
+            ticketId: t.id,
+            gk3: streetKey(t.streetId),
+            gs3: sortKey(t.createdAt, t.id),
+          },
         }),
       ),
     );
@@ -218,34 +647,61 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
 
   async saveTicket(record: StoredTicket, expectedVersion: number): Promise<StoredTicket> {
     const next: StoredTicket = { ...record, ticket: { ...record.ticket, version: expectedVersion + 1 } };
+    const counts = record.counts as CountsState | undefined;
+    const change: CountChange = {
+      v: next.ticket.version,
+      from: counts?.facet ?? null,
+      to: boardFacet(next.ticket),
+    };
+    const effective = (c: CountChange) => counterDeltas(c).size > 0 || attentionChanged(c);
+    // What the counters are owed, written in the same conditional write as the change itself.
+    const owed = [...(counts?.owed ?? []), change].filter(effective);
+    let settle: CountChange[] = owed;
     try {
-      await guard(() =>
+      const out = await guard(() =>
         this.doc.send(
           new PutCommand({
             TableName: this.tableName,
-            Item: this.ticketItem(next),
+            Item: this.ticketItem(next, counts?.known === false ? [] : owed),
             ConditionExpression: 'version = :v',
             ExpressionAttributeValues: { ':v': expectedVersion },
+            ReturnValues: 'ALL_OLD',
           }),
         ),
       );
+      // The item replaced is the authority (a caller that dropped `counts` still counts right).
+      const old = out.Attributes;
+      if (old && !('bf' in old))
+        settle = []; // counted by the recount, not by changes
+      else if (old && JSON.stringify(old.bf ?? null) !== JSON.stringify(counts?.facet ?? null)) {
+        settle = [
+          ...((old.cq as CountChange[] | undefined) ?? []),
+          { ...change, from: (old.bf as BoardFacet | null) ?? null },
+        ].filter(effective);
+      }
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) {
         throw new VersionConflictError(`ticket ${record.ticket.id} moved past version ${expectedVersion}`);
       }
       throw err;
     }
-    return next;
+    await this.settleCounts(next.ticket.id, next.ticket.version, settle);
+    return { ...next, counts: { facet: change.to, owed: [], known: true } satisfies CountsState };
   }
 
   private async query(input: Omit<QueryCommandInput, 'TableName'>) {
     return guard(() => this.doc.send(new QueryCommand({ TableName: this.tableName, ...input })));
   }
 
+  /**
+   * A page of tickets from the one index key that narrows the most (unit, community, street,
+   * status, or all), newest first. The indexes carry keys only for tickets (table-design.ts), so
+   * the page's tickets are then read from the table in one BatchGet and every filter applies to
+   * the ticket as it is now: a page may come back shorter than `limit` (as with a DynamoDB
+   * filter), its cursor goes on where the index left off.
+   */
   async listTickets(filter: TicketFilter, limit: number, cursor?: string): Promise<Page<Ticket>> {
-    const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
-    const filters: string[] = [];
     let index: string;
     let pkName: string;
     let skName: string;
@@ -254,6 +710,8 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
       [index, pkName, skName, pkValue] = [gsiNames.byOwner, 'gk2', 'gs2', `U#${filter.unitId}`];
     } else if (filter.communityId) {
       [index, pkName, skName, pkValue] = [gsiNames.byCommunity, 'gk3', 'gs3', `C#${filter.communityId}`];
+    } else if (filter.streetId) {
+      [index, pkName, skName, pkValue] = [gsiNames.byCommunity, 'gk3', 'gs3', streetKey(filter.streetId)];
     } else if (filter.status) {
       [index, pkName, skName, pkValue] = [gsiNames.byStatus, 'gk4', 'gs4', `S#${filter.status}`];
     } else {
@@ -272,76 +730,21 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
       keyCondition += ` AND ${skName} <= :to`;
       values[':to'] = `${filter.to}~`;
     }
-    // Co-unit index items carry no ticket; they are resolved below, filters apply to tickets only.
-    const coIndex = Boolean(filter.unitId);
-    if (filter.status && index !== gsiNames.byStatus) {
-      filters.push(coIndex ? '(#t.#status = :status OR begins_with(sk, :co))' : '#t.#status = :status');
-      names['#t'] = 't';
-      names['#status'] = 'status';
-      values[':status'] = filter.status;
-    }
-    if (filter.communityId && index !== gsiNames.byCommunity) {
-      filters.push(
-        coIndex ? '(#t.communityId = :community OR begins_with(sk, :co))' : '#t.communityId = :community',
-      );
-      names['#t'] = 't';
-      values[':community'] = filter.communityId;
-    }
-    if (filter.streetId) {
-      filters.push(coIndex ? '(#t.streetId = :street OR begins_with(sk, :co))' : '#t.streetId = :street');
-      names['#t'] = 't';
-      values[':street'] = filter.streetId;
-    }
-    if (filter.breached !== undefined) {
-      filters.push(filter.breached ? 'size(#t.breaches) > :zero' : 'size(#t.breaches) = :zero');
-      names['#t'] = 't';
-      values[':zero'] = 0;
-    }
-    // The console's filters (issue 22): applied to the ticket inside the item.
-    const also: [string, string, unknown][] = [];
-    if (filter.slaClass) also.push(['#t.slaClass = :sla', ':sla', filter.slaClass]);
-    if (filter.level !== undefined) also.push(['#t.escalationLevel = :lvl', ':lvl', filter.level]);
-    if (filter.extensionPending) also.push(['#t.extension.#status = :pending', ':pending', 'pending']);
-    if (filter.flag) also.push(['contains(#t.flags, :flag)', ':flag', filter.flag]);
-    for (const [expr, name, value] of also) {
-      filters.push(coIndex ? `(${expr} OR begins_with(sk, :co))` : expr);
-      names['#t'] = 't';
-      if (expr.includes('#status')) names['#status'] = 'status';
-      values[name] = value;
-    }
-    if (coIndex && filters.length > 0) values[':co'] = 'CO#';
     const startKey = decodeCursor(cursor);
     const out = await this.query({
       IndexName: index,
       KeyConditionExpression: keyCondition,
-      ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
-      ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
       ExpressionAttributeValues: values,
       ScanIndexForward: false,
       Limit: limit,
       ...(startKey ? { ExclusiveStartKey: startKey } : {}),
     });
-    const items = out.Items ?? [];
-    const missing = items.filter((i) => !i.t).map((i) => i.ticketId as string);
-    const fetched = new Map<string, Ticket>();
-    if (missing.length > 0) for (const t of await this.batchGetTickets(missing)) fetched.set(t.id, t);
-    let tickets = items
-      .map((i) => (i.t as Ticket | undefined) ?? fetched.get(i.ticketId as string))
-      .filter((t): t is Ticket => t !== undefined);
-    // Fetched co-unit tickets still need the filters the index could not apply.
-    if (missing.length > 0) {
-      tickets = tickets.filter(
-        (t) =>
-          (!filter.status || t.status === filter.status) &&
-          (!filter.communityId || t.communityId === filter.communityId) &&
-          (!filter.streetId || t.streetId === filter.streetId) &&
-          (filter.breached === undefined || t.breaches.length > 0 === filter.breached) &&
-          (!filter.slaClass || t.slaClass === filter.slaClass) &&
-          (filter.level === undefined || t.escalationLevel === filter.level) &&
-          (!filter.extensionPending || t.extension?.status === 'pending') &&
-          (!filter.flag || t.flags.includes(filter.flag)),
-      );
-    }
+    // Ticket items name themselves by pk; index items (co-unit, street) by ticketId.
+    const ids = (out.Items ?? []).map((i) => (i.ticketId as string | undefined) ?? String(i.pk).slice(2));
+    const byId = new Map((await this.batchGetTickets([...new Set(ids)])).map((t) => [t.id, t]));
+    const tickets = [...new Set(ids)]
+      .map((id) => byId.get(id))
+      .filter((t): t is Ticket => t !== undefined && matches(t, filter));
     const nextCursor = encodeCursor(out.LastEvaluatedKey);
     return { items: tickets, ...(nextCursor ? { nextCursor } : {}) };
   }

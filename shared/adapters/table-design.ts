@@ -1,25 +1,45 @@
 /**
  * The single-table design, shared by the local bootstrap (CreateTable on dynalite) and the CDK
- * data stack so both create exactly the same keys and indexes.
+ * data stack so both create exactly the same keys, indexes and projections. Every access path
+ * the product uses, with its key: docs/data-model.md.
  *
  * Items (pk / sk):
- * - ticket            T#<id> / T              one conditional write per state change, timeline inside
- * - co-unit index     T#<id> / CO#<unitId>    lets a co-handling unit find the ticket (byOwner)
- * - breach            T#<id> / B#<stage>#<unitId>#<level>
- * - notification      T#<id> / N#<at>#<n>     one item per message event (SMS + email together)
- * - task token        T#<id> / K#<stage>#<unitId>
- * - config version    CONFIG / V#<000000042>  the whole configuration, immutable
+ * - ticket            T#<id> / T              one conditional write per state change, timeline inside;
+ *                                             `bf`/`cq`: what the board counters count of it, what it owes them
+ * - street entry      T#<id> / ST             the ticket in its street's lists (byCommunity), written at creation
+ * - co-unit entry     T#<id> / CO#<unitId>    lets a co-handling unit find the ticket (byOwner)
+ * - attention marker  T#<id> / A              indexed while the ticket needs a supervisor (the board's list)
+ * - breach            T#<id> / B#<stage>#<unitId>#<level>#<dueAt>
+ * - notification      T#<id> / N#<id>         one item per notice (SMS, e-mail, robots together)
+ * - ticket code       CODE#<code> / C         the code people read out → the ticket id
+ * - board counter     BOARD#ALL | BOARD#S#<streetId> | BOARD#U#<unitId> / C   open tickets by status,
+ *                                             level and attention, kept with the writes (board-counts.ts)
+ * - config version    CONFIG / V#<000000042>  the whole configuration, gzipped, immutable
+ * - config pointer    CONFIG / LATEST         the latest version number (read every few seconds)
  * - idempotency       IDEM#<owner>#<key> / I  maps a client's key to the ticket it created
  * - signed link       LINK#<code> / L         grant, HMAC, single-use marks, evidence names
  * - evidence photo    EV#<name> / E           embedded runtime only (S3 on AWS)
+ * - SMS spend         SPEND#<month> / S       this month's spend against the cap
+ *
+ * Closed tickets carry `expiresAt` (epoch seconds, CLOSED_RETENTION_DAYS after closing) on every
+ * item of the ticket: DynamoDB's TTL deletes them and the archiver keeps them in S3.
  *
  * Overloaded GSIs (all keys are strings; an item appears only if it carries the index's pk):
- * - byKind:      gk1 = TICKET | BREACH | NOTIF,            gs1 = <instant>#<id>  (time-ordered lists)
- * - byOwner:     gk2 = U#<unitId> | BU#<unitId> | NU#<unitId>, gs2 = <instant>#<id>
- * - byCommunity: gk3 = C#<communityId>,                     gs3 = <instant>#<id>
- * - byStatus:    gk4 = S#<status>,                           gs4 = <instant>#<id>
+ * - byKind:      gk1 = TICKET | BREACH | NOTIF | ATTN,          gs1 = <instant>#<id>  (time-ordered lists)
+ * - byOwner:     gk2 = U#<unitId> | BU#<unitId> | NU#<unitId> | AS#<streetId>, gs2 = <instant>#<id>
+ * - byCommunity: gk3 = C#<communityId> | ST#<streetId>,         gs3 = <instant>#<id>
+ * - byStatus:    gk4 = S#<status> | NQ#<shard>,                  gs4 = <instant>#<id> | <sendAfter>…
+ *
+ * Projections: INCLUDE of the small attributes the list paths read from the index itself (a
+ * breach's `b`, a notice's `n`, a marker's `a`, an entry's `ticketId`, a ticket's `dueBy`); a
+ * ticket's own record (`t`, ≈ 3 KB) is not copied into any index: ticket lists read their page of
+ * keys from the index and the tickets from the table in one BatchGet. A ticket write that moves
+ * no index key and no projected attribute then writes no index at all.
  */
 export const tableKeys = { partitionKey: 'pk', sortKey: 'sk' } as const;
+
+/** The TTL attribute (epoch seconds): closed tickets leave the hot table after their retention. */
+export const ttlAttribute = 'expiresAt';
 
 export const gsiNames = {
   byKind: 'byKind',
@@ -27,6 +47,9 @@ export const gsiNames = {
   byCommunity: 'byCommunity',
   byStatus: 'byStatus',
 } as const;
+
+/** The non-key attributes every index carries (INCLUDE): what list paths read without the table. */
+export const projectedAttributes = ['ticketId', 'dueBy', 'b', 'n', 'a'] as const;
 
 export const globalSecondaryIndexes = [
   { indexName: gsiNames.byKind, partitionKey: 'gk1', sortKey: 'gs1' },

@@ -225,6 +225,106 @@ describe.each(backends)('DynamoStore on %s', (_name, start) => {
     }
   });
 
+  it('keeps the board counters with the writes: racing writers, a lost update and the recount', async () => {
+    const store = await freshStore();
+    const a = ticket('board-a', 0);
+    const b = ticket('board-b', 1);
+    const c = ticket('board-c', 2, { communityId: XISHAN });
+    for (const t of [a, b, c]) await store.createTicket(stored(t));
+    let board = await store.board(undefined, 50);
+    expect(board.counts.open).toBe(3);
+    expect(board.counts.byStatus[a.status]).toBe(3);
+    expect((await store.board(LAILONGMEN, 50)).counts.open).toBe(2);
+
+    // Ten writers race from the same version: only the one whose write landed moves the counts.
+    const recA = (await store.getTicket(a.id)) as StoredTicket;
+    await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) =>
+        store.saveTicket(
+          { ...recA, ticket: { ...recA.ticket, status: 'returned', escalationLevel: i % 2 ? 2 : 1 } },
+          recA.ticket.version,
+        ),
+      ),
+    );
+    const won = (await store.getTicket(a.id))?.ticket as Ticket;
+    board = await store.board(undefined, 50);
+    expect(board.counts.open).toBe(3);
+    expect(board.counts.byStatus.returned).toBe(1);
+    expect(board.counts.byLevel[String(won.escalationLevel)]).toBe(1);
+    expect(board.counts.byLevel['0']).toBe(2);
+    // A return waits for a ruling: the street's supervisor sees it flagged, the other street not.
+    expect((await store.board(LAILONGMEN, 50)).flagged).toEqual([
+      { id: a.id, code: a.code, flags: ['needs_ruling'] },
+    ]);
+    expect((await store.board('st-xishan', 50)).flagged).toEqual([]);
+
+    // A writer that dropped the bookkeeping (a plain record) still counts right: the item it
+    // replaced is the authority. Closing takes the ticket off the board and its flag with it.
+    const recB = (await store.getTicket(b.id)) as StoredTicket;
+    await store.saveTicket(stored({ ...recB.ticket, status: 'closed' }), recB.ticket.version);
+    const recA2 = (await store.getTicket(a.id)) as StoredTicket;
+    await store.saveTicket(
+      { ...recA2, ticket: { ...recA2.ticket, status: 'cancelled' } },
+      recA2.ticket.version,
+    );
+    board = await store.board(undefined, 50);
+    expect(board.counts.open).toBe(1);
+    expect(board.counts.byStatus.returned).toBe(0);
+    expect(board.flagged).toEqual([]);
+    expect(await store.recountBoard(false)).toMatchObject({ drifted: [], markers: 0 });
+
+    // A crash between a ticket write and its counter update: the change stays on the record.
+    const recC = (await store.getTicket(c.id)) as StoredTicket;
+    const raw = backend.client;
+    const { UpdateItemCommand } = await import('@aws-sdk/client-dynamodb');
+    const table = (store as unknown as { tableName: string }).tableName;
+    await raw.send(
+      new UpdateItemCommand({
+        TableName: table,
+        Key: { pk: { S: 'BOARD#ALL' }, sk: { S: 'C' } },
+        UpdateExpression: 'ADD #o :n',
+        ExpressionAttributeNames: { '#o': 'open' },
+        ExpressionAttributeValues: { ':n': { N: '5' } },
+      }),
+    );
+    expect((await store.board(undefined, 50)).counts.open).toBe(6);
+    const found = await store.recountBoard(false);
+    expect(found.drifted).toEqual(['BOARD#ALL']);
+    await store.recountBoard(true);
+    expect((await store.board(undefined, 50)).counts.open).toBe(1);
+    expect(await store.recountBoard(false)).toMatchObject({ drifted: [], markers: 0 });
+    // The record still counts from where it was: its next change moves the counters once.
+    await store.saveTicket(
+      { ...recC, ticket: { ...recC.ticket, status: 'acknowledged' } },
+      recC.ticket.version,
+    );
+    board = await store.board(undefined, 50);
+    expect(board.counts.open).toBe(1);
+    expect(board.counts.byStatus.acknowledged).toBe(1);
+    expect(await store.recountBoard(false)).toMatchObject({ drifted: [], markers: 0 });
+  });
+
+  it('gives a closed ticket its TTL after the retention, and takes it away when it reopens', async () => {
+    const name = `whistle-${randomUUID().slice(0, 8)}`;
+    await ensureTable(backend.client, name);
+    const store = new DynamoStore(backend.client, name, { closedRetentionDays: 30 });
+    const t = ticket('ttl-1', 0);
+    await store.createTicket(stored(t));
+    const { GetItemCommand } = await import('@aws-sdk/client-dynamodb');
+    const ttl = async () =>
+      (
+        await backend.client.send(
+          new GetItemCommand({ TableName: name, Key: { pk: { S: `T#${t.id}` }, sk: { S: 'T' } } }),
+        )
+      ).Item?.expiresAt?.N;
+    expect(await ttl()).toBeUndefined();
+    const closedAt = '2026-10-09T10:00:00+08:00';
+    const closed = await store.saveTicket(stored({ ...t, status: 'closed', closedAt }), 0);
+    expect(Number(await ttl())).toBe(Date.parse(closedAt) / 1000 + 30 * 86_400);
+    await store.saveTicket({ ...closed, ticket: { ...closed.ticket, status: 'reopened' } }, 1);
+    expect(await ttl()).toBeUndefined();
+  });
+
   it('records breaches idempotently and lists them by unit, stage, level and street', async () => {
     const store = await freshStore();
     const a = ticket('breach-a', 0, { priority: 'urgent' });

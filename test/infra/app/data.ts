@@ -1,7 +1,12 @@
 /** The DataStack assertions of one stage (run by test/infra/app.test.ts over its one synth). */
 import { describe, expect, it } from 'vitest';
 import type { DeployStage } from '../../../infra/config';
-import { globalSecondaryIndexes, tableKeys } from '../../../shared/adapters/table-design';
+import {
+  globalSecondaryIndexes,
+  projectedAttributes,
+  tableKeys,
+  ttlAttribute,
+} from '../../../shared/adapters/table-design';
 import { get, type Resource, resources } from './synth';
 
 export function dataStack(stage: DeployStage): void {
@@ -18,7 +23,7 @@ export function dataStack(stage: DeployStage): void {
       });
     });
 
-    it('creates the four GSIs of table-design.ts, projection ALL, all keys strings', () => {
+    it('creates the four GSIs of table-design.ts, projecting only what lists read, all keys strings', () => {
       const [[, table]] = resources(get(stage).t.data, 'AWS::DynamoDB::Table') as [[string, Resource]];
       const gsis = table.Properties.GlobalSecondaryIndexes as Record<string, unknown>[];
       expect(gsis).toEqual(
@@ -28,12 +33,42 @@ export function dataStack(stage: DeployStage): void {
             { AttributeName: g.partitionKey, KeyType: 'HASH' },
             { AttributeName: g.sortKey, KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'ALL' },
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...projectedAttributes] },
         })),
       );
       const attributes = table.Properties.AttributeDefinitions as { AttributeType: string }[];
       expect(attributes).toHaveLength(2 + 2 * globalSecondaryIndexes.length);
       expect(attributes.every((a) => a.AttributeType === 'S')).toBe(true);
+    });
+
+    it('expires closed tickets by TTL (the archiver keeps them)', () => {
+      get(stage).t.data.hasResourceProperties('AWS::DynamoDB::Table', {
+        TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true },
+      });
+    });
+
+    it('archives TTL removals of ticket records to a versioned, encrypted bucket with a lifecycle', () => {
+      const data = get(stage).t.data;
+      const archive = resources(data, 'AWS::S3::Bucket')
+        .map(([, b]) => b.Properties)
+        .find(
+          (p) =>
+            (p.LoggingConfiguration as { LogFilePrefix?: string } | undefined)?.LogFilePrefix ===
+            'archive-bucket/',
+        );
+      expect(archive?.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+      expect(JSON.stringify(archive?.BucketEncryption)).toContain('AES256');
+      const lifecycle = archive?.LifecycleConfiguration as { Rules: unknown[] } | undefined;
+      expect(lifecycle?.Rules.length).toBeGreaterThan(0);
+      const [[, mapping]] = resources(data, 'AWS::Lambda::EventSourceMapping') as [[string, Resource]];
+      const pattern = JSON.parse(
+        (mapping.Properties.FilterCriteria as { Filters: { Pattern: string }[] }).Filters[0]?.Pattern ?? '{}',
+      );
+      expect(pattern).toEqual({
+        eventName: ['REMOVE'],
+        userIdentity: { type: ['Service'], principalId: ['dynamodb.amazonaws.com'] },
+        dynamodb: { Keys: { sk: { S: ['T'] } } },
+      });
     });
 
     it('generates the signed-link key once, in Secrets Manager', () => {

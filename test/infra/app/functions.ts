@@ -26,6 +26,7 @@ export function functions(stage: DeployStage): void {
       [get(stage).t.workflow, serviceTasks.reconcile.entry] as const,
       [get(stage).t.notifications, syncEntry] as const,
       [get(stage).t.notifications, serviceTasks.sendNotifications.entry] as const,
+      [get(stage).t.data, serviceTasks.archiveExpired.entry] as const,
       ...Object.values(apiFunctions).map((e) => [get(stage).t.api, e] as const),
     ];
 
@@ -67,7 +68,9 @@ export function functions(stage: DeployStage): void {
           'xray:PutTraceSegments',
           'xray:PutTelemetryRecords',
           ...(smsSenders.includes(entry) ? ['sns:Publish'] : []),
-          ...(([syncEntry, serviceTasks.sendPending.entry] as string[]).includes(entry)
+          ...((
+            [syncEntry, serviceTasks.sendPending.entry, serviceTasks.archiveExpired.entry] as string[]
+          ).includes(entry)
             ? ['dynamodb:ListStreams']
             : []),
         ];
@@ -83,7 +86,13 @@ export function functions(stage: DeployStage): void {
       for (const [template, entry] of all()) {
         // None renders a message: the sync manages subscriptions, the sender sends what was
         // rendered, and Advance only reads the record.
-        if (entry === syncEntry || entry === serviceTasks.sendNotifications.entry || entry === advanceEntry)
+        // The archiver only moves expired tickets to S3.
+        if (
+          entry === syncEntry ||
+          entry === serviceTasks.sendNotifications.entry ||
+          entry === advanceEntry ||
+          entry === serviceTasks.archiveExpired.entry
+        )
           continue;
         const [, fn] = fnByEntry(template, entry);
         const url = JSON.stringify(env(fn).PUBLIC_BASE_URL);

@@ -1,0 +1,45 @@
+/**
+ * archiveExpired: the table stream's TTL deletions of ticket records (AWS only). Each closed
+ * ticket whose retention ran out (CLOSED_RETENTION_DAYS) is written with its timeline, breaches
+ * and notices to the archive bucket, and the rest of its items leave the table. A failed record
+ * fails only itself (batch item failures): the stream retries it in order.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { TicketArchive } from '../../shared/adapters/ticket-archive';
+import { readFunctionEnv } from '../lib/env';
+import { logger, tracer } from '../lib/observability';
+import { taskHandler } from '../lib/task';
+
+type Image = Parameters<typeof unmarshall>[0];
+
+const env = readFunctionEnv();
+let archive: TicketArchive | undefined;
+
+export const handler = taskHandler(async (event: unknown): Promise<DynamoDBBatchResponse> => {
+  if (!env.ARCHIVE_BUCKET) throw new Error('ARCHIVE_BUCKET is not configured for this function');
+  archive ??= new TicketArchive(
+    tracer.captureAWSv3Client(new DynamoDBClient({})),
+    env.TABLE_NAME,
+    tracer.captureAWSv3Client(new S3Client({})),
+    env.ARCHIVE_BUCKET,
+  );
+  const failures: DynamoDBBatchResponse['batchItemFailures'] = [];
+  for (const record of (event as DynamoDBStreamEvent).Records ?? []) {
+    const old = record.dynamodb?.OldImage;
+    if (!old) continue;
+    const item = unmarshall(old as Image);
+    if (item.sk !== 'T' || !item.t) continue;
+    try {
+      const key = await archive.archive(item);
+      logger.info('ticket archived', { ticketId: (item.t as { id: string }).id, key });
+    } catch (err) {
+      logger.warn('archive failed; the stream retries it', { error: (err as Error).message });
+      failures.push({ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' });
+      break;
+    }
+  }
+  return { batchItemFailures: failures };
+});
