@@ -19,6 +19,7 @@ export const envNames = {
   notifyQueueUrl: 'NOTIFY_QUEUE_URL',
   channelsSecretArn: 'CHANNELS_SECRET_ARN',
   senderConcurrency: 'SENDER_CONCURRENCY',
+  originVerifySecretArn: 'ORIGIN_VERIFY_SECRET_ARN',
 } as const;
 
 const envSchema = z.object({
@@ -48,6 +49,8 @@ const envSchema = z.object({
   CHANNELS_SECRET_ARN: z.string().startsWith('arn:').optional(),
   /** How many sender instances run at most: each takes its share of the channel rates. */
   SENDER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(2),
+  /** The header value CloudFront adds to API requests (functions/lib/origin-verify.ts); read lazily, once. */
+  ORIGIN_VERIFY_SECRET_ARN: z.string().startsWith('arn:').optional(),
 });
 export type FunctionEnv = z.infer<typeof envSchema>;
 
