@@ -32,7 +32,10 @@ export interface CostLine {
   usd: number;
 }
 
-export function costLines(c: CostResult, w: Workload): { lines: CostLine[]; total: number; sms: number } {
+export function costLines(
+  c: CostResult,
+  w: Workload,
+): { lines: CostLine[]; total: number; sms: number; storage: CostLine } {
   const p = c.perTicket;
   const n = w.tickets;
   const lambdaUsd = (c.usdPer1000.lambdaAtAwsLatency / 1000) * n;
@@ -61,11 +64,6 @@ export function costLines(c: CostResult, w: Workload): { lines: CostLine[]; tota
       usd: p.readUnits * n * prices.dynamoPerReadUnit,
     },
     {
-      item: 'DynamoDB storage, added each month',
-      basis: `${p.storedKb} KB a ticket (table + index copies) × ${Math.round(w.ticketsPerMonth).toLocaleString('en')} tickets a month = ${round(storedGbMonth, 2)} GB more every month, billed each month after`,
-      usd: storedGbMonth * prices.dynamoPerGbMonth,
-    },
-    {
       item: 'HTTP API',
       basis: `${p.apiRequests} requests a ticket`,
       usd: p.apiRequests * n * prices.httpApiPerRequest,
@@ -81,7 +79,13 @@ export function costLines(c: CostResult, w: Workload): { lines: CostLine[]; tota
       usd: logGb * prices.cloudWatchLogsPerGb,
     },
   ];
-  return { lines, total: lines.reduce((a, l) => a + l.usd, 0), sms: p.sms * n };
+  // Storage is a monthly bill that grows: priced apart, per month of tickets added, not in the total.
+  const storage: CostLine = {
+    item: 'DynamoDB storage, each month of tickets adds',
+    basis: `${p.storedKb} KB a ticket (table + index copies) × ${Math.round(w.ticketsPerMonth).toLocaleString('en')} tickets a month = ${round(storedGbMonth, 2)} GB, billed every month after`,
+    usd: storedGbMonth * prices.dynamoPerGbMonth,
+  };
+  return { lines, total: lines.reduce((a, l) => a + l.usd, 0), sms: p.sms * n, storage };
 }
 
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
@@ -93,7 +97,7 @@ export function costMarkdown(c: CostResult, at: string): string {
     '',
   ];
   for (const w of workloads) {
-    const { lines, total, sms } = costLines(c, w);
+    const { lines, total, sms, storage } = costLines(c, w);
     out.push(
       `**${w.name}** (${w.tickets.toLocaleString('en')} tickets)`,
       '',
@@ -101,6 +105,7 @@ export function costMarkdown(c: CostResult, at: string): string {
       '|---|---|---|',
       ...lines.map((l) => `| ${l.item} | ${usd(l.usd)} | ${l.basis} |`),
       `| **total without SMS** | **${usd(total)}** | |`,
+      `| ${storage.item} | ${usd(storage.usd)} a month | ${storage.basis} |`,
       `| SMS | volume: ${Math.round(sms).toLocaleString('en')} messages (${c.perTicket.smsParts} parts a ticket) | × the gateway's or country's price per part, apart |`,
       '',
     );

@@ -47,7 +47,7 @@ describe('the computed cost model', () => {
   it('prices a Beijing day from the measured per-ticket counts, SMS apart as a volume', () => {
     const beijing = workloads.find((w) => w.name.startsWith('Beijing'));
     if (!beijing) throw new Error('no Beijing workload');
-    const { lines, total, sms } = costLines(measured, beijing);
+    const { lines, total, sms, storage } = costLines(measured, beijing);
     expect(lines.find((l) => l.item.startsWith('Step Functions'))?.usd).toBeCloseTo(
       11.6 * 60_000 * prices.stepFunctionsPerTransition,
     );
@@ -55,7 +55,9 @@ describe('the computed cost model', () => {
     expect(lines.some((l) => /SMS/.test(l.item))).toBe(false);
     expect(sms).toBeCloseTo(3.6 * 60_000);
     // A month of Beijing tickets at 40 KB each: about 69 GB more stored every month.
-    expect(lines.find((l) => l.item.includes('storage'))?.basis).toContain('68.66 GB');
+    expect(storage.basis).toContain('68.66 GB');
+    expect(storage.usd).toBeCloseTo(68.66 * prices.dynamoPerGbMonth, 1);
+    expect(lines).not.toContain(storage);
   });
 
   it('rewrites only the block between the markers', () => {
