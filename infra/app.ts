@@ -16,6 +16,7 @@ import { DataStack } from './stacks/data-stack';
 import { EdgeStack, evidenceBucketName } from './stacks/edge-stack';
 import { NotificationsStack } from './stacks/notifications-stack';
 import { ObservabilityStack } from './stacks/observability-stack';
+import { CLOUDFRONT_WAF_REGION, WafStack } from './stacks/waf-stack';
 import { WorkflowStack } from './stacks/workflow-stack';
 
 export interface BuildAppOptions {
@@ -43,11 +44,13 @@ export interface WhistleApp {
     api: ApiStack;
     observability: ObservabilityStack;
     console: ConsoleStack;
+    waf: WafStack;
   };
 }
 
 /**
- * Deploy order (each arrow a CloudFormation export/import): Data → Notifications;
+ * Deploy order (each arrow a CloudFormation export/import): Waf (us-east-1, its ARN passed on as
+ * context); Data → Notifications;
  * Edge (API endpoint + CloudFront); Data, Notifications, Edge → Workflow → Api → Console;
  * Observability last. Edge comes before the functions so every link they send carries the
  * console's address (see edge-stack.ts for the cycle this avoids).
@@ -78,6 +81,14 @@ export function buildApp(options: BuildAppOptions = {}): WhistleApp {
     table: data.table,
   });
   notifications.addStackDependency(data, 'the subscription sync reads configuration and its stream');
+
+  // CloudFront's web ACL must live in us-east-1: its own stack there, attached to the
+  // distribution by the ARN passed as context (-c webAclArn=…), so the synth stays offline.
+  const waf = new WafStack(app, `${prefix}-Waf`, {
+    ...base,
+    env: { region: CLOUDFRONT_WAF_REGION },
+    description: 'Whistle Dispatch: WAF web ACL for CloudFront (managed rules, per-client rate limits)',
+  });
 
   const edge = new EdgeStack(app, `${prefix}-Edge`, {
     ...base,
@@ -113,6 +124,7 @@ export function buildApp(options: BuildAppOptions = {}): WhistleApp {
     linkSecret: data.linkSecret,
     evidenceBucketName: evidenceBucketName(config.stage),
     notifyQueue: notifications.notifyQueue,
+    originVerifySecret: edge.originVerifySecret,
   });
   api.addStackDependency(data, 'handlers read and write tickets and configuration');
   api.addStackDependency(workflow, 'handlers start executions and answer task tokens');
@@ -158,7 +170,7 @@ export function buildApp(options: BuildAppOptions = {}): WhistleApp {
   return {
     app,
     config,
-    stacks: { data, notifications, edge, workflow, api, observability, console: consoleStack },
+    stacks: { data, notifications, edge, workflow, api, observability, console: consoleStack, waf },
   };
 }
 

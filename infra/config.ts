@@ -17,6 +17,20 @@ export type DeployStage = (typeof deployStages)[number];
 /** Namespace of the custom metrics the functions emit (Powertools) and the dashboard reads. */
 export const metricsNamespace = 'WhistleDispatch';
 
+/** One API Gateway throttle: steady requests per second and the bucket's burst. */
+export interface Throttle {
+  rateLimit: number;
+  burstLimit: number;
+}
+
+/**
+ * How the API's routes are throttled: ticket intake (every facade), the units' and supervisors'
+ * actions (POST/PUT under /v1), console and API reads (GET /v1), the signed-link pages (/l/*),
+ * Open311's public reads, and the service routes (health, docs, gateway receipts).
+ */
+export const routeThrottleClasses = ['intake', 'actions', 'reads', 'links', 'open311', 'service'] as const;
+export type RouteThrottleClass = (typeof routeThrottleClasses)[number];
+
 export interface StageConfig {
   stage: DeployStage;
   /** Retention of every log group (functions, state machine, API access logs). */
@@ -60,10 +74,24 @@ export interface StageConfig {
   cognitoEmailFrom?: string;
   /** Region of that SES identity, when it is not the stack's. */
   cognitoSesRegion?: string;
-  /** Route throttles of the intake routes (POST /v1/tickets and Open311's POST), each. */
-  intakeThrottle: { rateLimit: number; burstLimit: number };
-  /** Route throttles of the signed-link routes (/l/*), each. */
-  linkThrottle: { rateLimit: number; burstLimit: number };
+  /**
+   * Route throttles by route class (`routeThrottleClass` in infra/stacks/api-stack.ts), each route
+   * its own bucket: a flood on one class (a guesser on `/l/*`, a scraper on Open311) answers 429 on
+   * its own routes and leaves intake, the units' actions and the console alone. The stage default
+   * (`apiThrottle`) covers any route a class does not name.
+   */
+  routeThrottles: Record<RouteThrottleClass, Throttle>;
+  /**
+   * Per-client limits at the edge (WAF rate-based rules on CloudFront, requests per client IP in
+   * any 5 minutes): every request, the intake POSTs, and the signed-link pages.
+   */
+  wafRateLimits: { all: number; intake: number; links: number };
+  /**
+   * The web ACL (WAF, CloudFront scope, so in us-east-1: the `…-Waf` stack) the distribution is
+   * attached to: its ARN from that stack's output, given as context (`-c webAclArn=…`) so the
+   * synth stays offline and needs no cross-region lookup. Unset: no WAF (the prod synth warns).
+   */
+  webAclArn?: string;
   /**
    * Evidence photos are kept under Object Lock (governance) this many days; unset: versioning
    * and lifecycle only (dev, whose buckets are torn down).
@@ -104,8 +132,15 @@ const defaults: Record<DeployStage, StageConfig> = {
     breachSpikeThreshold: 5,
     userPoolFeaturePlan: 'essentials',
     mfa: 'optional',
-    intakeThrottle: { rateLimit: 10, burstLimit: 20 },
-    linkThrottle: { rateLimit: 10, burstLimit: 20 },
+    routeThrottles: {
+      intake: { rateLimit: 10, burstLimit: 20 },
+      actions: { rateLimit: 20, burstLimit: 40 },
+      reads: { rateLimit: 20, burstLimit: 40 },
+      links: { rateLimit: 10, burstLimit: 20 },
+      open311: { rateLimit: 5, burstLimit: 10 },
+      service: { rateLimit: 5, burstLimit: 10 },
+    },
+    wafRateLimits: { all: 1000, intake: 200, links: 100 },
     open311PublicFields: '',
     open311Jurisdiction: 'liling.gov.cn',
     reconcileEveryMinutes: 5,
@@ -126,9 +161,21 @@ const defaults: Record<DeployStage, StageConfig> = {
     breachSpikeThreshold: 20,
     userPoolFeaturePlan: 'plus',
     mfa: 'required',
-    // The same admission limit for every way a ticket comes in.
-    intakeThrottle: { rateLimit: 50, burstLimit: 100 },
-    linkThrottle: { rateLimit: 50, burstLimit: 100 },
+    // Per route, sized on a Beijing day (60,000 tickets, docs/performance.md): the busiest hour
+    // brings 2.5 tickets/s and 9 unit actions/s, an incident ten times that. Every intake route
+    // has the same admission limit; link pages and Open311 reads are public, so tighter.
+    routeThrottles: {
+      intake: { rateLimit: 50, burstLimit: 100 },
+      actions: { rateLimit: 100, burstLimit: 200 },
+      reads: { rateLimit: 100, burstLimit: 200 },
+      links: { rateLimit: 50, burstLimit: 100 },
+      open311: { rateLimit: 20, burstLimit: 40 },
+      service: { rateLimit: 20, burstLimit: 40 },
+    },
+    // Per client IP in 5 minutes. A street command centre or the hotline's integration posts from
+    // one address: intake allows it 3.3 tickets/s (the whole city's busiest-hour rate); a phone
+    // acting through its links needs a handful, a guesser is held to one page a second.
+    wafRateLimits: { all: 6000, intake: 1000, links: 300 },
     // Photos are evidence of a resolution: kept beyond the yearly assessment (13 months).
     evidenceRetentionDays: 400,
     open311PublicFields: '',
@@ -174,6 +221,13 @@ const overridesSchema = z
       .string()
       .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as ap-southeast-1')
       .optional(),
+    webAclArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[\w-]+\/[\w-]+$/,
+        'a WAFv2 web ACL ARN of CloudFront scope (us-east-1, global/webacl/…)',
+      )
+      .optional(),
     open311PublicFields: z
       .string()
       .regex(
@@ -206,6 +260,7 @@ export function loadStageConfig(tryGetContext: ContextReader): StageConfig {
     cognitoEmailFrom: tryGetContext('cognitoEmailFrom'),
     cognitoSesRegion: tryGetContext('cognitoSesRegion'),
     open311PublicFields: tryGetContext('open311PublicFields'),
+    webAclArn: tryGetContext('webAclArn'),
   };
   const overrides = overridesSchema.safeParse(
     Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== '')),
@@ -229,5 +284,6 @@ export function loadStageConfig(tryGetContext: ContextReader): StageConfig {
     ...(o.cognitoEmailFrom ? { cognitoEmailFrom: o.cognitoEmailFrom } : {}),
     ...(o.cognitoSesRegion ? { cognitoSesRegion: o.cognitoSesRegion } : {}),
     ...(o.open311PublicFields !== undefined ? { open311PublicFields: o.open311PublicFields } : {}),
+    ...(o.webAclArn ? { webAclArn: o.webAclArn } : {}),
   };
 }

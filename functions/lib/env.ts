@@ -21,6 +21,7 @@ export const envNames = {
   senderConcurrency: 'SENDER_CONCURRENCY',
   closedRetentionDays: 'CLOSED_RETENTION_DAYS',
   archiveBucket: 'ARCHIVE_BUCKET',
+  originVerifySecretArn: 'ORIGIN_VERIFY_SECRET_ARN',
 } as const;
 
 const envSchema = z.object({
@@ -54,6 +55,8 @@ const envSchema = z.object({
   CLOSED_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
   /** The archive bucket: tickets TTL removed from the table, with their timeline and records. */
   ARCHIVE_BUCKET: z.string().min(3).optional(),
+  /** The header value CloudFront adds to API requests (functions/lib/origin-verify.ts); read lazily, once. */
+  ORIGIN_VERIFY_SECRET_ARN: z.string().startsWith('arn:').optional(),
 });
 export type FunctionEnv = z.infer<typeof envSchema>;
 

@@ -25,6 +25,7 @@ import {
 } from '../../shared/domain/errors';
 import { type Principal, principalFromClaims } from '../../shared/domain/principal';
 import { logger, publishMetrics, tracer } from './observability';
+import { originVerify } from './origin-verify';
 import { PROBLEM_CONTENT_TYPE, problemJson } from './problem';
 
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
@@ -219,6 +220,8 @@ export function httpHandler(routes: Record<string, RouteHandler>, options: Handl
       .use(captureLambdaHandler(tracer, { captureResponse: false }))
       .use(injectLambdaContext(logger, { resetKeys: true }))
       .use(publishMetrics())
+      // AWS only: a request that did not come through CloudFront (and its WAF) is refused here.
+      .use(originVerify())
       .handler(dispatch)
   );
 }

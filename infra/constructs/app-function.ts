@@ -316,6 +316,19 @@ export class AppFunction extends Construct {
   }
 
   /**
+   * The header value CloudFront adds to API requests (the Edge stack's secret): read access to the
+   * one secret and ORIGIN_VERIFY_SECRET_ARN; the function refuses requests without it
+   * (functions/lib/origin-verify.ts).
+   */
+  withOriginVerify(secret: ISecret): this {
+    this.fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
+    );
+    this.fn.addEnvironment(envNames.originVerifySecretArn, secret.secretArn);
+    return this;
+  }
+
+  /**
    * The HMAC key of signed links: read access to the one secret and LINK_SECRET_ARN. The function
    * reads it once at cold start (functions/lib/deps.ts); the value never enters the function's
    * configuration, where anyone who may read the function would see it.

@@ -18,10 +18,10 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { type ApiFunction, apiFunctions, routes } from '../../functions/api/routes';
+import { type ApiFunction, apiFunctions, type RouteSpec, routes } from '../../functions/api/routes';
 import { envNames } from '../../functions/lib/env';
 import { roles } from '../../shared/domain/model';
-import type { StageConfig } from '../config';
+import type { RouteThrottleClass, StageConfig } from '../config';
 import { AppFunction } from '../constructs/app-function';
 
 export interface ApiStackProps extends StackProps {
@@ -43,6 +43,8 @@ export interface ApiStackProps extends StackProps {
   evidenceBucketName: string;
   /** Urges are recorded and queued for the notification sender. */
   notifyQueue: IQueue;
+  /** The value CloudFront adds to every API request (Edge stack): every API function checks it. */
+  originVerifySecret: ISecret;
 }
 
 export class ApiStack extends Stack {
@@ -89,7 +91,9 @@ export class ApiStack extends Stack {
         logRetention: config.logRetention,
         removalPolicy: config.removalPolicy,
         environment,
-      }).withPublicBaseUrl(props.publicBaseUrl);
+      })
+        .withPublicBaseUrl(props.publicBaseUrl)
+        .withOriginVerify(props.originVerifySecret);
     this.functions = {
       ticketIntake: fn('ticketIntake')
         .bindTable(table, 'readWrite')
@@ -182,18 +186,16 @@ export class ApiStack extends Stack {
       },
     });
 
-    // Route throttles on top of the stage's default: every way a ticket comes in (POST /v1/tickets
-    // and Open311's POSTs) shares one admission limit, and the signed-link routes a tighter one.
+    // Every route its own throttle, by class (config.routeThrottles): a flood on one kind of route
+    // answers 429 there and leaves the others' capacity alone. Per-client limits are the WAF's.
     const routeSettings = Object.fromEntries(
-      routes
-        .filter((r) => r.intake || r.path.startsWith('/l/'))
-        .map((r) => {
-          const t = r.intake ? config.intakeThrottle : config.linkThrottle;
-          return [
-            `${r.method} ${r.path}`,
-            { ThrottlingRateLimit: t.rateLimit, ThrottlingBurstLimit: t.burstLimit },
-          ];
-        }),
+      routes.map((r) => {
+        const t = config.routeThrottles[routeThrottleClass(r)];
+        return [
+          `${r.method} ${r.path}`,
+          { ThrottlingRateLimit: t.rateLimit, ThrottlingBurstLimit: t.burstLimit },
+        ];
+      }),
     );
     (this.stage.node.defaultChild as apigw.CfnStage).addPropertyOverride('RouteSettings', routeSettings);
 
@@ -212,27 +214,27 @@ export class ApiStack extends Stack {
       ]),
     ) as Record<ApiFunction, HttpLambdaIntegration>;
 
-    const throttled: apigw.HttpRoute[] = [];
+    const added: apigw.HttpRoute[] = [];
     for (const route of routes) {
       // HttpRoute in this stack's scope (not httpApi.addRoutes, which would place routes and
       // integrations under the API construct, in the Edge stack).
-      const added = new apigw.HttpRoute(this, `Route${routeId(route.method, route.path)}`, {
+      const httpRoute = new apigw.HttpRoute(this, `Route${routeId(route.method, route.path)}`, {
         httpApi: this.httpApi,
         routeKey: apigw.HttpRouteKey.with(route.path, apigw.HttpMethod[route.method]),
         integration: integrations[route.fn],
         authorizer: route.public ? new apigw.HttpNoneAuthorizer() : authorizer,
       });
-      if (route.intake || route.path.startsWith('/l/')) throttled.push(added);
+      added.push(httpRoute);
       if (route.public) {
         const reason = `${route.method} ${route.path} is public by contract (health, API docs, Open311 which authenticates with api_key in the handler, signed links whose code is the credential).`;
-        Validations.of(added).acknowledge(
+        Validations.of(httpRoute).acknowledge(
           { id: 'AwsSolutions-APIG4', reason },
           { id: 'cdk-validator-cfnguard::api_gw_v2_authorization_type_configured_check', reason },
         );
       }
     }
     // RouteSettings name routes by key: they must exist before the stage is updated.
-    this.stage.node.addDependency(...throttled);
+    this.stage.node.addDependency(...added);
   }
 
   private createUserPool(config: StageConfig): cognito.UserPool {
@@ -300,6 +302,20 @@ export class ApiStack extends Stack {
     }
     return pool;
   }
+}
+
+/**
+ * The throttle class of a route: intake first (Open311's POSTs are intake too), then the public
+ * families by prefix, then the service routes, then writes and reads of API v1.
+ */
+export function routeThrottleClass(
+  route: Pick<RouteSpec, 'method' | 'path' | 'intake' | 'public'>,
+): RouteThrottleClass {
+  if (route.intake) return 'intake';
+  if (route.path.startsWith('/l/')) return 'links';
+  if (route.path.startsWith('/open311/')) return 'open311';
+  if (route.public || !route.path.startsWith('/v1/')) return 'service';
+  return route.method === 'GET' ? 'reads' : 'actions';
 }
 
 function pascal(name: string): string {

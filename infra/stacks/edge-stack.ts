@@ -29,8 +29,10 @@ import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { routes } from '../../functions/api/routes';
+import { ORIGIN_VERIFY_HEADER } from '../../functions/lib/origin-verify';
 import { consoleCsp, cspString } from '../../functions/lib/security-headers';
 import { LINK_CODE_LENGTH } from '../../shared/domain/links';
 import { SMS_MAX_LINK_CHARS } from '../../shared/use-cases/notify';
@@ -71,6 +73,8 @@ export class EdgeStack extends Stack {
   readonly evidenceBucket: s3.Bucket;
   /** `https://<console domain>` or `https://<id>.cloudfront.net`: the origin of every link we send. */
   readonly publicBaseUrl: string;
+  /** The header value CloudFront adds to API requests; the API functions refuse requests without it. */
+  readonly originVerifySecret: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: EdgeStackProps) {
     super(scope, id, props);
@@ -154,12 +158,28 @@ export class EdgeStack extends Stack {
       },
     });
 
+    // The execute-api endpoint must stay public (CloudFront calls it), so CloudFront proves it is
+    // the caller: a secret header on every API request, checked by every API function
+    // (functions/lib/origin-verify.ts). A direct call skips the WAF and is refused with a 403.
+    this.originVerifySecret = new secretsmanager.Secret(this, 'OriginVerifySecret', {
+      description: `Whistle Dispatch ${config.stage}: header value CloudFront adds to API requests`,
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      removalPolicy: config.removalPolicy,
+    });
+    Validations.of(this.originVerifySecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotated by hand (a new value, then a deploy of this stack, which resolves it into the distribution); the functions accept the previous value while CloudFront switches over, so a scheduled rotation Lambda would add nothing but a second moving part.',
+    });
+
     // execute-api host out of https://<id>.execute-api.<region>.amazonaws.com
     const apiHost = Fn.select(2, Fn.split('/', this.httpApi.apiEndpoint));
     const apiBehavior: cloudfront.BehaviorOptions = {
       origin: new origins.HttpOrigin(apiHost, {
         protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
         originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+        // A dynamic reference: CloudFormation resolves it at deploy time, the template holds none.
+        customHeaders: { [ORIGIN_VERIFY_HEADER]: this.originVerifySecret.secretValue.unsafeUnwrap() },
       }),
       viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
       allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
@@ -206,6 +226,8 @@ export class EdgeStack extends Stack {
       logBucket,
       logFilePrefix: 'cloudfront/',
       ...customDomain,
+      // The us-east-1 web ACL of the Waf stack (managed rules, per-client rate limits).
+      ...(config.webAclArn ? { webAclId: config.webAclArn } : {}),
     });
 
     this.publicBaseUrl =
@@ -295,11 +317,19 @@ export class EdgeStack extends Stack {
       reason:
         'No geo restriction: every page and API call requires a Cognito sign-in, and staff also work from roaming phones.',
     });
-    Validations.of(d).acknowledge({
-      id: 'AwsSolutions-CFR2',
-      reason:
-        'No WAF: the API stage throttles every route (intake and /l/* routes more tightly), every non-public route needs a JWT, link codes carry 65 random bits; a web ACL (about $5/month + rules, in us-east-1) is the next step for per-client limits on AWS (docs/security.md).',
-    });
+    if (!config.webAclArn) {
+      Validations.of(d).acknowledge({
+        id: 'AwsSolutions-CFR2',
+        reason:
+          'The web ACL is the Waf stack in us-east-1, attached by -c webAclArn=<its WebAclArn output> once deployed (a cross-region reference would break the offline synth); until then every route has its own throttle and the prod synth warns.',
+      });
+      if (config.stage === 'prod') {
+        Annotations.of(this).addWarningV2(
+          'whistle:no-waf',
+          'prod without webAclArn: CloudFront has no WAF (no per-client rate limits). Deploy the Waf stack (us-east-1) and pass -c webAclArn=<its WebAclArn output>.',
+        );
+      }
+    }
     Validations.of(d).acknowledge(
       guard(
         'cloudfront_origin_failover_enabled_check',

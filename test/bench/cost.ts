@@ -5,27 +5,21 @@
  * the GSI writes dynalite does not report), HTTP API requests and SNS messages. SMS is listed
  * apart: its price depends on the destination country.
  */
+
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { handler as ticketActions } from '../../functions/api/ticket-actions';
 import { handler as ticketIntake } from '../../functions/api/ticket-intake';
 import { handler as advance } from '../../functions/tasks/advance';
 import { handler as awaitParty } from '../../functions/tasks/await-party';
 import { handler as onTimer } from '../../functions/tasks/on-timer';
+import { itemSize } from '../../infra/local/store-server';
 import { Simulation } from '../../scripts/sim/driver';
 import { scenarios } from '../../scripts/sim/workload';
+import { globalSecondaryIndexes } from '../../shared/adapters/table-design';
 import { round } from './common';
+import { prices } from './prices';
 
-/** Published prices, USD (sources in docs/performance.md). */
-export const prices = {
-  stepFunctionsPerTransition: 0.025 / 1000,
-  lambdaPerGbSecondArm: 0.0000133334,
-  lambdaPerRequest: 0.2 / 1_000_000,
-  dynamoPerWriteUnit: 0.625 / 1_000_000,
-  dynamoPerReadUnit: 0.125 / 1_000_000,
-  httpApiPerRequest: 1.0 / 1_000_000,
-  snsEmailPerMessage: 2.0 / 100_000,
-  snsPerPublish: 0.5 / 1_000_000,
-  cloudWatchLogsPerGb: 0.5,
-} as const;
+export { prices };
 
 /**
  * Log volume is estimated, not measured (the local engine writes no CloudWatch events): the state
@@ -86,6 +80,8 @@ export interface CostResult {
     storeOpsPerInvocation: number;
     /** Estimated CloudWatch Logs ingestion (state machine events and Lambda platform lines). */
     logKb: number;
+    /** Bytes a ticket leaves in the store (table and index copies, its notices and links included). */
+    storedKb: number;
   };
   usdPer1000: {
     /** Estimated (see LOG_KB), not in the totals' targets but in the totals. */
@@ -134,6 +130,7 @@ export async function benchCost(opts: {
     writeUnits: 0,
     indexWriteUnits: 0,
   };
+  const stored = new Map<string, number>();
   const report = await new Simulation({
     scenario: scenarios.liling,
     seed: 'cost',
@@ -145,6 +142,22 @@ export async function benchCost(opts: {
     onRuntime: (rt) => {
       rt.store.consumedCapacity = true;
       storeStats = rt.store.stats;
+      // Bytes stored: the last version of every item put (DynamoDB bills 100 bytes of overhead an
+      // item), in the table and once more in every index whose key it carries.
+      rt.store.client.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName === 'PutItemCommand') {
+            const item = (args.input as { Item?: Record<string, AttributeValue> }).Item;
+            if (item) {
+              const copies =
+                1 + globalSecondaryIndexes.filter((g) => item[g.partitionKey] !== undefined).length;
+              stored.set(`${item.pk?.S}|${item.sk?.S}`, (itemSize(item) + 100) * copies);
+            }
+          }
+          return next(args);
+        },
+        { step: 'build', name: 'whistleCostStoredBytes' },
+      );
     },
   }).run();
 
@@ -213,6 +226,7 @@ export async function benchCost(opts: {
       smsParts: round(report.notifications.smsParts / n, 2),
       storeOpsPerInvocation: round(opsPerInvocation, 2),
       logKb: round(logKb, 1),
+      storedKb: round([...stored.values()].reduce((a, b) => a + b, 0) / n / 1024, 1),
     },
     usdPer1000: {
       cloudWatchLogs: per1000(logs),

@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [--json FILE] [--only intake,lifecycle,transitions,cost,bundles,console,wave,reliability] [--quick]
+ * npm run bench -- [--json FILE] [--only intake,lifecycle,transitions,cost,bundles,console,wave,reliability] [--quick] [--write-docs]
  *
  * Measures the embedded runtime and the Lambda bundles and prints each figure against its target
  * (issue 10; docs/performance.md explains every figure and how it is measured). Never part of
@@ -12,6 +12,7 @@ import { type CrashReport, crashRecoveryBench } from '../reliability/crash-run';
 import { type BundlesResult, benchBundles } from './bundles';
 import { benchConsoleWeak, type ConsoleWeakResult } from './console-weak';
 import { benchCost, type CostResult } from './cost';
+import { writeCostDocs } from './cost-model';
 import { benchIntake, type IntakeResult } from './intake';
 import { benchLifecycle, benchTransitions, type LifecycleResult, type TransitionsResult } from './lifecycle';
 import { benchWave, type WaveReport } from './wave';
@@ -193,6 +194,7 @@ async function main(): Promise<void> {
       json: { type: 'string' },
       only: { type: 'string' },
       quick: { type: 'boolean', default: false },
+      'write-docs': { type: 'boolean', default: false },
     },
   });
   const only = new Set((values.only ?? sections.join(',')).split(',').map((s) => s.trim()) as Section[]);
@@ -243,6 +245,8 @@ async function main(): Promise<void> {
     benchCost({ tickets: quick ? 300 : 1000, days: quick ? 20 : 60, tailDays: quick ? 20 : 30 }),
   );
   if (cost) report.cost = cost;
+  // The cost model in docs/performance.md is computed from this run, never typed.
+  if (cost && values['write-docs']) writeCostDocs(cost, report.at);
   const consoleWeak = await timed('console', () => benchConsoleWeak());
   if (consoleWeak) report.console = consoleWeak;
   const wave = await timed('wave', () =>

@@ -18,6 +18,7 @@ import { functions } from './app/functions';
 import { notificationsStack } from './app/notifications';
 import { observabilityStack } from './app/observability';
 import { advanceEntry, env, fixtureAsl, type Resource, resources, synthBothStages } from './app/synth';
+import { wafStack } from './app/waf';
 import { workflowStack } from './app/workflow';
 
 beforeAll(() => {
@@ -33,6 +34,7 @@ describe.each(['dev', 'prod'] as const)('%s stage', (stage) => {
   observabilityStack(stage);
   edgeStack(stage);
   consoleStack(stage);
+  wafStack(stage);
   everyResource(stage);
   cdkNag(stage);
 });
@@ -69,6 +71,35 @@ describe('stage context', () => {
       'Custom::SnsSmsAttributes',
     ) as [[string, Resource]];
     expect(JSON.stringify(settings.Properties.Update)).toContain('MonthlySpendLimit\\":\\"300');
+  });
+
+  it("attaches the Waf stack's web ACL to the distribution when its ARN is given", () => {
+    const webAclArn =
+      'arn:aws:wafv2:us-east-1:123456789012:global/webacl/whistle-dispatch-prod/1a2b3c4d-5e6f';
+    const { app, stacks } = buildApp({
+      guardRules: false,
+      stage: 'prod',
+      definition: fixtureAsl,
+      context: { 'aws:cdk:bundling-stacks': [], webAclArn },
+    });
+    app.synth();
+    Template.fromStack(stacks.edge).hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({ WebACLId: webAclArn }),
+    });
+  });
+
+  it('refuses a web ACL ARN that is not of CloudFront scope', () => {
+    expect(() =>
+      buildApp({
+        guardRules: false,
+        stage: 'prod',
+        definition: fixtureAsl,
+        context: {
+          'aws:cdk:bundling-stacks': [],
+          webAclArn: 'arn:aws:wafv2:ap-east-1:123456789012:regional/webacl/x/1a2b',
+        },
+      }),
+    ).toThrow(/webAclArn/);
   });
 
   it('takes an explicit public base URL over the console address', () => {

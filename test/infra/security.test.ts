@@ -86,7 +86,8 @@ describe('prod synth', () => {
       for (const fn of functions(t))
         expect(fn.Properties.Environment?.Variables?.LINK_SECRET).toBeUndefined();
       const reads = statements(t).filter((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'));
-      for (const s of reads) expect(JSON.stringify(s.Resource)).toMatch(/LinkSecret/);
+      // The link key, or the origin-verify value CloudFront adds (every API function checks it).
+      for (const s of reads) expect(JSON.stringify(s.Resource)).toMatch(/LinkSecret|OriginVerifySecret/);
     }
   });
 
@@ -181,12 +182,19 @@ describe('prod synth', () => {
     expect(headers).not.toMatch(/script-src[^;]*unsafe-inline/);
   });
 
-  it('throttles every intake route alike and the link routes', () => {
+  it('throttles every route by its class: intake alike on every facade, links, Open311 and reads apart', () => {
     const [stage] = Object.values(template('api').findResources('AWS::ApiGatewayV2::Stage'));
     const settings = stage?.Properties.RouteSettings as Record<string, { ThrottlingRateLimit: number }>;
-    const { intakeThrottle, linkThrottle } = built.config;
+    const { routeThrottles } = built.config;
     for (const key of ['POST /v1/tickets', 'POST /open311/v2/requests.json', 'POST /open311/v2/requests.xml'])
-      expect(settings[key]?.ThrottlingRateLimit, key).toBe(intakeThrottle.rateLimit);
-    expect(settings['GET /l/{code}']?.ThrottlingRateLimit).toBe(linkThrottle.rateLimit);
+      expect(settings[key]?.ThrottlingRateLimit, key).toBe(routeThrottles.intake.rateLimit);
+    expect(settings['GET /l/{code}']?.ThrottlingRateLimit).toBe(routeThrottles.links.rateLimit);
+    expect(settings['POST /v1/tickets/{id}/acknowledge']?.ThrottlingRateLimit).toBe(
+      routeThrottles.actions.rateLimit,
+    );
+    expect(settings['GET /v1/board']?.ThrottlingRateLimit).toBe(routeThrottles.reads.rateLimit);
+    expect(settings['GET /open311/v2/requests.json']?.ThrottlingRateLimit).toBe(
+      routeThrottles.open311.rateLimit,
+    );
   });
 });

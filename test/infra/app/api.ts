@@ -3,6 +3,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { apiFunctions, routes } from '../../../functions/api/routes';
 import type { DeployStage } from '../../../infra/config';
+import { routeThrottleClass } from '../../../infra/stacks/api-stack';
 import { roles } from '../../../shared/domain/model';
 import { fnByEntry, get, type Resource, resources } from './synth';
 
@@ -33,6 +34,32 @@ export function apiStack(stage: DeployStage): void {
         expect(integration.PayloadFormatVersion, key).toBe('2.0');
         const [fnId] = fnByEntry(t, apiFunctions[route.fn]);
         expect(integration.IntegrationUri, key).toEqual({ 'Fn::GetAtt': [fnId, 'Arn'] });
+      }
+    });
+
+    it('gives every route its own throttle by class', () => {
+      const { config } = get(stage);
+      const [[, apiStage]] = resources(get(stage).t.api, 'AWS::ApiGatewayV2::Stage') as [[string, Resource]];
+      const settings = apiStage.Properties.RouteSettings as Record<
+        string,
+        { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }
+      >;
+      expect(Object.keys(settings).sort()).toEqual(routes.map((r) => `${r.method} ${r.path}`).sort());
+      for (const route of routes) {
+        const t = config.routeThrottles[routeThrottleClass(route)];
+        expect(settings[`${route.method} ${route.path}`], `${route.method} ${route.path}`).toEqual({
+          ThrottlingRateLimit: t.rateLimit,
+          ThrottlingBurstLimit: t.burstLimit,
+        });
+      }
+    });
+
+    it('lets every API function read the origin-verify secret, and only that one', () => {
+      const t = get(stage).t.api;
+      for (const entry of Object.values(apiFunctions)) {
+        const [, fn] = fnByEntry(t, entry);
+        const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+        expect(JSON.stringify(variables.ORIGIN_VERIFY_SECRET_ARN), entry).toMatch(/OriginVerifySecret/);
       }
     });
 

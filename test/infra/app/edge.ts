@@ -2,6 +2,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { routes } from '../../../functions/api/routes';
+import { ORIGIN_VERIFY_HEADER } from '../../../functions/lib/origin-verify';
 import type { DeployStage } from '../../../infra/config';
 import { apiPathPatterns } from '../../../infra/stacks/edge-stack';
 import { get, type Resource, resources } from './synth';
@@ -103,6 +104,28 @@ export function edgeStack(stage: DeployStage): void {
         );
         expect(matched, route.path).toBe(true);
       }
+    });
+
+    it('adds the origin-verify secret to every request it forwards to the API, and none to S3', () => {
+      const t = get(stage).t.edge;
+      const [secretId] = resources(t, 'AWS::SecretsManager::Secret')[0] ?? [];
+      const [[, distribution]] = resources(t, 'AWS::CloudFront::Distribution') as [[string, Resource]];
+      const origins = (
+        distribution.Properties.DistributionConfig as {
+          Origins: {
+            S3OriginConfig?: unknown;
+            OriginCustomHeaders?: { HeaderName: string; HeaderValue: unknown }[];
+          }[];
+        }
+      ).Origins;
+      const api = origins.filter((o) => !o.S3OriginConfig && o.OriginCustomHeaders);
+      expect(api).toHaveLength(1);
+      const [header] = api[0]?.OriginCustomHeaders ?? [];
+      expect(header?.HeaderName).toBe(ORIGIN_VERIFY_HEADER);
+      // A dynamic reference resolved at deploy time: the template never holds the value.
+      expect(JSON.stringify(header?.HeaderValue)).toContain('{{resolve:secretsmanager:');
+      expect(JSON.stringify(header?.HeaderValue)).toContain(secretId);
+      for (const o of origins.filter((x) => x.S3OriginConfig)) expect(o.OriginCustomHeaders).toBeUndefined();
     });
 
     it('takes resolution photos in a private bucket the console origin may PUT to', () => {

@@ -49,7 +49,9 @@ export function everyResource(stage: DeployStage): void {
         'Custom::S3AutoDeleteObjects',
         'AWS::Lambda::Function',
         'AWS::IAM::Role',
+        'AWS::SecretsManager::Secret',
       ],
+      waf: ['AWS::WAFv2::WebACL', 'AWS::WAFv2::LoggingConfiguration', 'AWS::Logs::LogGroup'],
       workflow: [
         'AWS::Logs::LogGroup',
         'AWS::IAM::Role',
