@@ -276,7 +276,7 @@ export function summarizeHeat(
       opts.note ??
       (scale === 1
         ? 'measured'
-        : `a sample: every key's units × ${r2(scale)} (linear; conservative for keys shared by many tickets' peaks)`),
+        : `a sample: every key's units × ${r2(scale)}, linearly (an upper bound: it assumes ${r2(scale)} times the requests land in the sample's peak second)`),
     keys: rows.length,
     hottest,
     byIndex,
