@@ -141,6 +141,11 @@ const opOf = (commandName: string): string =>
 export interface HeatMeter {
   /** Items whose image the meter holds. */
   readonly shadowed: () => number;
+  /**
+   * Item writes the store did: each table write, plus each index entry it put, deleted or
+   * rewrote (the bench's `itemWritesPerTicket` counts these).
+   */
+  readonly counts: { tableWrites: number; indexWrites: number };
 }
 
 /**
@@ -161,6 +166,7 @@ export async function attachHeatMeter(
     `${text(key[shape.partitionKey])}\u0000${shape.sortKey ? text(key[shape.sortKey]) : ''}`;
   const partitionOf = (key: Item) => text(key[shape.partitionKey]) ?? '?';
   const charge = (c: Charge) => heat.record(now(), c);
+  const counts = { tableWrites: 0, indexWrites: 0 };
 
   const chargeWrite = (key: Item, after: Item | undefined, oldFromStore?: Item) => {
     const id = keyOf(key);
@@ -172,7 +178,10 @@ export async function attachHeatMeter(
       rcu: 0,
       wcu: writeUnits(Math.max(before?.size ?? 0, image?.size ?? 0)),
     });
-    for (const c of indexWriteCharges(shape.indexes, before, image)) charge(c);
+    const copies = indexWriteCharges(shape.indexes, before, image);
+    for (const c of copies) charge(c);
+    counts.tableWrites += 1;
+    counts.indexWrites += copies.length;
     if (image) shadow.set(id, image);
     else shadow.delete(id);
   };
@@ -306,7 +315,7 @@ export async function attachHeatMeter(
     },
     { step: 'build', name: 'whistleHeatCharge' },
   );
-  return { shadowed: () => shadow.size };
+  return { shadowed: () => shadow.size, counts };
 }
 
 /** The partition key value a Query names (its key condition's equality on the hash key). */
