@@ -175,11 +175,14 @@ export function heatLines(h: HeatReport): string[] {
         num(k.wcuPerSecond).padStart(9),
         `${(k.loadOfLimit * 100).toFixed(1)}%`.padStart(8),
         (k.headroom === null ? '∞' : `${num(k.headroom)}×`).padStart(9),
+        ...(h.scale === 1
+          ? []
+          : [`${num(k.measured.rcuPerSecond)} / ${num(k.measured.wcuPerSecond)}`.padStart(15)]),
       ].join(' '),
     );
   return [
     `  partition heat (${h.keys} keys; peak units per ${h.bucketSeconds === 1 ? 'second' : `${h.bucketSeconds} s, per second`}${h.scale === 1 ? '' : `; ${h.note}`}):`,
-    `    ${'index'.padEnd(11)} ${'partition key'.padEnd(34)} ${'RCU/s'.padStart(9)} ${'WCU/s'.padStart(9)} ${'of limit'.padStart(8)} ${'headroom'.padStart(9)}`,
+    `    ${'index'.padEnd(11)} ${'partition key'.padEnd(34)} ${'RCU/s'.padStart(9)} ${'WCU/s'.padStart(9)} ${'of limit'.padStart(8)} ${'headroom'.padStart(9)}${h.scale === 1 ? '' : ` ${'measured R / W'.padStart(15)}`}`,
     ...rows.map((line) => `    ${line}`),
     `    limits ${num(h.limits.rcuPerSecond)} RCU/s, ${num(h.limits.wcuPerSecond)} WCU/s per partition key: ${h.allUnderLimit ? `every key under, the hottest with ${h.headroom === null ? '∞' : `${num(h.headroom)}×`} headroom` : 'OVER THE LIMIT'}`,
   ];
