@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Via } from './sim/api';
 import type { RunOptions } from './sim/driver';
+import type { HeatReport } from './sim/heat';
 import { renderComparisonHtml, renderReportHtml } from './sim/html';
 import { progressBar } from './sim/progress';
 import { type Comparison, compare, type SimReport } from './sim/report';
@@ -32,6 +33,7 @@ const usage = `usage: npm run simulate -- [options]
   --via handlers|use-cases    act through the Lambda handlers (default) or the use cases behind them
   --resolution SECONDS        event batching of the simulated clock (default 60)
   --shards N                  processes to split the workload over (default: one per core)
+  --no-heat                   do not measure capacity units per partition key (partition heat)
   --quiet                     no progress bar`;
 
 interface Cli {
@@ -57,9 +59,11 @@ export function parseCli(argv: string[]): Cli {
       resolution: { type: 'string', default: '60' },
       shards: { type: 'string' },
       quiet: { type: 'boolean', default: false },
+      heat: { type: 'boolean', default: true },
       help: { type: 'boolean', default: false },
     },
     strict: true,
+    allowNegative: true,
   });
   if (values.help) {
     process.stdout.write(`${usage}\n`);
@@ -86,6 +90,7 @@ export function parseCli(argv: string[]): Cli {
       tailDays: num(values['tail-days'], '--tail-days', 0),
       via,
       resolutionMs: num(values.resolution, '--resolution', 60, 0.001) * 1000,
+      heat: values.heat,
     },
     shards: Math.round(num(values.shards, '--shards', availableParallelism(), 1)),
     whatIf: values['what-if'],
@@ -152,7 +157,35 @@ function summary(r: SimReport): string {
     `  deadlines missed ${r.sla.breaches.deadlinesMissed} · level 2 ${r.sla.escalations.level2} · level 3 ${r.sla.escalations.level3} · closed ${r.tickets.byStatus.closed ?? 0}`,
     `  clock audit: ${r.run.clockAudit.checked} open tickets checked, ${r.run.clockAudit.stranded} stranded, ${r.run.clockAudit.repairs} repaired by the watchdog`,
     ...r.run.clockAudit.sample.map((line) => `    ${line}`),
+    ...(r.heat ? heatLines(r.heat) : []),
   ].join('\n');
+}
+
+/** The partition-heat table: the hottest keys' peak units per second against the partition limits. */
+export function heatLines(h: HeatReport): string[] {
+  const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+  const num = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 1 });
+  const rows = h.hottest
+    .slice(0, 12)
+    .map((k) =>
+      [
+        cut(k.index, 11).padEnd(11),
+        cut(k.partition, 34).padEnd(34),
+        num(k.rcuPerSecond).padStart(9),
+        num(k.wcuPerSecond).padStart(9),
+        `${(k.loadOfLimit * 100).toFixed(1)}%`.padStart(8),
+        (k.headroom === null ? '∞' : `${num(k.headroom)}×`).padStart(9),
+        ...(h.scale === 1
+          ? []
+          : [`${num(k.measured.rcuPerSecond)} / ${num(k.measured.wcuPerSecond)}`.padStart(15)]),
+      ].join(' '),
+    );
+  return [
+    `  partition heat (${h.keys} keys; peak units per ${h.bucketSeconds === 1 ? 'second' : `${h.bucketSeconds} s, per second`}${h.scale === 1 ? '' : `; ${h.note}`}):`,
+    `    ${'index'.padEnd(11)} ${'partition key'.padEnd(34)} ${'RCU/s'.padStart(9)} ${'WCU/s'.padStart(9)} ${'of limit'.padStart(8)} ${'headroom'.padStart(9)}${h.scale === 1 ? '' : ` ${'measured R / W'.padStart(15)}`}`,
+    ...rows.map((line) => `    ${line}`),
+    `    limits ${num(h.limits.rcuPerSecond)} RCU/s, ${num(h.limits.wcuPerSecond)} WCU/s per partition key: ${h.allUnderLimit ? `every key under, the hottest with ${h.headroom === null ? '∞' : `${num(h.headroom)}×`} headroom` : 'OVER THE LIMIT'}`,
+  ];
 }
 
 async function main(): Promise<void> {

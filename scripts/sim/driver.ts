@@ -9,6 +9,7 @@
 import { createWriteStream } from 'node:fs';
 import type { Runtime } from '../../infra/local/runtime';
 import { startRuntime } from '../../infra/local/runtime';
+import { LOCAL_TABLE } from '../../infra/local/store-server';
 import type { WorkCalendar } from '../../shared/domain/calendar';
 import { toShanghaiIso } from '../../shared/domain/deadlines';
 import type { ConfigSnapshot, SlaPolicy, Ticket } from '../../shared/domain/model';
@@ -19,6 +20,8 @@ import type { ActionName } from '../../shared/use-cases/ticket-service';
 import { type Outcome, type SimApi, simApi, type Via } from './api';
 import { beijingConfig } from './beijing-config';
 import { EventClock } from './event-clock';
+import { PartitionHeat } from './heat';
+import { attachHeatMeter } from './heat-meter';
 import { ReportBuilder, type SimReport } from './report';
 import { Rng } from './rng';
 import { after, HOUR_MS, MINUTE_MS, workingDaysBetween } from './time';
@@ -44,6 +47,8 @@ export interface RunOptions {
   shard?: { index: number; count: number };
   /** Called now and then with how far the run got. */
   onProgress?: (p: Progress) => void;
+  /** Measure capacity units per partition key per simulated second (heat.ts); read `Simulation.heat`. */
+  heat?: boolean;
 }
 
 export interface Progress {
@@ -130,6 +135,8 @@ export class Simulation {
   readonly actions: Record<string, number> = {};
   readonly refused: Record<string, number> = {};
   readonly failures: string[] = [];
+  /** Partition heat of the run (with `heat`), per simulated second. */
+  heat: PartitionHeat | undefined;
 
   constructor(private readonly o: RunOptions) {
     this.startMs = Date.parse(o.scenario.start);
@@ -162,6 +169,10 @@ export class Simulation {
     this.rt.deps.sleep = () => new Promise<void>((r) => setImmediate(r));
     this.o.onRuntime?.(this.rt);
     try {
+      if (this.o.heat) {
+        this.heat = new PartitionHeat(1000);
+        await attachHeatMeter(this.rt.store.client, LOCAL_TABLE, () => this.clock.nowMs(), this.heat);
+      }
       await this.configure();
       this.api = simApi(this.o.via, this.rt.deps);
       const workload = arrivals({

@@ -6,6 +6,7 @@
  */
 import type { ConfigSnapshot, Ticket } from '../../shared/domain/model';
 import { type UnitMetrics, UnitMetricsAccumulator } from '../../shared/use-cases/metrics';
+import type { HeatReport } from './heat';
 import type { WhatIf } from './what-if';
 import type { ScenarioSpec, UnitProfile } from './workload';
 
@@ -144,6 +145,8 @@ export interface SimReport {
   notifications: RunFacts['notifications'];
   units: UnitRow[];
   series: { bucket: 'hour' | 'day' | 'week'; rows: SeriesRow[] };
+  /** Capacity units per partition key per second against DynamoDB's per-partition limits (heat.ts). */
+  heat?: HeatReport;
 }
 
 function inc(rec: Record<string, number>, key: string, by = 1): void {

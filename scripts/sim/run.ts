@@ -9,14 +9,20 @@ import { fork } from 'node:child_process';
 import { totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type Progress, type RunOptions, Simulation } from './driver';
+import { type HeatSeries, mergeHeat, summarizeHeat } from './heat';
 import { mergeReports, type SimReport } from './report';
 
 export type ShardOptions = Omit<RunOptions, 'onProgress' | 'shard'>;
 
 type FromShard =
   | { type: 'progress'; progress: Progress }
-  | { type: 'report'; report: SimReport }
+  | { type: 'report'; report: SimReport; heat?: HeatSeries }
   | { type: 'error'; message: string };
+
+interface ShardResult {
+  report: SimReport;
+  heat?: HeatSeries;
+}
 
 const shardMain = fileURLToPath(new URL('./shard-main.ts', import.meta.url));
 
@@ -24,7 +30,7 @@ function runShard(
   options: ShardOptions,
   shard: { index: number; count: number },
   onProgress: (p: Progress) => void,
-): Promise<SimReport> {
+): Promise<ShardResult> {
   return new Promise((resolve, reject) => {
     // A Beijing-day shard holds ~30,000 live executions and a million store items (≈ 4.5 GB):
     // more than Node's default heap limit, so each shard gets its share of the machine's memory.
@@ -38,7 +44,7 @@ function runShard(
       if (m.type === 'progress') onProgress(m.progress);
       else if (m.type === 'report') {
         settled = true;
-        resolve(m.report);
+        resolve({ report: m.report, ...(m.heat ? { heat: m.heat } : {}) });
       } else {
         settled = true;
         reject(new Error(`shard ${shard.index}: ${m.message}`));
@@ -59,7 +65,9 @@ export async function runSimulation(
   inProcess = false,
 ): Promise<SimReport> {
   if (shards <= 1 && inProcess) {
-    return new Simulation({ ...options, ...(onProgress ? { onProgress } : {}) }).run();
+    const sim = new Simulation({ ...options, ...(onProgress ? { onProgress } : {}) });
+    const report = await sim.run();
+    return withHeat(options, report, sim.heat ? [sim.heat.toJSON()] : []);
   }
   const latest: (Progress | undefined)[] = Array.from({ length: shards }, () => undefined);
   const combined = (): Progress | undefined => {
@@ -76,7 +84,8 @@ export async function runSimulation(
     };
   };
   if (shards <= 1) {
-    return runShard(options, { index: 0, count: 1 }, (p) => onProgress?.(p));
+    const one = await runShard(options, { index: 0, count: 1 }, (p) => onProgress?.(p));
+    return withHeat(options, one.report, one.heat ? [one.heat] : []);
   }
   const parts = await Promise.all(
     Array.from({ length: shards }, (_, index) =>
@@ -87,5 +96,24 @@ export async function runSimulation(
       }),
     ),
   );
-  return mergeReports(parts);
+  return withHeat(
+    options,
+    mergeReports(parts.map((p) => p.report)),
+    parts.flatMap((p) => (p.heat ? [p.heat] : [])),
+  );
+}
+
+/**
+ * The shards' partition heat as one table (the same key in the same second adds up: on AWS the
+ * shards would share one table). A run with fewer tickets a day than its scenario is a sample:
+ * every key's units are scaled up linearly to the scenario's daily volume.
+ */
+function withHeat(options: ShardOptions, report: SimReport, heat: HeatSeries[]): SimReport {
+  if (!options.heat || heat.length === 0) return report;
+  const perDay = (tickets: number, days: number) => tickets / Math.max(days, 1 / 24);
+  const scale = Math.max(
+    1,
+    perDay(options.scenario.tickets, options.scenario.days) / perDay(options.tickets, options.days),
+  );
+  return { ...report, heat: summarizeHeat(mergeHeat(heat), { scale }) };
 }

@@ -5,7 +5,7 @@ import type { ShardOptions } from './run';
 process.once('message', (m: { options: ShardOptions; shard: { index: number; count: number } }) => {
   const send = (message: unknown) => new Promise<void>((resolve) => process.send?.(message, () => resolve()));
   let lastProgress = 0;
-  new Simulation({
+  const sim = new Simulation({
     ...m.options,
     shard: m.shard,
     onProgress: (progress: Progress) => {
@@ -14,9 +14,10 @@ process.once('message', (m: { options: ShardOptions; shard: { index: number; cou
       lastProgress = now;
       void send({ type: 'progress', progress });
     },
-  })
+  });
+  sim
     .run()
-    .then((report) => send({ type: 'report', report }))
+    .then((report) => send({ type: 'report', report, heat: sim.heat?.toJSON() }))
     .catch((err: Error) => send({ type: 'error', message: err.stack ?? err.message }))
     // The engine leaves timeouts armed for the executions it aborted at shutdown.
     .finally(() => process.exit(0));

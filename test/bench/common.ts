@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type Runtime, type RuntimeOptions, startRuntime } from '../../infra/local/runtime';
 import { LOCAL_TABLE, type StoreTransport } from '../../infra/local/store-server';
+import { describeShape } from '../../scripts/sim/heat-meter';
 import { arrivals, scenarios } from '../../scripts/sim/workload';
 import { seedConfig } from '../../shared/config/seed';
 import { createWorkCalendar } from '../../shared/domain/calendar';
@@ -129,4 +130,35 @@ export async function storeWriteRate(
     }),
   );
   return n / ((performance.now() - start) / 1000);
+}
+
+/**
+ * The store's item-write rate, measured fairly: a ticket item (the record as the store keeps it,
+ * ticket-sized) written fresh with a key for every GSI the table has, so each PutItem is one
+ * table write plus one index copy per GSI, as a new ticket's is. Returns PutItems per second and
+ * item writes (table + index copies) per second, same client, same concurrency, same run.
+ */
+export async function ticketItemWriteRate(
+  rt: Runtime,
+  template: Record<string, unknown>,
+  concurrency: number,
+  ms: number,
+): Promise<{ putsPerSec: number; itemWritesPerSec: number; copiesPerPut: number }> {
+  const shape = await describeShape(rt.store.client, LOCAL_TABLE);
+  const putsPerSec = await storeWriteRate(
+    rt,
+    (i) => {
+      const item: Record<string, unknown> = { ...template, [shape.partitionKey]: `BENCHT#${i}` };
+      if (shape.sortKey) item[shape.sortKey] = 'T';
+      for (const g of shape.indexes) {
+        item[g.partitionKey] = `BENCH#${g.name}#${i % 50}`;
+        if (g.sortKey) item[g.sortKey] = `2026-03-02T09:00:00+08:00#bench${i}`;
+      }
+      return item;
+    },
+    concurrency,
+    ms,
+  );
+  const copiesPerPut = shape.indexes.length;
+  return { putsPerSec, itemWritesPerSec: putsPerSec * (1 + copiesPerPut), copiesPerPut };
 }

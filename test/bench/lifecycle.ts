@@ -6,11 +6,14 @@
  * reopen (LocalWorkflow.transitionsByTicket: StateEntered events of the finished execution).
  */
 import { type Runtime, startRuntime } from '../../infra/local/runtime';
+import { LOCAL_TABLE } from '../../infra/local/store-server';
 import { type SimApi, simApi } from '../../scripts/sim/api';
 import { EventClock } from '../../scripts/sim/event-clock';
+import { PartitionHeat } from '../../scripts/sim/heat';
+import { attachHeatMeter } from '../../scripts/sim/heat-meter';
 import type { Ticket } from '../../shared/domain/model';
 import type { Principal } from '../../shared/domain/principal';
-import { BENCH_START, benchTransport, pool, round, storeWriteRate } from './common';
+import { BENCH_START, benchTransport, pool, round, storeWriteRate, ticketItemWriteRate } from './common';
 
 const MIN = 60_000;
 const reporter: Principal = { sub: 'bench-grid', role: 'reporter', communityId: 'cm-nanqiao', via: 'token' };
@@ -91,15 +94,23 @@ export interface LifecycleResult {
   completed: number;
   /** Raw PutItem rate of this run's store at the same concurrency (2 KB items). */
   storeWritesPerSec: number;
+  /** Item writes per second for a ticket item written fresh with a copy in every GSI (same run). */
+  storeItemWritesPerSec: number;
+  /** Item writes per lifecycle: table writes plus the index entries they wrote (counted). */
+  itemWritesPerLifecycle: number;
+  /** lifecyclesPerSec ÷ (storeItemWritesPerSec ÷ itemWritesPerLifecycle), judged against 0.5. */
+  ratio: { value: number; target: number; met: boolean };
 }
 
 export async function benchLifecycle(opts: { count: number; concurrency: number }): Promise<LifecycleResult> {
   const sim = await simRuntime();
   const { rt } = sim;
   try {
+    const meter = await attachHeatMeter(rt.store.client, LOCAL_TABLE, () => Date.now(), new PartitionHeat());
     // Warm the JIT and the caches on a few lifecycles first (not counted).
     await runLifecycles(sim, 64, opts.concurrency);
     const before = { ...rt.store.stats };
+    const copiesBefore = { ...meter.counts };
     const messagesBefore = sim.sent.messages;
     const finishedBefore = rt.workflow.stats.succeeded;
     const transitionsBefore = rt.workflow.stats.transitions;
@@ -107,6 +118,10 @@ export async function benchLifecycle(opts: { count: number; concurrency: number 
     const phases = await runLifecycles(sim, opts.count, opts.concurrency);
     const seconds = (performance.now() - t0) / 1000;
     const writes = rt.store.stats.writes - before.writes;
+    const itemWrites =
+      meter.counts.tableWrites -
+      copiesBefore.tableWrites +
+      (meter.counts.indexWrites - copiesBefore.indexWrites);
     const completed = rt.workflow.stats.succeeded - finishedBefore;
     const filler = 'x'.repeat(2048);
     const storeWritesPerSec = await storeWriteRate(
@@ -115,12 +130,33 @@ export async function benchLifecycle(opts: { count: number; concurrency: number 
       opts.concurrency,
       3000,
     );
+    // A ticket of this run as the template of the store's fair item-write rate.
+    let template: unknown;
+    for await (const page of rt.deps.store.scanPeriod(
+      '2000-01-01T00:00:00+08:00',
+      '2100-01-01T00:00:00+08:00',
+    )) {
+      template = page[0];
+      if (template) break;
+    }
+    const indexed = await ticketItemWriteRate(
+      rt,
+      { version: 0, t: template, tokens: {} },
+      opts.concurrency,
+      3000,
+    );
+    const lifecyclesPerSec = opts.count / seconds;
+    const itemWritesPerLifecycle = itemWrites / opts.count;
+    const ratio = lifecyclesPerSec / (indexed.itemWritesPerSec / Math.max(1e-9, itemWritesPerLifecycle));
     return {
       storeWritesPerSec: round(storeWritesPerSec),
+      storeItemWritesPerSec: round(indexed.itemWritesPerSec),
+      itemWritesPerLifecycle: round(itemWritesPerLifecycle, 2),
+      ratio: { value: round(ratio, 3), target: 0.5, met: ratio >= 0.5 },
       lifecycles: opts.count,
       concurrency: opts.concurrency,
       seconds: round(seconds, 2),
-      lifecyclesPerSec: round(opts.count / seconds),
+      lifecyclesPerSec: round(lifecyclesPerSec),
       writesPerLifecycle: round(writes / opts.count, 2),
       readsPerLifecycle: round((rt.store.stats.reads - before.reads) / opts.count, 2),
       messagesPerLifecycle: round((sim.sent.messages - messagesBefore) / opts.count, 2),

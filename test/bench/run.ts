@@ -70,6 +70,12 @@ function rowsOf(r: BenchReport): Row[] {
       ],
       ['  responses/s while the clients ran', String(i.responsesPerSec), '', undefined],
       ['  storeWritesPerSec (raw PutItem, 32)', String(i.storeWritesPerSec), '', undefined],
+      [
+        'intake ratio: tickets/s ÷ (storeItemWritesPerSec ÷ itemWritesPerTicket)',
+        `${i.ratio.value} (${i.storeItemWritesPerSec} ÷ ${i.itemWritesPerTicket})`,
+        `≥ ${i.ratio.target}`,
+        i.ratio.met,
+      ],
       ['  store writes/s, ticket item with 4 GSIs', String(i.storeIndexedWritesPerSec), '', undefined],
       ['  writesPerTicket (up to dispatch)', String(i.writesPerTicket), '', undefined],
       ['intake p50 latency at 100 req/s (ms)', String(i.latency.p50Ms), '', undefined],
@@ -86,6 +92,12 @@ function rowsOf(r: BenchReport): Row[] {
         l.target.met,
       ],
       ['  writesPerLifecycle (notifications incl.)', String(l.writesPerLifecycle), '', undefined],
+      [
+        'lifecycle ratio: lifecycles/s ÷ (storeItemWritesPerSec ÷ itemWritesPerLifecycle)',
+        `${l.ratio.value} (${l.storeItemWritesPerSec} ÷ ${l.itemWritesPerLifecycle})`,
+        `≥ ${l.ratio.target}`,
+        l.ratio.met,
+      ],
     );
   }
   if (r.transitions) {

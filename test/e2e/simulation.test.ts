@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Simulation } from '../../scripts/sim/driver';
 import { renderComparisonHtml, renderReportHtml } from '../../scripts/sim/html';
 import { compare, mergeReports, type SimReport } from '../../scripts/sim/report';
+import { runSimulation } from '../../scripts/sim/run';
 import { loadWhatIf, whatIfPresets } from '../../scripts/sim/what-if';
 import { scenarios } from '../../scripts/sim/workload';
 
@@ -25,7 +26,8 @@ describe('simulator: a tiny Liling workload through the real workflow, handlers 
   const dir = mkdtempSync(join(tmpdir(), 'whistle-sim-'));
 
   beforeAll(async () => {
-    baseline = await new Simulation(tiny).run();
+    // In this process, with the partition-heat meter on (as `npm run simulate` runs).
+    baseline = await runSimulation({ ...tiny, heat: true }, 1, undefined, true);
     variant = await new Simulation({ ...tiny, whatIf: whatIfPresets['general-resolve-7'] }).run();
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,6 +46,18 @@ describe('simulator: a tiny Liling workload through the real workflow, handlers 
     // The run ends with the clock audit: no open party's clock stopped.
     expect(baseline.run.clockAudit.stranded).toBe(0);
     expect(baseline.run.clockAudit.sample).toEqual([]);
+  });
+
+  it('measures partition heat: units per key per second for the table and its indexes, against the limits', () => {
+    const heat = baseline.heat;
+    expect(heat?.limits).toEqual({ rcuPerSecond: 3000, wcuPerSecond: 1000 });
+    expect(Object.keys(heat?.byIndex ?? {})).toContain('table');
+    const hottest = heat?.hottest[0];
+    expect(hottest?.wcuPerSecond ?? 0).toBeGreaterThan(0);
+    expect(hottest?.loadOfLimit).toBeCloseTo(
+      Math.max((hottest?.rcuPerSecond ?? 0) / 3000, (hottest?.wcuPerSecond ?? 0) / 1000),
+      3,
+    );
   });
 
   it('reports the 三率 per unit and city-wide, with breaches by stage and level', () => {
