@@ -379,8 +379,8 @@ describe('API v1 contract on the embedded runtime', () => {
       );
       const missing = await post({ communityId: NANQIAO, channel: 'fax', title: '', description: 'd' });
       const paths = missing.body.errors?.map((e) => e.path).sort();
-      expect(paths).toEqual(['channel', 'dutyItemId', 'title']);
-      expect(missing.body.errors?.find((e) => e.path === 'dutyItemId')?.message).toBe('required');
+      // dutyItemId may be left out: such a whistle is matched from its words or goes to triage.
+      expect(paths).toEqual(['channel', 'title']);
       const catalogue = await post({ ...newTicket(NANQIAO), dutyItemId: 'di-nope' });
       expect(catalogue.status).toBe(400);
       expect(catalogue.body.errors).toEqual([{ path: 'dutyItemId', message: 'unknown duty item di-nope' }]);

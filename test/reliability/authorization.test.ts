@@ -54,14 +54,15 @@ const OVERSIGHT: Who[] = ['supervisorIn', 'supervisorOut', 'supervisorCity', 'ad
 /** Those who cannot see a ticket of 南桥社区 (来龙门街道) at all: it reads as absent to them. */
 const OUT_OF_SIGHT: Who[] = ['reporterOut', 'unitOut', 'supervisorOut'];
 
-type State = 'dispatched' | 'acknowledged' | 'extension' | 'resolved' | 'returned';
+type State = 'dispatched' | 'acknowledged' | 'extension' | 'resolved' | 'returned' | 'triage';
 
 interface RouteCase {
   /** Who gets a 2xx. Everyone else signed in gets 403, or 404 when out of sight of the ticket. */
   allowed: Who[];
   /** The route acts on a ticket in this state (a fresh one per allowed caller). */
   state?: State;
-  body?: unknown;
+  /** The request body, or how to make one (e.g. naming another ticket). */
+  body?: unknown | (() => Promise<unknown>);
   query?: string;
   /** Public routes: no authorizer; the expectation holds with or without a token. */
   public?: boolean;
@@ -160,6 +161,23 @@ const matrix: Record<string, RouteCase> = {
         { allowed: [], public: true, state: 'dispatched' } satisfies RouteCase,
       ]),
   ),
+  // Whistles from a phone: the triage queue, similar tickets, joins and merges, the /w page.
+  'GET /v1/triage': { allowed: OVERSIGHT },
+  // Reporters ask within their own community (another reads as absent); oversight within its
+  // street: a supervisor of another street gets an empty list, never that street's tickets.
+  'GET /v1/tickets/similar': {
+    allowed: ['reporterIn', ...OVERSIGHT],
+    state: 'dispatched',
+    query: `communityId=${NANQIAO}&q=${encodeURIComponent('楼道堆放杂物')}`,
+  },
+  'POST /v1/tickets/{id}/triage': action(supervisors, 'triage', { dutyItemId: 'di-neighbor-dispute' }),
+  'POST /v1/tickets/{id}/join': action(['reporterIn'], 'dispatched', {}),
+  'POST /v1/tickets/{id}/merge': {
+    allowed: supervisors,
+    state: 'dispatched',
+    body: async () => ({ into: (await ticketIn('dispatched')).id }),
+  },
+  'GET /w': { allowed: EVERYONE, public: true },
   'GET /healthz': { allowed: EVERYONE, public: true },
   'GET /openapi.json': { allowed: EVERYONE, public: true },
   'GET /docs': { allowed: EVERYONE, public: true },
@@ -225,19 +243,18 @@ async function ok<T>(res: Promise<ApiResponse<T>>, what: string): Promise<ApiRes
 async function ticketIn(state: State): Promise<TicketView> {
   const reporter = await tokens.reporter(NANQIAO);
   const unit = await tokens.unit(LAILONGMEN_OFFICE);
-  const created = await ok(
-    api.call<TicketView>(
-      'POST',
-      '/v1/tickets',
-      reporter,
-      ticketBody({ reporter: { name: '王五', phone: '+8613812345678' } }),
-    ),
-    'create',
-  );
+  const body = ticketBody({ reporter: { name: '王五', phone: '+8613812345678' } });
+  // A whistle without a duty item, in words that match none, waits in the street's triage queue.
+  if (state === 'triage') {
+    delete body.dutyItemId;
+    Object.assign(body, { title: 'qwxz', description: 'qwxz zzkv 0815' });
+  }
+  const created = await ok(api.call<TicketView>('POST', '/v1/tickets', reporter, body), 'create');
   const id = created.body.id;
+  const settledIn = state === 'triage' ? 'triage' : 'dispatched';
   await api.until(
     async () => (await api.call<TicketView>('GET', `/v1/tickets/${id}`, await admin())).body.status,
-    (s) => s === 'dispatched',
+    (s) => s === settledIn,
   );
   const act = (name: string, token: string, body: unknown) =>
     ok(api.call(`POST`, `/v1/tickets/${id}/${name}`, token, body), `${name} for ${state}`);
@@ -319,13 +336,16 @@ describe('the route × role × scope matrix', () => {
     await rt.workflow.settled();
     const before =
       shared && (await api.call<TicketView>('GET', `/v1/tickets/${shared.id}`, await admin())).body;
-    const body = c.body ?? (method === 'PUT' ? await adminBody(route) : undefined);
+    const body =
+      typeof c.body === 'function'
+        ? await (c.body as () => Promise<unknown>)()
+        : (c.body ?? (method === 'PUT' ? await adminBody(route) : undefined));
     const outcomes: string[] = [];
     for (const who of EVERYONE) {
       const allowed = c.allowed.includes(who);
       // An allowed caller of a state-changing action gets its own ticket; refusals share one.
       const t = allowed && c.state && method === 'POST' ? await ticketIn(c.state) : shared;
-      const path = pathFor(route, t);
+      const path = pathFor(route, t) + (c.query ? `?${c.query}` : '');
       const token = await tokenOf(who);
       const open311Post = route.startsWith('POST /open311/v2/requests.');
       const res = open311Post
