@@ -12,7 +12,7 @@ import { handler as ticketIntake } from '../../functions/api/ticket-intake';
 import { handler as advance } from '../../functions/tasks/advance';
 import { handler as awaitParty } from '../../functions/tasks/await-party';
 import { handler as onTimer } from '../../functions/tasks/on-timer';
-import { itemSize } from '../../infra/local/store-server';
+import { indexEntrySize, itemSize } from '../../infra/local/store-server';
 import { Simulation } from '../../scripts/sim/driver';
 import { scenarios } from '../../scripts/sim/workload';
 import { globalSecondaryIndexes } from '../../shared/adapters/table-design';
@@ -143,15 +143,17 @@ export async function benchCost(opts: {
       rt.store.consumedCapacity = true;
       storeStats = rt.store.stats;
       // Bytes stored: the last version of every item put (DynamoDB bills 100 bytes of overhead an
-      // item), in the table and once more in every index whose key it carries.
+      // item), in the table and, projected as deployed, in every index whose key it carries.
       rt.store.client.middlewareStack.add(
         (next, context) => async (args) => {
           if (context.commandName === 'PutItemCommand') {
             const item = (args.input as { Item?: Record<string, AttributeValue> }).Item;
             if (item) {
-              const copies =
-                1 + globalSecondaryIndexes.filter((g) => item[g.partitionKey] !== undefined).length;
-              stored.set(`${item.pk?.S}|${item.sk?.S}`, (itemSize(item) + 100) * copies);
+              const entries = globalSecondaryIndexes.reduce(
+                (sum, g) => sum + (indexEntrySize(item, g) ?? 0),
+                0,
+              );
+              stored.set(`${item.pk?.S}|${item.sk?.S}`, itemSize(item) + 100 + entries);
             }
           }
           return next(args);
