@@ -757,9 +757,18 @@ export async function onTimer(deps: TicketDeps, wait: Wait, origin: TaskOrigin):
   }
   for (const kind of newlyFailed) deps.metrics?.count('NotificationFailures', 1, { kind });
   const step = partyStep(t, party, deps.clock);
+  if (step.next === 'wait') return step;
   // The ASL always re-enters the wait, which ends a party that is done (PartyDone) or turns the
-  // ticket's wait into new tracks.
-  return step.next === 'wait' ? step : { ...step, wait };
+  // ticket's wait into new tracks: awaitParty completes it at once. Its timer must not be the
+  // instant that just fired: a wait armed in the past times out while awaitParty still runs (a
+  // cold start on AWS, a busy machine locally), and the party would spin between the timer and
+  // the wait, never reaching PartyDone. The far timer only ever fires if nothing resumes it.
+  return { ...step, wait: { ...wait, timerAt: reentryTimerAt(deps.clock) } };
+}
+
+/** When a wait that is only re-entered to be completed at once would time out. */
+function reentryTimerAt(clock: Clock): string {
+  return toShanghaiIso(new Date(clock.now().getTime() + MAX_WAIT_MS));
 }
 
 /** Every unit party's branch ended: what the ticket does next (tracks, a verdict wait, the end). */

@@ -235,6 +235,33 @@ describe('UnitTimer task (on-timer)', () => {
     ]);
     expect(queued[0]?.QueueUrl).toBe(process.env.NOTIFY_QUEUE_URL);
   });
+  it('ends a party that is done without re-arming the instant that just fired (no spin between timer and wait)', async () => {
+    mockConfig();
+    const ticket = { ...overdueTicket(), status: 'closed' as const, closedAt: toShanghaiIso(new Date()) };
+    ticket.clocks = ticket.clocks.map((c) => ({ ...c, doneAt: toShanghaiIso(new Date()) }));
+    ddb.on(GetCommand, { Key: { pk: `T#${ticket.id}`, sk: 'T' } }).resolves({
+      Item: { pk: `T#${ticket.id}`, sk: 'T', version: 3, t: ticket, tokens: {} },
+    });
+    const fired = ticket.clocks[0]?.dueAt as string;
+    const step = (await handlers.onTimer(
+      {
+        ticketId: ticket.id,
+        party: 'lead',
+        unitId: LAILONGMEN_OFFICE,
+        stage: 'acknowledge',
+        timerAt: fired,
+        timerSeconds: 1,
+        execution: `ticket-${ticket.id}-1`,
+      },
+      context,
+    )) as { next: string; Payload: { timerAt: string; timerSeconds: number } };
+    // The ASL re-enters the wait and AwaitUnit completes it at once; a timeout of a second (the
+    // past instant) would beat a cold AwaitUnit and loop back here for ever.
+    expect(step.next).toBe('done');
+    expect(Date.parse(step.Payload.timerAt)).toBeGreaterThan(Date.now() + 24 * 3600_000);
+    expect(step.Payload.timerSeconds).toBeGreaterThan(24 * 3600);
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+  });
 });
 
 describe('AwaitUnit task (await-party)', () => {
