@@ -5,7 +5,7 @@
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import type {
   APIGatewayProxyEventV2WithJWTAuthorizer,
   APIGatewayProxyStructuredResultV2,
@@ -24,7 +24,7 @@ import {
   VersionConflictError,
 } from '../../shared/domain/errors';
 import { type Principal, principalFromClaims } from '../../shared/domain/principal';
-import { logger, publishMetrics, tracer } from './observability';
+import { logger, metricsPort, publishMetrics, tracer } from './observability';
 import { originVerify } from './origin-verify';
 import { PROBLEM_CONTENT_TYPE, problemJson } from './problem';
 
@@ -202,17 +202,32 @@ export interface HandlerOptions {
   onError?: (err: unknown) => ApiResult;
 }
 
+/**
+ * The one error handler of the chain, as middy's http-error-handler: whatever a route throws
+ * becomes its mapped response here, in middy's `onError` phase, so the tracer (the error on the
+ * segment), the logger and the metrics middlewares see every API error too. Registered after
+ * `publishMetrics()`, it runs before it (middy runs `onError` in reverse order), so the error's
+ * count is flushed with the invocation.
+ */
+function errorResponses(
+  map: (err: unknown) => ApiResult,
+): MiddlewareObj<ApiEvent, ApiResult, Error, Context> {
+  return {
+    onError: async (request) => {
+      const res = map(request.error);
+      request.response = res;
+      const status = res.statusCode ?? 500;
+      metricsPort.count('ApiErrors', 1, { Status: status >= 500 ? String(status) : '4xx' });
+    },
+  };
+}
+
 /** A Lambda handler serving the given routes (keys as API Gateway route keys: `POST /v1/tickets`). */
 export function httpHandler(routes: Record<string, RouteHandler>, options: HandlerOptions = {}) {
-  const onError = options.onError ?? errorToResponse;
   const dispatch = async (event: ApiEvent): Promise<ApiResult> => {
     const route = routes[event.routeKey];
-    try {
-      if (!route) throw new NotFoundError(`no route ${event.routeKey}`);
-      return toResult(await route(buildRequest(event)));
-    } catch (err) {
-      return onError(err);
-    }
+    if (!route) throw new NotFoundError(`no route ${event.routeKey}`);
+    return toResult(await route(buildRequest(event)));
   };
   return (
     middy<ApiEvent, ApiResult, Error, Context>()
@@ -220,6 +235,7 @@ export function httpHandler(routes: Record<string, RouteHandler>, options: Handl
       .use(captureLambdaHandler(tracer, { captureResponse: false }))
       .use(injectLambdaContext(logger, { resetKeys: true }))
       .use(publishMetrics())
+      .use(errorResponses(options.onError ?? errorToResponse))
       // AWS only: a request that did not come through CloudFront (and its WAF) is refused here.
       .use(originVerify())
       .handler(dispatch)
