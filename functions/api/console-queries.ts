@@ -14,7 +14,6 @@ import {
   periodMetrics,
   summarizeBreaches,
 } from '../../shared/use-cases/oversight';
-import { getDeps } from '../lib/deps';
 import { json, parseQuery, type Request, type RouteHandler } from '../lib/http';
 import { breachSummaryQuery, metricsQuery, noQuery } from './schemas';
 import { bound } from './scope';
@@ -70,7 +69,7 @@ export function metricsPeriodOf(
 async function breachSummary(req: Request) {
   const p = req.principal();
   const filter = breachFilterOf(p, parseQuery(req, breachSummaryQuery));
-  const deps = getDeps();
+  const deps = req.deps;
   const [collected, config] = await Promise.all([
     collectBreaches(deps.store, filter),
     deps.configs.current(),
@@ -81,7 +80,7 @@ async function breachSummary(req: Request) {
 async function waiting(req: Request) {
   const p = req.principal();
   parseQuery(req, noQuery);
-  const items = await inbox(getDeps().store, p);
+  const items = await inbox(req.deps.store, p);
   return json(200, { items, counts: inboxCounts(items), nextCursor: null }, { 'cache-control': 'no-store' });
 }
 
@@ -92,7 +91,7 @@ async function waiting(req: Request) {
 async function streetMetrics(req: Request) {
   const p = req.principal();
   const q = parseQuery(req, metricsQuery);
-  const deps = getDeps();
+  const deps = req.deps;
   const now = deps.clock.now();
   // Every street's row: the period without the supervisor's own street scope.
   const { streetId: _own, ...period } = metricsPeriodOf(p, { from: q.from, to: q.to }, now);

@@ -13,7 +13,7 @@ import {
   periodMetrics,
   summarizeBreaches,
 } from '../../shared/use-cases/oversight';
-import { getDeps } from '../lib/deps';
+import type { Deps } from '../lib/deps';
 import { httpHandler, parseQuery, type Reply, type Request } from '../lib/http';
 import { breachFilterOf, metricsPeriodOf } from './console-queries';
 import {
@@ -65,7 +65,7 @@ async function breaches(req: Request): Promise<Reply> {
   const q = parseQuery(req, breachExportQuery);
   const { view, format, lang, ...filters } = q;
   const filter = breachFilterOf(p, filters);
-  const deps = getDeps();
+  const deps = req.deps;
   const at = toShanghaiIso(deps.clock.now());
   const [collected, config] = await Promise.all([
     collectBreaches(deps.store, filter),
@@ -86,11 +86,11 @@ async function tickets(req: Request): Promise<Reply> {
   const p = req.principal();
   const q = parseQuery(req, ticketExportQuery);
   const { format, lang, ...filters } = q;
-  const filter = ticketFilterOf(p, filters, await getDeps().configs.current());
-  const deps = getDeps();
+  const filter = ticketFilterOf(p, filters, await req.deps.configs.current());
+  const deps = req.deps;
   const at = toShanghaiIso(deps.clock.now());
   const found = filters.code
-    ? { tickets: await ticketByCode(p, filters.code, filter), truncated: false }
+    ? { tickets: await ticketByCode(req.deps.store, p, filters.code, filter), truncated: false }
     : await collectTickets(deps.store, filter);
   const names = namesOf(await deps.configs.current());
   const shown = { ...filters, ...filter };
@@ -105,7 +105,7 @@ async function rankings(req: Request): Promise<Reply> {
   const p = req.principal();
   requireRole(p, ['supervisor', 'admin'], 'export rankings');
   const q = parseQuery(req, rankingExportQuery);
-  const deps = getDeps();
+  const deps = req.deps;
   const now = deps.clock.now();
   const at = toShanghaiIso(now);
   // Units: a street supervisor's own street (as the ranking page); streets: the whole city.
@@ -133,8 +133,9 @@ async function rankings(req: Request): Promise<Reply> {
   return file(sheet, stamp(`ranking-${q.of}`, at), q.format);
 }
 
-export const handler = httpHandler({
-  'GET /v1/exports/breaches': breaches,
-  'GET /v1/exports/tickets': tickets,
-  'GET /v1/exports/rankings': rankings,
-});
+export const makeExports = (deps: Deps) =>
+  httpHandler(deps, {
+    'GET /v1/exports/breaches': breaches,
+    'GET /v1/exports/tickets': tickets,
+    'GET /v1/exports/rankings': rankings,
+  });

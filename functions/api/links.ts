@@ -36,7 +36,7 @@ import {
   MAX_EVIDENCE_BYTES,
   uploadEvidence,
 } from '../../shared/use-cases/links';
-import { getDeps } from '../lib/deps';
+import type { Deps } from '../lib/deps';
 import { envNames } from '../lib/env';
 import { httpHandler, json, type Reply, type Request, rawBody } from '../lib/http';
 import { logger } from '../lib/observability';
@@ -68,8 +68,7 @@ class LinksUnavailable extends Error {
   override readonly name = 'LinksUnavailable';
 }
 
-function linkDeps(): LinkDeps {
-  const deps = getDeps();
+function linkDeps(deps: Deps): LinkDeps {
   if (!deps.links) throw new LinksUnavailable('LINK_SECRET_ARN is not configured for this function');
   return deps as LinkDeps;
 }
@@ -200,8 +199,11 @@ async function returnOpen(
   return now.getTime() <= end.getTime();
 }
 
-async function refusalContext(code: string): Promise<{ grant: LinkGrant; ticket?: Ticket } | undefined> {
-  const deps = linkDeps();
+async function refusalContext(
+  base: Deps,
+  code: string,
+): Promise<{ grant: LinkGrant; ticket?: Ticket } | undefined> {
+  const deps = linkDeps(base);
   const opened = await deps.links.open(code, deps.clock.now());
   if (!opened.ok) return undefined;
   const rec = await deps.store.getTicket(opened.link.grant.ticketId);
@@ -243,9 +245,9 @@ function failure(lang: Lang, err: unknown): Reply {
   });
 }
 
-function refused(lang: Lang, err: LinkRefusal, action?: LinkAction): Reply {
+function refused(deps: Deps, lang: Lang, err: LinkRefusal, action?: LinkAction): Reply {
   const link = err.link;
-  getDeps().metrics?.count('LinkRefusals', 1, { reason: err.reason });
+  deps.metrics?.count('LinkRefusals', 1, { reason: err.reason });
   logger.debug('link refused', {
     reason: err.reason,
     linkId: link ? linkIdOf(link.grant.code) : undefined,
@@ -306,7 +308,7 @@ const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 async function showPage(req: Request): Promise<Reply> {
   const lang = langOf(req.query.lang);
   try {
-    const deps = linkDeps();
+    const deps = linkDeps(req.deps);
     const code = req.params.code ?? '';
     const now = deps.clock.now();
     const opened = await deps.links.open(code, now);
@@ -335,7 +337,7 @@ async function showPage(req: Request): Promise<Reply> {
       }),
     );
   } catch (err) {
-    if (err instanceof LinkRefusal) return refused(lang, err);
+    if (err instanceof LinkRefusal) return refused(req.deps, lang, err);
     return failure(lang, err);
   }
 }
@@ -352,7 +354,7 @@ async function takeAction(req: Request): Promise<Reply> {
     });
   }
   try {
-    const deps = linkDeps();
+    const deps = linkDeps(req.deps);
     const fields = formOf(req);
     lang = langOf(fields.lang ?? req.query.lang);
     const form = linkActionForms[action].safeParse(fields);
@@ -383,7 +385,7 @@ async function takeAction(req: Request): Promise<Reply> {
     });
     return redirect(pagePath(code, lang, action));
   } catch (err) {
-    if (err instanceof LinkRefusal) return refused(lang, err, action);
+    if (err instanceof LinkRefusal) return refused(req.deps, lang, err, action);
     // Others changed the ticket at the same moment and every retry lost: the API's 409, explained.
     if (err instanceof VersionConflictError) {
       return explain(
@@ -401,7 +403,7 @@ async function takeAction(req: Request): Promise<Reply> {
     }
     if (!(err instanceof AppError) || err.status >= 500) return failure(lang, err);
     // The domain refused: explain it from the ticket as it is now (the link opened a moment ago).
-    const context = await refusalContext(code).catch(() => undefined);
+    const context = await refusalContext(req.deps, code).catch(() => undefined);
     if (context) {
       return explain(
         lang,
@@ -427,7 +429,7 @@ async function upload(req: Request): Promise<Reply> {
       'cache-control': 'no-store',
     });
   try {
-    const deps = linkDeps();
+    const deps = linkDeps(req.deps);
     // The link first: a forged or expired one is refused as such, whatever it sends.
     const opened = await deps.links.open(req.params.code ?? '', deps.clock.now());
     if (!opened.ok) throw new LinkRefusal(opened.reason, opened.link);
@@ -482,7 +484,7 @@ async function photo(req: Request): Promise<Reply> {
     });
   try {
     if (!evidenceNamePattern.test(name)) return notFound();
-    const found = await evidenceStore(linkDeps()).open(name);
+    const found = await evidenceStore(linkDeps(req.deps)).open(name);
     if (!found) return notFound();
     if ('redirect' in found)
       return { status: 302, headers: { location: found.redirect, 'cache-control': 'no-store' }, text: '' };
@@ -502,31 +504,34 @@ async function photo(req: Request): Promise<Reply> {
   }
 }
 
-export const handler = httpHandler(
-  {
-    'GET /l/{code}': showPage,
-    'GET /w': async (req) => {
-      const config = await getDeps().configs.current();
-      const page = whistlePage(langOf(req.query.lang), config.communities);
-      return {
-        status: 200,
-        headers: {
-          ...htmlSecurityHeaders(page.csp),
-          'content-type': 'text/html; charset=utf-8',
-          'cache-control': 'no-store',
-        },
-        text: page.html,
-      };
+export const makeLinks = (deps: Deps) =>
+  httpHandler(
+    deps,
+
+    {
+      'GET /l/{code}': showPage,
+      'GET /w': async (req) => {
+        const config = await req.deps.configs.current();
+        const page = whistlePage(langOf(req.query.lang), config.communities);
+        return {
+          status: 200,
+          headers: {
+            ...htmlSecurityHeaders(page.csp),
+            'content-type': 'text/html; charset=utf-8',
+            'cache-control': 'no-store',
+          },
+          text: page.html,
+        };
+      },
+      'POST /l/{code}/evidence': upload,
+      'POST /l/{code}/{action}': takeAction,
+      'GET /l/evidence/{photo}': photo,
+      // The address bar after a refused POST, opened again: back to the page, never a 405.
+      'GET /l/{code}/{action}': async (req) =>
+        redirect(pagePath(req.params.code ?? '', langOf(req.query.lang))),
     },
-    'POST /l/{code}/evidence': upload,
-    'POST /l/{code}/{action}': takeAction,
-    'GET /l/evidence/{photo}': photo,
-    // The address bar after a refused POST, opened again: back to the page, never a 405.
-    'GET /l/{code}/{action}': async (req) =>
-      redirect(pagePath(req.params.code ?? '', langOf(req.query.lang))),
-  },
-  { onError: (err) => toResult(failure('zh', err)) },
-);
+    { onError: (err) => toResult(failure('zh', err)) },
+  );
 
 function toResult(reply: Reply) {
   return { statusCode: reply.status, headers: reply.headers ?? {}, body: reply.text ?? '' };

@@ -26,7 +26,7 @@ import { type ConfigSnapshot, channels, type Ticket } from '../../shared/domain/
 import { bearerToken, type Principal, principalFromClaims } from '../../shared/domain/principal';
 import { isOpen } from '../../shared/domain/ticket-rules';
 import { createTicket } from '../../shared/use-cases/ticket-service';
-import { getDeps } from '../lib/deps';
+import type { Deps } from '../lib/deps';
 import {
   errorToResponse,
   httpHandler,
@@ -259,8 +259,8 @@ function services(config: ConfigSnapshot) {
 }
 
 /** The configuration a ticket was routed under (unit names as they were then). */
-async function configOf(t: Ticket): Promise<ConfigSnapshot> {
-  return getDeps().configs.version(t.configVersion);
+async function configOf(deps: Deps, t: Ticket): Promise<ConfigSnapshot> {
+  return deps.configs.version(t.configVersion);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -286,7 +286,7 @@ function formBody(req: Request): Record<string, unknown> {
 async function reporterOf(req: Request, apiKey: string | undefined): Promise<Principal> {
   const token = apiKey ?? bearerToken(req.headers.authorization);
   if (!token) throw new UnauthorizedError('api_key was not provided');
-  const claims = await getDeps().verifyToken?.(token);
+  const claims = await req.deps.verifyToken?.(token);
   if (!claims) throw new UnauthorizedError('invalid api_key: it must be a valid reporter token');
   const principal = principalFromClaims(claims);
   if (principal.role !== 'reporter' || !principal.communityId) {
@@ -301,7 +301,7 @@ async function createRequest(req: Request, format: Open311Format): Promise<Reply
   const f = parse(open311RequestForm, formBody(req), 'service request');
   checkJurisdiction(f.jurisdiction_id);
   const principal = await reporterOf(req, f.api_key);
-  const deps = getDeps();
+  const deps = req.deps;
   const config = await deps.configs.current();
   if (!config.dutyItems.some((d) => d.id === f.service_code)) {
     throw new NotFoundError(`service_code ${f.service_code} was not found`);
@@ -369,12 +369,12 @@ function instant(value: string, end: boolean): number {
 async function queryRequests(req: Request, format: Open311Format): Promise<Reply> {
   const q = parseQuery(req, open311RequestsQuery);
   checkJurisdiction(q.jurisdiction_id);
-  const deps = getDeps();
+  const deps = req.deps;
   // service_request_id overrides every other argument (the spec).
   if (q.service_request_id) {
     const recs = await Promise.all([...new Set(q.service_request_id)].map((id) => deps.store.getTicket(id)));
     const tickets = recs.flatMap((r) => (r ? [r.ticket] : []));
-    const rows = await Promise.all(tickets.map(async (t) => serviceRequest(t, await configOf(t))));
+    const rows = await Promise.all(tickets.map(async (t) => serviceRequest(t, await configOf(req.deps, t))));
     return open311Document(200, format, 'service_requests', rows);
   }
   const now = deps.clock.now().getTime();
@@ -421,10 +421,10 @@ async function oneRequest(req: Request): Promise<Reply> {
   const { name: id, format } = fileOf(req);
   const q = parseQuery(req, open311ServicesQuery);
   checkJurisdiction(q.jurisdiction_id);
-  const rec = ticketIdPattern.test(id) ? await getDeps().store.getTicket(id) : undefined;
+  const rec = ticketIdPattern.test(id) ? await req.deps.store.getTicket(id) : undefined;
   if (!rec) throw new NotFoundError(`service request ${id} was not found`);
   return open311Document(200, format, 'service_requests', [
-    serviceRequest(rec.ticket, await configOf(rec.ticket)),
+    serviceRequest(rec.ticket, await configOf(req.deps, rec.ticket)),
   ]);
 }
 
@@ -434,13 +434,13 @@ async function oneRequest(req: Request): Promise<Reply> {
 
 async function listServices(req: Request, format: Open311Format): Promise<Reply> {
   checkJurisdiction(parseQuery(req, open311ServicesQuery).jurisdiction_id);
-  return open311Document(200, format, 'services', services(await getDeps().configs.current()));
+  return open311Document(200, format, 'services', services(await req.deps.configs.current()));
 }
 
 async function defineService(req: Request): Promise<Reply> {
   const { name: code, format } = fileOf(req);
   checkJurisdiction(parseQuery(req, open311ServicesQuery).jurisdiction_id);
-  const config = await getDeps().configs.current();
+  const config = await req.deps.configs.current();
   if (!config.dutyItems.some((d) => d.id === code))
     throw new NotFoundError(`service_code ${code} was not found`);
   return open311Document(200, format, 'service_definition', serviceDefinition(code));
@@ -448,7 +448,7 @@ async function defineService(req: Request): Promise<Reply> {
 
 async function discovery(req: Request, format: Open311Format): Promise<Reply> {
   parseQuery(req, z.strictObject({}));
-  const deps = getDeps();
+  const deps = req.deps;
   const config = await deps.configs.current();
   return open311Document(200, format, 'discovery', {
     changeset: config.createdAt,
@@ -490,22 +490,25 @@ async function unknownPath(req: Request): Promise<Reply> {
 
 const byFile = (req: Request) => formatOfPath(req.params.file ?? '');
 
-export const handler = httpHandler(
-  {
-    'GET /open311/v2/discovery.json': route('json', discovery),
-    'GET /open311/v2/discovery.xml': route('xml', discovery),
-    'GET /open311/v2/services.json': route('json', listServices),
-    'GET /open311/v2/services.xml': route('xml', listServices),
-    'GET /open311/v2/services/{file}': route(byFile, defineService),
-    'POST /open311/v2/requests.json': route('json', createRequest),
-    'POST /open311/v2/requests.xml': route('xml', createRequest),
-    'GET /open311/v2/requests.json': route('json', queryRequests),
-    'GET /open311/v2/requests.xml': route('xml', queryRequests),
-    'GET /open311/v2/requests/{file}': route(byFile, oneRequest),
-    'ANY /open311/{proxy+}': unknownPath,
-  },
-  { onError: (err) => toResult(open311Error(err, 'json')) },
-);
+export const makeOpen311 = (deps: Deps) =>
+  httpHandler(
+    deps,
+
+    {
+      'GET /open311/v2/discovery.json': route('json', discovery),
+      'GET /open311/v2/discovery.xml': route('xml', discovery),
+      'GET /open311/v2/services.json': route('json', listServices),
+      'GET /open311/v2/services.xml': route('xml', listServices),
+      'GET /open311/v2/services/{file}': route(byFile, defineService),
+      'POST /open311/v2/requests.json': route('json', createRequest),
+      'POST /open311/v2/requests.xml': route('xml', createRequest),
+      'GET /open311/v2/requests.json': route('json', queryRequests),
+      'GET /open311/v2/requests.xml': route('xml', queryRequests),
+      'GET /open311/v2/requests/{file}': route(byFile, oneRequest),
+      'ANY /open311/{proxy+}': unknownPath,
+    },
+    { onError: (err) => toResult(open311Error(err, 'json')) },
+  );
 
 function toResult(reply: Reply) {
   return { statusCode: reply.status, headers: reply.headers ?? {}, body: reply.text ?? '' };

@@ -12,7 +12,7 @@ import { spendMonth } from '../../shared/use-cases/notification-sender';
 import { notificationSettings } from '../../shared/use-cases/notify';
 import { getTicket } from '../../shared/use-cases/ticket-service';
 import { viewTicket } from '../../shared/views/ticket-view';
-import { getDeps } from '../lib/deps';
+import type { Deps } from '../lib/deps';
 import { httpHandler, json, parse, parseQuery, type Request } from '../lib/http';
 import { consoleRoutes } from './console-queries';
 import { collectPage, slicePage } from './paging';
@@ -33,12 +33,12 @@ import { triageReadRoutes } from './triage';
 async function listTickets(req: Request) {
   const p = req.principal();
   const q = parseQuery(req, listTicketsQuery);
-  const filter = ticketFilterOf(p, q, await getDeps().configs.current());
+  const filter = ticketFilterOf(p, q, await req.deps.configs.current());
   if (q.code) {
-    const found = await ticketByCode(p, q.code, filter);
+    const found = await ticketByCode(req.deps.store, p, q.code, filter);
     return json(200, { items: found.map((t) => viewTicket(t, p)), nextCursor: null });
   }
-  const store = getDeps().store;
+  const store = req.deps.store;
   const page = await collectPage({
     fetch: (limit, cursor) => store.listTickets(filter, limit, cursor),
     expand: (tickets: Ticket[]) => tickets.map((t) => viewTicket(t, p)),
@@ -54,7 +54,7 @@ async function oneTicket(req: Request) {
   parseQuery(req, noQuery);
   const id = req.params.id ?? '';
   if (!ticketIdPattern.test(id)) throw new NotFoundError(`ticket ${id} not found`);
-  return json(200, viewTicket(await getTicket(getDeps(), p, id), p));
+  return json(200, viewTicket(await getTicket(req.deps, p, id), p));
 }
 
 async function reference<K extends 'units' | 'communities' | 'dutyItems' | 'slaPolicies'>(
@@ -63,7 +63,7 @@ async function reference<K extends 'units' | 'communities' | 'dutyItems' | 'slaP
 ) {
   const p = req.principal();
   const q = parseQuery(req, referenceQuery);
-  const config = await getDeps().configs.current();
+  const config = await req.deps.configs.current();
   const all = config[key].map((x) => {
     // Contacts are for dispatch, not for every reader.
     if (key === 'units' && p.role !== 'admin') {
@@ -81,7 +81,7 @@ async function dutyItems(req: Request) {
   if (req.query.q === undefined) return reference(req, 'dutyItems');
   req.principal();
   const q = parseQuery(req, dutyItemsQuery);
-  const config = await getDeps().configs.current();
+  const config = await req.deps.configs.current();
   const text = q.q as string;
   const found = suggestForConfig(config, text, q.limit ?? 3);
   return json(200, { query: text, ...found, configVersion: config.version });
@@ -91,7 +91,7 @@ async function calendarYear(req: Request) {
   req.principal();
   parseQuery(req, noQuery);
   const year = parse(yearParam, req.params.year, 'year');
-  const deps = getDeps();
+  const deps = req.deps;
   const config = await deps.configs.current();
   const cal = await deps.configs.calendar();
   const loaded = config.calendars.find((c) => c.year === year);
@@ -127,7 +127,7 @@ async function breaches(req: Request) {
   if (p.role === 'supervisor' && p.streetId && q.streetId && q.streetId !== p.streetId) {
     throw new ForbiddenError('outside your street');
   }
-  const deps = getDeps();
+  const deps = req.deps;
   const from = bound(q.from, false);
   const to = bound(q.to, true);
   if (from && to && from > to)
@@ -145,7 +145,10 @@ async function breaches(req: Request) {
     fetch: (limit, cursor) => deps.store.listBreaches(filter, limit, cursor),
     expand: async (records: BreachRecord[]) => {
       // closedAt: when the breached stage was finally done (from the ticket record).
-      const tickets = await ticketsById(records.map((b) => b.ticketId));
+      const tickets = await ticketsById(
+        req.deps.store,
+        records.map((b) => b.ticketId),
+      );
       return records.map((b) => {
         const t = tickets.get(b.ticketId);
         const clock = t?.clocks.find(
@@ -165,8 +168,7 @@ async function breaches(req: Request) {
   return json(200, page);
 }
 
-async function ticketsById(ids: string[]): Promise<Map<string, Ticket>> {
-  const store = getDeps().store;
+async function ticketsById(store: Deps['store'], ids: string[]): Promise<Map<string, Ticket>> {
   const unique = [...new Set(ids)];
   const recs = await Promise.all(unique.map((id) => store.getTicket(id)));
   return new Map(recs.flatMap((r) => (r ? [[r.ticket.id, r.ticket] as const] : [])));
@@ -229,7 +231,7 @@ async function notificationChannels(req: Request) {
   const p = req.principal();
   requireRole(p, ['supervisor', 'admin'], 'review notification channels');
   parseQuery(req, noQuery);
-  const deps = getDeps();
+  const deps = req.deps;
   const settings = notificationSettings(await deps.configs.current());
   const nowMs = deps.realNow?.() ?? Date.now();
   const month = spendMonth(nowMs);
@@ -285,7 +287,7 @@ async function notificationChannels(req: Request) {
 async function notifications(req: Request) {
   const p = req.principal();
   const q = parseQuery(req, notificationsQuery);
-  const deps = getDeps();
+  const deps = req.deps;
   if (p.role === 'unit' && q.unitId && q.unitId !== p.unitId) {
     throw new ForbiddenError('a unit lists only the messages sent to it');
   }
@@ -308,7 +310,10 @@ async function notifications(req: Request) {
     expand: async (records: NotificationRecord[]) => {
       let visible = records;
       if (street && !q.ticketId) {
-        const tickets = await ticketsById(records.map((n) => n.ticketId));
+        const tickets = await ticketsById(
+          req.deps.store,
+          records.map((n) => n.ticketId),
+        );
         visible = records.filter((n) => tickets.get(n.ticketId)?.streetId === street);
       }
       if (p.role === 'reporter') visible = visible.filter((n) => isRecipient(p, n));
@@ -328,7 +333,7 @@ async function unitMetrics(req: Request) {
   if (p.role === 'supervisor' && p.streetId && q.streetId && q.streetId !== p.streetId) {
     throw new ForbiddenError('outside your street');
   }
-  const deps = getDeps();
+  const deps = req.deps;
   const now = deps.clock.now();
   const to = bound(q.to, true) ?? toShanghaiIso(now);
   const from = bound(q.from, false) ?? toShanghaiIso(new Date(now.getTime() - 30 * 86_400_000));
@@ -346,7 +351,7 @@ async function board(req: Request) {
   const p = req.principal();
   requireRole(p, ['supervisor', 'admin'], 'watch the board');
   parseQuery(req, noQuery);
-  const deps = getDeps();
+  const deps = req.deps;
   // Counters kept with the writes and the attention markers (board-counts.ts): the same reads
   // whether 100 or 100,000 tickets are open.
   const street = p.role === 'supervisor' && p.streetId ? p.streetId : undefined;
@@ -363,23 +368,24 @@ async function board(req: Request) {
 async function configVersions(req: Request) {
   requireRole(req.principal(), ['supervisor', 'admin'], 'read config history');
   parseQuery(req, noQuery);
-  return json(200, { items: await getDeps().configStore.listVersions(50), nextCursor: null });
+  return json(200, { items: await req.deps.configStore.listVersions(50), nextCursor: null });
 }
 
-export const handler = httpHandler({
-  'GET /v1/tickets': listTickets,
-  'GET /v1/tickets/{id}': oneTicket,
-  'GET /v1/units': (req) => reference(req, 'units'),
-  'GET /v1/communities': (req) => reference(req, 'communities'),
-  'GET /v1/duty-items': dutyItems,
-  'GET /v1/sla-policies': (req) => reference(req, 'slaPolicies'),
-  'GET /v1/calendar/{year}': calendarYear,
-  'GET /v1/config/versions': configVersions,
-  'GET /v1/breaches': breaches,
-  'GET /v1/notifications': notifications,
-  'GET /v1/notifications/channels': notificationChannels,
-  'GET /v1/metrics/units': unitMetrics,
-  'GET /v1/board': board,
-  ...consoleRoutes,
-  ...triageReadRoutes,
-});
+export const makeQueries = (deps: Deps) =>
+  httpHandler(deps, {
+    'GET /v1/tickets': listTickets,
+    'GET /v1/tickets/{id}': oneTicket,
+    'GET /v1/units': (req) => reference(req, 'units'),
+    'GET /v1/communities': (req) => reference(req, 'communities'),
+    'GET /v1/duty-items': dutyItems,
+    'GET /v1/sla-policies': (req) => reference(req, 'slaPolicies'),
+    'GET /v1/calendar/{year}': calendarYear,
+    'GET /v1/config/versions': configVersions,
+    'GET /v1/breaches': breaches,
+    'GET /v1/notifications': notifications,
+    'GET /v1/notifications/channels': notificationChannels,
+    'GET /v1/metrics/units': unitMetrics,
+    'GET /v1/board': board,
+    ...consoleRoutes,
+    ...triageReadRoutes,
+  });

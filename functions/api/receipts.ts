@@ -10,17 +10,14 @@
 import { NotFoundError, ServiceUnavailableError } from '../../shared/domain/errors';
 import { NotificationSender, type Receipt } from '../../shared/use-cases/notification-sender';
 import { TokenBuckets } from '../../shared/use-cases/token-buckets';
-import { getDeps } from '../lib/deps';
+import type { Deps } from '../lib/deps';
 import { httpHandler, json, parse } from '../lib/http';
 import { aliyunReceiptBody, receiptProvider, tencentReceiptBody } from './schemas';
 
-let sender: NotificationSender | undefined;
-
-function receiptSender(): NotificationSender {
-  const deps = getDeps();
+function receiptSender(deps: Deps): NotificationSender {
   if (!deps.delivery) throw new Error('the delivery store is not configured for this function');
   // Receipts only change records; fallbacks they activate are sent by the sender behind the queue.
-  sender ??= new NotificationSender({
+  return new NotificationSender({
     tickets: deps,
     delivery: deps.delivery,
     channels: deps.notifier,
@@ -28,7 +25,6 @@ function receiptSender(): NotificationSender {
     limiter: new TokenBuckets(),
     owner: 'receipts',
   });
-  return sender;
 }
 
 function receiptsOf(provider: 'aliyun' | 'tencent', body: unknown): Receipt[] {
@@ -50,26 +46,30 @@ function receiptsOf(provider: 'aliyun' | 'tencent', body: unknown): Receipt[] {
   }));
 }
 
-export const handler = httpHandler({
-  'POST /v1/receipts/{provider}/{key}': async (req) => {
-    const deps = getDeps();
-    const provider = receiptProvider.safeParse(req.params.provider);
-    if (!provider.success || !deps.links?.isReceiptKey(provider.data, req.params.key ?? ''))
-      throw new NotFoundError('no such receipt address');
-    const receipts = receiptsOf(provider.data, req.json());
-    const s = receiptSender();
-    let busy = 0;
-    let unknown = 0;
-    for (const r of receipts) {
-      const outcome = await s.applyReceipt(r);
-      if (outcome === 'busy') busy += 1;
-      if (outcome === 'unknown') unknown += 1;
-    }
-    if (busy > 0)
-      throw new ServiceUnavailableError(`${busy} receipt(s) name a message being sent; push again later`);
-    if (unknown > 0) deps.metrics?.count('ReceiptsUnknown', unknown, { provider: provider.data });
-    return provider.data === 'aliyun'
-      ? json(200, { code: 0, msg: '接收成功' })
-      : json(200, { result: 0, errmsg: 'OK' });
-  },
-});
+export function makeReceipts(deps: Deps) {
+  // Built on the first receipt, once per handler (its token buckets live as long as it does).
+  let sender: NotificationSender | undefined;
+  return httpHandler(deps, {
+    'POST /v1/receipts/{provider}/{key}': async (req) => {
+      const provider = receiptProvider.safeParse(req.params.provider);
+      if (!provider.success || !deps.links?.isReceiptKey(provider.data, req.params.key ?? ''))
+        throw new NotFoundError('no such receipt address');
+      const receipts = receiptsOf(provider.data, req.json());
+      sender ??= receiptSender(deps);
+      const s = sender;
+      let busy = 0;
+      let unknown = 0;
+      for (const r of receipts) {
+        const outcome = await s.applyReceipt(r);
+        if (outcome === 'busy') busy += 1;
+        if (outcome === 'unknown') unknown += 1;
+      }
+      if (busy > 0)
+        throw new ServiceUnavailableError(`${busy} receipt(s) name a message being sent; push again later`);
+      if (unknown > 0) deps.metrics?.count('ReceiptsUnknown', unknown, { provider: provider.data });
+      return provider.data === 'aliyun'
+        ? json(200, { code: 0, msg: '接收成功' })
+        : json(200, { result: 0, errmsg: 'OK' });
+    },
+  });
+}

@@ -1,24 +1,25 @@
 /**
- * Every HTTP route of API v1 and which Lambda serves it. The single source for the HTTP API's
- * routes in CDK, for the embedded runtime's HTTP server and for the OpenAPI document.
+ * Every HTTP route of API v1 and which Lambda serves it (its entry file, functions/entries). The
+ * single source for the HTTP API's routes in CDK, for the embedded runtime's HTTP server and for
+ * the OpenAPI document.
  */
 export const apiFunctions = {
-  ticketIntake: 'functions/api/ticket-intake.ts',
-  ticketActions: 'functions/api/ticket-actions.ts',
-  queries: 'functions/api/queries.ts',
-  adminConfig: 'functions/api/admin-config.ts',
-  open311: 'functions/api/open311.ts',
-  service: 'functions/api/service.ts',
+  ticketIntake: 'functions/entries/ticket-intake.ts',
+  ticketActions: 'functions/entries/ticket-actions.ts',
+  queries: 'functions/entries/queries.ts',
+  adminConfig: 'functions/entries/admin-config.ts',
+  open311: 'functions/entries/open311.ts',
+  service: 'functions/entries/service.ts',
   /** The phone pages behind the signed links in SMS and e-mail, and their actions. */
-  links: 'functions/api/links.ts',
+  links: 'functions/entries/links.ts',
   /** A signed-in lead unit's resolution photos (console). */
-  ticketEvidence: 'functions/api/ticket-evidence.ts',
+  ticketEvidence: 'functions/entries/ticket-evidence.ts',
   /** Lists as Excel or CSV files: its own function, so exceljs weighs on no other cold start. */
-  exports: 'functions/api/exports.ts',
+  exports: 'functions/entries/exports.ts',
   /** The clock audit (admin): every open party whose clock is not running as its record says. */
-  clockAudit: 'functions/api/clock-audit.ts',
+  clockAudit: 'functions/entries/clock-audit.ts',
   /** Delivery receipts pushed by the mainland SMS gateways (the URL's key is the credential). */
-  receipts: 'functions/api/receipts.ts',
+  receipts: 'functions/entries/receipts.ts',
 } as const;
 export type ApiFunction = keyof typeof apiFunctions;
 

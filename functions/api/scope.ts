@@ -10,7 +10,7 @@ import { ForbiddenError, ValidationError } from '../../shared/domain/errors';
 import type { ConfigSnapshot, Ticket } from '../../shared/domain/model';
 import { canSee, type Principal } from '../../shared/domain/principal';
 import type { TicketFilter } from '../../shared/ports';
-import { getDeps } from '../lib/deps';
+import type { Deps } from '../lib/deps';
 import type { listTicketsQuery } from './schemas';
 
 /** Dates (`2026-10-01`) bound whole Asia/Shanghai days; instants are taken as given. */
@@ -101,8 +101,12 @@ export function matchesFilter(t: Ticket, f: TicketFilter): boolean {
 }
 
 /** `?code=WD…`: one GetItem on the code's key, then the caller's scope and the other filters. */
-export async function ticketByCode(p: Principal, code: string, filter: TicketFilter): Promise<Ticket[]> {
-  const store = getDeps().store;
+export async function ticketByCode(
+  store: Deps['store'],
+  p: Principal,
+  code: string,
+  filter: TicketFilter,
+): Promise<Ticket[]> {
   const id = await store.findTicketIdByCode(code);
   const rec = id ? await store.getTicket(id) : undefined;
   return rec && canSee(p, rec.ticket) && matchesFilter(rec.ticket, filter) ? [rec.ticket] : [];

@@ -3,7 +3,7 @@ import { NotFoundError, ValidationError } from '../../shared/domain/errors';
 import { requireRole } from '../../shared/domain/principal';
 import { act } from '../../shared/use-cases/ticket-service';
 import { viewTicket } from '../../shared/views/ticket-view';
-import { getDeps } from '../lib/deps';
+import type { Deps } from '../lib/deps';
 import { httpHandler, json, parse, parseQuery, type RouteHandler } from '../lib/http';
 import { allowHttpUrls, noQuery, type TicketActionName, ticketActions, ticketIdPattern } from './schemas';
 import { triageWriteRoutes } from './triage';
@@ -31,7 +31,7 @@ function action(name: TicketActionName): RouteHandler {
     const id = req.params.id ?? '';
     if (!ticketIdPattern.test(id)) throw new NotFoundError(`ticket ${id} not found`);
     const body = parse(spec.body, req.json(), `${name} body`) as Record<string, unknown>;
-    const deps = getDeps();
+    const deps = req.deps;
     if (name === 'resolve') ownHttpEvidenceOnly(body.evidence, deps.publicBaseUrl);
     const ticket = await act(deps, principal, id, name, body);
     // An extension request is accepted for a supervisor's decision, not yet applied: 202.
@@ -40,7 +40,8 @@ function action(name: TicketActionName): RouteHandler {
 }
 
 const names = Object.keys(ticketActions) as TicketActionName[];
-export const handler = httpHandler({
-  ...Object.fromEntries(names.map((n) => [`POST /v1/tickets/{id}/${n}`, action(n)])),
-  ...triageWriteRoutes,
-});
+export const makeTicketActions = (deps: Deps) =>
+  httpHandler(deps, {
+    ...Object.fromEntries(names.map((n) => [`POST /v1/tickets/{id}/${n}`, action(n)])),
+    ...triageWriteRoutes,
+  });

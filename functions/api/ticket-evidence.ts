@@ -8,7 +8,7 @@ import { S3Evidence, StoreEvidence } from '../../shared/adapters/evidence';
 import { NotFoundError, PayloadTooLargeError, ServiceUnavailableError } from '../../shared/domain/errors';
 import type { EvidenceStore } from '../../shared/ports';
 import { uploadTicketEvidence } from '../../shared/use-cases/ticket-evidence';
-import { getDeps } from '../lib/deps';
+import type { Deps } from '../lib/deps';
 import { envNames } from '../lib/env';
 import { httpHandler, json, parse, parseQuery, rawBody } from '../lib/http';
 import { noQuery, ticketEvidenceBody, ticketIdPattern } from './schemas';
@@ -19,29 +19,30 @@ let s3: S3Evidence | undefined;
 
 const MAX_UPLOAD_BYTES = 480 * 1024 + 4096;
 
-function evidenceStore(): EvidenceStore {
+function evidenceStore(deps: Deps): EvidenceStore {
   if (bucket) {
     s3 ??= S3Evidence.forBucket(bucket);
     return s3;
   }
-  const links = getDeps().links;
+  const links = deps.links;
   if (!links) throw new ServiceUnavailableError('photo storage is not configured');
   return new StoreEvidence(links.store);
 }
 
-export const handler = httpHandler({
-  'POST /v1/tickets/{id}/evidence': async (req) => {
-    const principal = req.principal();
-    parseQuery(req, noQuery);
-    const id = req.params.id ?? '';
-    if (!ticketIdPattern.test(id)) throw new NotFoundError(`ticket ${id} not found`);
-    const raw = rawBody(req.event);
-    if (Buffer.byteLength(raw, 'utf8') > MAX_UPLOAD_BYTES) throw new PayloadTooLargeError(MAX_UPLOAD_BYTES);
-    const body = parse(ticketEvidenceBody, raw.trim() ? safeJson(raw) : {}, 'evidence body');
-    const slot = await uploadTicketEvidence(getDeps(), evidenceStore(), principal, id, body);
-    return json(201, slot, { 'cache-control': 'no-store' });
-  },
-});
+export const makeTicketEvidence = (deps: Deps) =>
+  httpHandler(deps, {
+    'POST /v1/tickets/{id}/evidence': async (req) => {
+      const principal = req.principal();
+      parseQuery(req, noQuery);
+      const id = req.params.id ?? '';
+      if (!ticketIdPattern.test(id)) throw new NotFoundError(`ticket ${id} not found`);
+      const raw = rawBody(req.event);
+      if (Buffer.byteLength(raw, 'utf8') > MAX_UPLOAD_BYTES) throw new PayloadTooLargeError(MAX_UPLOAD_BYTES);
+      const body = parse(ticketEvidenceBody, raw.trim() ? safeJson(raw) : {}, 'evidence body');
+      const slot = await uploadTicketEvidence(req.deps, evidenceStore(req.deps), principal, id, body);
+      return json(201, slot, { 'cache-control': 'no-store' });
+    },
+  });
 
 function safeJson(text: string): unknown {
   try {

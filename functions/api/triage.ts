@@ -13,7 +13,6 @@ import {
   triageQueue,
 } from '../../shared/use-cases/triage';
 import { viewTicket } from '../../shared/views/ticket-view';
-import { getDeps } from '../lib/deps';
 import { json, parse, parseQuery, type Request, type RouteHandler } from '../lib/http';
 import {
   joinBody,
@@ -36,14 +35,14 @@ export const triageReadRoutes: Record<string, RouteHandler> = {
     const p = req.principal();
     requireRole(p, ['dispatcher', 'supervisor', 'admin'], 'read the triage queue');
     const q = parseQuery(req, triageQuery);
-    const items = await triageQueue(getDeps(), p, q.streetId);
+    const items = await triageQueue(req.deps, p, q.streetId);
     return json(200, { items: items.map((t) => viewTicket(t, p)), nextCursor: null });
   },
   'GET /v1/tickets/similar': async (req) => {
     const p = req.principal();
     requireRole(p, ['reporter', 'dispatcher', 'supervisor', 'admin'], 'look for similar tickets');
     const q = parseQuery(req, similarQuery);
-    return json(200, { items: await similarTickets(getDeps(), p, q.q, q.communityId, q.limit) });
+    return json(200, { items: await similarTickets(req.deps, p, q.q, q.communityId, q.limit) });
   },
 };
 
@@ -54,7 +53,7 @@ export const triageWriteRoutes: Record<string, RouteHandler> = {
     parseQuery(req, noQuery);
     const id = ticketIdOf(req);
     const body = parse(triageBody, req.json(), 'triage body');
-    return json(200, viewTicket(await confirmTriage(getDeps(), p, id, body.dutyItemId), p));
+    return json(200, viewTicket(await confirmTriage(req.deps, p, id, body.dutyItemId), p));
   },
   'POST /v1/tickets/{id}/join': async (req) => {
     const p = req.principal();
@@ -62,7 +61,7 @@ export const triageWriteRoutes: Record<string, RouteHandler> = {
     parseQuery(req, noQuery);
     const id = ticketIdOf(req);
     const body = parse(joinBody, req.json() ?? {}, 'join body');
-    return json(200, viewTicket(await joinTicket(getDeps(), p, id, body), p));
+    return json(200, viewTicket(await joinTicket(req.deps, p, id, body), p));
   },
   'POST /v1/tickets/{id}/merge': async (req) => {
     const p = req.principal();
@@ -70,7 +69,7 @@ export const triageWriteRoutes: Record<string, RouteHandler> = {
     parseQuery(req, noQuery);
     const id = ticketIdOf(req);
     const body = parse(mergeBody, req.json(), 'merge body');
-    const out = await mergeTicket(getDeps(), p, id, body.into);
+    const out = await mergeTicket(req.deps, p, id, body.into);
     return json(200, { duplicate: viewTicket(out.duplicate, p), into: viewTicket(out.into, p) });
   },
 };

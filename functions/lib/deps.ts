@@ -1,7 +1,7 @@
 /**
- * The composition root. On AWS the dependencies are built once per container from the validated
- * environment; the embedded runtime (and tests) provide their own before the first invocation,
- * so the very same handler modules serve both.
+ * The composition root on AWS. The handler modules export factories (`makeQueries(deps)`); the
+ * entries build these dependencies once per container and make their handler with them, and the
+ * embedded runtime makes the same handlers with its own. Nothing here is global state.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -39,8 +39,6 @@ export interface Deps extends TicketDeps {
   clockAudit?: () => Promise<AuditReport>;
 }
 
-let deps: Deps | undefined;
-
 /**
  * The link HMAC key from Secrets Manager. Read once per container at cold start (module scope,
  * below): the key never sits in the function's configuration, where anyone allowed to read the
@@ -74,10 +72,6 @@ function cognitoVerifier(issuer: string, audience: string | undefined) {
       return undefined;
     }
   };
-}
-
-export function provideDeps(d: Deps): void {
-  deps = d;
 }
 
 /**
@@ -118,7 +112,12 @@ export function notificationDeps(
   };
 }
 
-function buildAwsDeps(): Deps {
+/**
+ * The dependencies on AWS, from the validated environment. Each Lambda entry
+ * (functions/entries/*.ts) calls it once at module scope and hands the result to its handler
+ * factory; the embedded runtime calls the same factories with its own adapters.
+ */
+export function awsDeps(): Deps {
   const env = readFunctionEnv();
   const dynamo = tracer.captureAWSv3Client(new DynamoDBClient({}));
   const store = new DynamoStore(dynamo, env.TABLE_NAME, { closedRetentionDays: env.CLOSED_RETENTION_DAYS });
@@ -150,9 +149,4 @@ function buildAwsDeps(): Deps {
     ...(env.TOKEN_ISSUER ? { verifyToken: cognitoVerifier(env.TOKEN_ISSUER, env.TOKEN_AUDIENCE) } : {}),
     ...(linkSecret ? { links: new LinkService(store, new LinkSigner(linkSecret)) } : {}),
   };
-}
-
-export function getDeps(): Deps {
-  deps ??= buildAwsDeps();
-  return deps;
 }

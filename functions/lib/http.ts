@@ -24,6 +24,7 @@ import {
   VersionConflictError,
 } from '../../shared/domain/errors';
 import { type Principal, principalFromClaims } from '../../shared/domain/principal';
+import type { Deps } from './deps';
 import { logger, metricsPort, publishMetrics, tracer } from './observability';
 import { originVerify } from './origin-verify';
 import { PROBLEM_CONTENT_TYPE, problemJson } from './problem';
@@ -33,8 +34,10 @@ export type ApiResult = APIGatewayProxyStructuredResultV2;
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export interface Request {
+export interface Request<D = Deps> {
   event: ApiEvent;
+  /** The dependencies the handler was made with (its factory's argument): one runtime's, never a global. */
+  deps: D;
   params: Record<string, string>;
   query: Record<string, string>;
   headers: Record<string, string>;
@@ -54,7 +57,7 @@ export interface Reply {
   base64?: boolean;
 }
 
-export type RouteHandler = (req: Request) => Promise<Reply>;
+export type RouteHandler<D = Deps> = (req: Request<D>) => Promise<Reply>;
 
 function lowerHeaders(h: Record<string, string | undefined> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -117,7 +120,7 @@ export function parse<S extends z.ZodType>(schema: S, value: unknown, what = 're
 }
 
 /** The query string, validated: every GET calls this, so unknown parameters are a 400 naming them. */
-export function parseQuery<S extends z.ZodType>(req: Request, schema: S): z.infer<S> {
+export function parseQuery<S extends z.ZodType>(req: Pick<Request<unknown>, 'query'>, schema: S): z.infer<S> {
   return parse(schema, req.query, 'query');
 }
 
@@ -177,11 +180,12 @@ function toResult(reply: Reply): ApiResult {
   };
 }
 
-function buildRequest(event: ApiEvent): Request {
+function buildRequest<D>(event: ApiEvent, deps: D): Request<D> {
   const headers = lowerHeaders(event.headers);
   let body: { value: unknown } | undefined;
   return {
     event,
+    deps,
     params: (event.pathParameters ?? {}) as Record<string, string>,
     query: (event.queryStringParameters ?? {}) as Record<string, string>,
     headers,
@@ -223,11 +227,15 @@ function errorResponses(
 }
 
 /** A Lambda handler serving the given routes (keys as API Gateway route keys: `POST /v1/tickets`). */
-export function httpHandler(routes: Record<string, RouteHandler>, options: HandlerOptions = {}) {
+export function httpHandler<D = Deps>(
+  deps: D,
+  routes: Record<string, RouteHandler<D>>,
+  options: HandlerOptions = {},
+) {
   const dispatch = async (event: ApiEvent): Promise<ApiResult> => {
     const route = routes[event.routeKey];
     if (!route) throw new NotFoundError(`no route ${event.routeKey}`);
-    return toResult(await route(buildRequest(event)));
+    return toResult(await route(buildRequest(event, deps)));
   };
   return (
     middy<ApiEvent, ApiResult, Error, Context>()

@@ -18,28 +18,29 @@ type Image = Parameters<typeof unmarshall>[0];
 const env = readFunctionEnv();
 let archive: TicketArchive | undefined;
 
-export const handler = taskHandler(async (event: unknown): Promise<DynamoDBBatchResponse> => {
-  if (!env.ARCHIVE_BUCKET) throw new Error('ARCHIVE_BUCKET is not configured for this function');
-  archive ??= new TicketArchive(
-    tracer.captureAWSv3Client(new DynamoDBClient({})),
-    env.TABLE_NAME,
-    tracer.captureAWSv3Client(new S3Client({})),
-    env.ARCHIVE_BUCKET,
-  );
-  const failures: DynamoDBBatchResponse['batchItemFailures'] = [];
-  for (const record of (event as DynamoDBStreamEvent).Records ?? []) {
-    const old = record.dynamodb?.OldImage;
-    if (!old) continue;
-    const item = unmarshall(old as Image);
-    if (item.sk !== 'T' || !item.t) continue;
-    try {
-      const key = await archive.archive(item);
-      logger.info('ticket archived', { ticketId: (item.t as { id: string }).id, key });
-    } catch (err) {
-      logger.warn('archive failed; the stream retries it', { error: (err as Error).message });
-      failures.push({ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' });
-      break;
+export const makeArchiveExpired = () =>
+  taskHandler(async (event: unknown): Promise<DynamoDBBatchResponse> => {
+    if (!env.ARCHIVE_BUCKET) throw new Error('ARCHIVE_BUCKET is not configured for this function');
+    archive ??= new TicketArchive(
+      tracer.captureAWSv3Client(new DynamoDBClient({})),
+      env.TABLE_NAME,
+      tracer.captureAWSv3Client(new S3Client({})),
+      env.ARCHIVE_BUCKET,
+    );
+    const failures: DynamoDBBatchResponse['batchItemFailures'] = [];
+    for (const record of (event as DynamoDBStreamEvent).Records ?? []) {
+      const old = record.dynamodb?.OldImage;
+      if (!old) continue;
+      const item = unmarshall(old as Image);
+      if (item.sk !== 'T' || !item.t) continue;
+      try {
+        const key = await archive.archive(item);
+        logger.info('ticket archived', { ticketId: (item.t as { id: string }).id, key });
+      } catch (err) {
+        logger.warn('archive failed; the stream retries it', { error: (err as Error).message });
+        failures.push({ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' });
+        break;
+      }
     }
-  }
-  return { batchItemFailures: failures };
-});
+    return { batchItemFailures: failures };
+  });

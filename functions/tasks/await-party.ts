@@ -5,11 +5,12 @@
  */
 import { awaitParty } from '../../shared/use-cases/ticket-service';
 import { awaitInput } from '../../workflows/task-schemas';
-import { getDeps } from '../lib/deps';
+import type { Deps } from '../lib/deps';
 import { taskHandler } from '../lib/task';
 
-export const handler = taskHandler(async (event: unknown) => {
-  const { taskToken, execution, timerSeconds: _engine, ...wait } = awaitInput.parse(event);
-  await awaitParty(getDeps(), wait, taskToken, execution);
-  return { armed: true };
-});
+export const makeAwaitParty = (deps: Deps) =>
+  taskHandler(async (event: unknown) => {
+    const { taskToken, execution, timerSeconds: _engine, ...wait } = awaitInput.parse(event);
+    await awaitParty(deps, wait, taskToken, execution);
+    return { armed: true };
+  });

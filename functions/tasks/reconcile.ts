@@ -10,7 +10,7 @@
 import { unknownNextYear } from '../../shared/use-cases/calendar-service';
 import { dueTicketIds, reconcile } from '../../shared/use-cases/clock-reconciler';
 import { parseExecutionName } from '../../workflows/contract';
-import { getDeps } from '../lib/deps';
+import type { Deps } from '../lib/deps';
 import { logger } from '../lib/observability';
 import { taskHandler } from '../lib/task';
 
@@ -23,33 +23,33 @@ interface StatusChange {
   detail?: { name?: string; status?: string };
 }
 
-export const handler = taskHandler(async (event: unknown) => {
-  const deps = getDeps();
-  const change = event as StatusChange;
-  const parsed =
-    change.source === 'aws.states' && change.detail?.name
-      ? parseExecutionName(change.detail.name)
-      : undefined;
-  const ids = parsed ? [parsed.ticketId] : await dueTicketIds(deps, { graceMs: GRACE_MS });
-  const result = await reconcile(deps, ids, { graceMs: GRACE_MS });
-  deps.metrics?.count('StrandedClocks', result.audit.stranded);
-  if (!parsed) {
-    const year = await unknownNextYear(deps);
-    if (year !== undefined) {
-      deps.metrics?.count('CalendarYearUnknown', 1);
-      logger.warn('next year has no calendar: load the holiday notice (PUT /v1/calendar/{year})', { year });
+export const makeReconcile = (deps: Deps) =>
+  taskHandler(async (event: unknown) => {
+    const change = event as StatusChange;
+    const parsed =
+      change.source === 'aws.states' && change.detail?.name
+        ? parseExecutionName(change.detail.name)
+        : undefined;
+    const ids = parsed ? [parsed.ticketId] : await dueTicketIds(deps, { graceMs: GRACE_MS });
+    const result = await reconcile(deps, ids, { graceMs: GRACE_MS });
+    deps.metrics?.count('StrandedClocks', result.audit.stranded);
+    if (!parsed) {
+      const year = await unknownNextYear(deps);
+      if (year !== undefined) {
+        deps.metrics?.count('CalendarYearUnknown', 1);
+        logger.warn('next year has no calendar: load the holiday notice (PUT /v1/calendar/{year})', { year });
+      }
     }
-  }
-  for (const r of result.repairs) {
-    logger.info('clock repaired', {
-      ticketId: r.ticketId,
-      action: r.action,
-      findings: r.findings.map((f) => `${f.kind}/${f.party}`),
-    });
-  }
-  return {
-    checked: result.audit.checked,
-    stranded: result.audit.stranded,
-    repairs: result.repairs.length,
-  };
-});
+    for (const r of result.repairs) {
+      logger.info('clock repaired', {
+        ticketId: r.ticketId,
+        action: r.action,
+        findings: r.findings.map((f) => `${f.kind}/${f.party}`),
+      });
+    }
+    return {
+      checked: result.audit.checked,
+      stranded: result.audit.stranded,
+      repairs: result.repairs.length,
+    };
+  });

@@ -15,7 +15,7 @@ import * as z from 'zod';
 import { ChannelRouter, parseChannelCredentials } from '../../shared/adapters/channel-router';
 import { NotificationSender } from '../../shared/use-cases/notification-sender';
 import { TokenBuckets } from '../../shared/use-cases/token-buckets';
-import { getDeps } from '../lib/deps';
+import type { Deps } from '../lib/deps';
 import { readFunctionEnv } from '../lib/env';
 import { logger, tracer } from '../lib/observability';
 import { taskHandler } from '../lib/task';
@@ -28,8 +28,6 @@ const refSchema = z.strictObject({
 /** Records due this long without being sent are requeued by the sweep. */
 const SWEEP_AFTER_MS = 2 * 60_000;
 
-let sender: Promise<NotificationSender> | undefined;
-
 async function credentials(): Promise<unknown> {
   if (!env.CHANNELS_SECRET_ARN) return {};
   const sm = tracer.captureAWSv3Client(new SecretsManagerClient({}));
@@ -37,8 +35,7 @@ async function credentials(): Promise<unknown> {
   return JSON.parse(out.SecretString ?? '{}');
 }
 
-async function build(): Promise<NotificationSender> {
-  const deps = getDeps();
+async function build(deps: Deps): Promise<NotificationSender> {
   if (!deps.delivery) throw new Error('TABLE_NAME is needed for the delivery store');
   const channels = ChannelRouter.fromCredentials(parseChannelCredentials(await credentials()), deps.notifier);
   const buckets = new TokenBuckets();
@@ -57,9 +54,11 @@ async function build(): Promise<NotificationSender> {
 const isSqs = (event: unknown): event is SQSEvent =>
   Array.isArray((event as { Records?: unknown } | null)?.Records);
 
-export const handler = taskHandler(
-  async (event: unknown): Promise<SQSBatchResponse | { requeued: number }> => {
-    sender ??= build().catch((err: unknown) => {
+export function makeSendNotifications(deps: Deps) {
+  // Built on the first batch (the channel credentials are a secret read), once per handler.
+  let sender: Promise<NotificationSender> | undefined;
+  return taskHandler(async (event: unknown): Promise<SQSBatchResponse | { requeued: number }> => {
+    sender ??= build(deps).catch((err: unknown) => {
       sender = undefined;
       throw err;
     });
@@ -87,11 +86,10 @@ export const handler = taskHandler(
       );
       return { batchItemFailures: failures };
     }
-    const deps = getDeps();
     const stale = await deps.delivery!.listDue(new Date(Date.now() - SWEEP_AFTER_MS).toISOString(), 500);
     await deps.queue.enqueue(stale);
     if (stale.length)
       logger.warn('requeued notifications whose queue message was lost', { count: stale.length });
     return { requeued: stale.length };
-  },
-);
+  });
+}

@@ -7,7 +7,7 @@
  */
 import { SNSClient } from '@aws-sdk/client-sns';
 import { syncEmailSubscriptions } from '../../shared/adapters/sns-subscriptions';
-import { getDeps } from '../lib/deps';
+import type { Deps } from '../lib/deps';
 import { readFunctionEnv } from '../lib/env';
 import { logger, tracer } from '../lib/observability';
 import { taskHandler } from '../lib/task';
@@ -18,38 +18,42 @@ export class SubscriptionSyncError extends Error {
 
 let sns: SNSClient | undefined;
 
-export const handler = taskHandler(async () => {
-  const env = readFunctionEnv();
-  if (!env.DISPATCH_TOPIC_ARN || !env.DEAD_LETTER_QUEUE_ARN) {
-    throw new Error('DISPATCH_TOPIC_ARN and DEAD_LETTER_QUEUE_ARN must be set for the subscription sync');
-  }
-  const { configStore } = getDeps();
-  const version = await configStore.latestVersion();
-  const config = await configStore.get(version);
-  // SDK retries (standard mode) are welcome here: nothing else retries these calls.
-  sns ??= tracer.captureAWSv3Client(new SNSClient({}));
-  const report = await syncEmailSubscriptions(
-    sns,
-    { topicArn: env.DISPATCH_TOPIC_ARN, deadLetterQueueArn: env.DEAD_LETTER_QUEUE_ARN },
-    config,
-  );
-  logger.info('e-mail subscriptions synced', {
-    configVersion: version,
-    subscribed: report.subscribed.length,
-    repaired: report.repaired.length,
-    unsubscribed: report.unsubscribed.length,
-    pending: report.pending.length,
-    kept: report.kept,
-    errors: report.errors,
-  });
-  // Failing the invocation makes the stream retry and, in the end, park the event on the DLQ,
-  // whose alarm tells an operator that some mailbox is not subscribed.
-  if (report.errors.length > 0) {
-    throw new SubscriptionSyncError(
-      `${report.errors.length} subscription change(s) failed: ${report.errors
-        .map((e) => `${e.action} ${e.endpoint} (${e.error})`)
-        .join('; ')}`,
+/** Needs only the configuration: the latest version and its snapshot. */
+export const makeSyncSubscriptions = (deps: {
+  configStore: Pick<Deps['configStore'], 'latestVersion' | 'get'>;
+}) =>
+  taskHandler(async () => {
+    const env = readFunctionEnv();
+    if (!env.DISPATCH_TOPIC_ARN || !env.DEAD_LETTER_QUEUE_ARN) {
+      throw new Error('DISPATCH_TOPIC_ARN and DEAD_LETTER_QUEUE_ARN must be set for the subscription sync');
+    }
+    const { configStore } = deps;
+    const version = await configStore.latestVersion();
+    const config = await configStore.get(version);
+    // SDK retries (standard mode) are welcome here: nothing else retries these calls.
+    sns ??= tracer.captureAWSv3Client(new SNSClient({}));
+    const report = await syncEmailSubscriptions(
+      sns,
+      { topicArn: env.DISPATCH_TOPIC_ARN, deadLetterQueueArn: env.DEAD_LETTER_QUEUE_ARN },
+      config,
     );
-  }
-  return { configVersion: version, ...report };
-});
+    logger.info('e-mail subscriptions synced', {
+      configVersion: version,
+      subscribed: report.subscribed.length,
+      repaired: report.repaired.length,
+      unsubscribed: report.unsubscribed.length,
+      pending: report.pending.length,
+      kept: report.kept,
+      errors: report.errors,
+    });
+    // Failing the invocation makes the stream retry and, in the end, park the event on the DLQ,
+    // whose alarm tells an operator that some mailbox is not subscribed.
+    if (report.errors.length > 0) {
+      throw new SubscriptionSyncError(
+        `${report.errors.length} subscription change(s) failed: ${report.errors
+          .map((e) => `${e.action} ${e.endpoint} (${e.error})`)
+          .join('; ')}`,
+      );
+    }
+    return { configVersion: version, ...report };
+  });

@@ -11,6 +11,7 @@ import { explanationPage, langOf, pageHeaders } from '../../functions/api/link-p
 import { formatOfPath, open311Errors } from '../../functions/api/open311-format';
 import { type RouteSpec, routes } from '../../functions/api/routes';
 import { localTokenBody } from '../../functions/api/schemas';
+import type { ApiEvent } from '../../functions/lib/http';
 import { PROBLEM_CONTENT_TYPE, problemJson } from '../../functions/lib/problem';
 import { consoleCsp, htmlSecurityHeaders } from '../../functions/lib/security-headers';
 import { toShanghaiIso } from '../../shared/domain/deadlines';
@@ -18,6 +19,8 @@ import type { LocalAuth } from './local-auth';
 import { LinkRateLimits } from './rate-limits';
 
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+/** An API function's handler, as API Gateway (HTTP API, payload 2.0) invokes it. */
+export type ApiHandler = (event: ApiEvent, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
 export interface StaticSite {
   /**
@@ -33,7 +36,7 @@ export interface StaticSite {
 export interface HttpServerOptions {
   port: number;
   host?: string;
-  handlers: Record<RouteSpec['fn'], LambdaHandler>;
+  handlers: Record<RouteSpec['fn'], ApiHandler>;
   auth: LocalAuth;
   localTokens: boolean;
   console?: StaticSite;
@@ -338,6 +341,8 @@ export function startHttpServer(opts: HttpServerOptions): Promise<{ server: Serv
     }
     const now = new Date();
     const routeKey = `${spec.method} ${spec.path}`;
+    // API Gateway's payload 2.0 as it arrives; a public route carries no `authorizer`, which the
+    // aws-lambda types declare always present, hence the one assertion.
     const event = {
       version: '2.0',
       routeKey,
@@ -369,7 +374,7 @@ export function startHttpServer(opts: HttpServerOptions): Promise<{ server: Serv
       },
     };
     const fn = opts.handlers[spec.fn];
-    const result = (await fn(event, lambdaContext(spec.fn))) as APIGatewayProxyStructuredResultV2;
+    const result = await fn(event as ApiEvent, lambdaContext(spec.fn));
     if (linkCode !== undefined && (result.statusCode === 404 || result.statusCode === 410)) {
       linkLimits.refused(client);
     }

@@ -6,23 +6,23 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Context } from 'aws-lambda';
-import { handler as adminConfig } from '../../functions/api/admin-config';
-import { handler as clockAudit } from '../../functions/api/clock-audit';
-import { handler as exportsHandler } from '../../functions/api/exports';
-import { handler as links } from '../../functions/api/links';
-import { handler as open311 } from '../../functions/api/open311';
-import { handler as queries } from '../../functions/api/queries';
-import { handler as receipts } from '../../functions/api/receipts';
+import { makeAdminConfig } from '../../functions/api/admin-config';
+import { makeClockAudit } from '../../functions/api/clock-audit';
+import { makeExports } from '../../functions/api/exports';
+import { makeLinks } from '../../functions/api/links';
+import { makeOpen311 } from '../../functions/api/open311';
+import { makeQueries } from '../../functions/api/queries';
+import { makeReceipts } from '../../functions/api/receipts';
 import type { RouteSpec } from '../../functions/api/routes';
-import { handler as service } from '../../functions/api/service';
-import { handler as ticketActions } from '../../functions/api/ticket-actions';
-import { handler as ticketEvidence } from '../../functions/api/ticket-evidence';
-import { handler as ticketIntake } from '../../functions/api/ticket-intake';
-import { type Deps, provideDeps } from '../../functions/lib/deps';
-import { handler as advance } from '../../functions/tasks/advance';
-import { handler as awaitParty } from '../../functions/tasks/await-party';
-import { handler as clockFailed } from '../../functions/tasks/clock-failed';
-import { handler as onTimer } from '../../functions/tasks/on-timer';
+import { makeService } from '../../functions/api/service';
+import { makeTicketActions } from '../../functions/api/ticket-actions';
+import { makeTicketEvidence } from '../../functions/api/ticket-evidence';
+import { makeTicketIntake } from '../../functions/api/ticket-intake';
+import type { Deps } from '../../functions/lib/deps';
+import { makeAdvance } from '../../functions/tasks/advance';
+import { makeAwaitParty } from '../../functions/tasks/await-party';
+import { makeClockFailed } from '../../functions/tasks/clock-failed';
+import { makeOnTimer } from '../../functions/tasks/on-timer';
 import { DynamoStore } from '../../shared/adapters/dynamo-store';
 import { seedConfig } from '../../shared/config/seed';
 import { toShanghaiIso } from '../../shared/domain/deadlines';
@@ -31,10 +31,10 @@ import { ConfigService } from '../../shared/use-cases/config-service';
 import { LinkService, LinkSigner } from '../../shared/use-cases/links';
 import { executionInput, generationOf } from '../../shared/use-cases/ticket-service';
 import { readLifecycleAsl, substituteAsl, substitutionKeys } from '../../workflows/contract';
-import { taskBySubstitution } from '../../workflows/tasks';
+import { type LifecycleTask, lifecycleTasks, taskBySubstitution } from '../../workflows/tasks';
 import { ClockWatchdog, graceForScale } from './clock-watchdog';
 import { LocalWorkflow } from './engine-host';
-import { type LambdaHandler, lambdaContext, startHttpServer } from './http-server';
+import { type ApiHandler, type LambdaHandler, lambdaContext, startHttpServer } from './http-server';
 import { linkSecretForDataDir } from './link-secret';
 import { LocalAuth } from './local-auth';
 import { LocalSender } from './local-sender';
@@ -85,6 +85,8 @@ export interface Runtime {
   /** The notification queue and its sender loop (`drained()` waits for it). */
   outbox: LocalSender;
   resumed: number;
+  /** The handlers this runtime made (the bench times them; the simulator can act through them). */
+  handlers: { api: Record<RouteSpec['fn'], ApiHandler>; tasks: Record<LifecycleTask, LambdaHandler> };
   /** The clock audit and reconciler over this runtime's engine. */
   watchdog: ClockWatchdog;
   stop(): Promise<void>;
@@ -127,23 +129,26 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     log('seeded configuration v1 (Liling: 5 streets, 23 communities, 220 grids, 78 units)');
   }
 
-  const invoke =
-    (h: LambdaHandler, fn: string) =>
-    (event: unknown): Promise<unknown> =>
-      h(event, lambdaContext(fn));
-  const taskHandlers = {
-    awaitParty: invoke(awaitParty as unknown as LambdaHandler, 'awaitParty'),
-    onTimer: invoke(onTimer as unknown as LambdaHandler, 'onTimer'),
-    advance: invoke(advance as unknown as LambdaHandler, 'advance'),
-    clockFailed: invoke(clockFailed as unknown as LambdaHandler, 'clockFailed'),
-  };
   const definition = substituteAsl(
     readLifecycleAsl(),
     Object.fromEntries(
       substitutionKeys.map((k) => [k, LocalWorkflow.functionArn(taskBySubstitution[k])]),
     ) as Record<(typeof substitutionKeys)[number], string>,
   );
-  const workflow = new LocalWorkflow(definition, taskHandlers, clock, log);
+  // The task handlers are made with the deps, which hold the workflow that calls them: the engine
+  // gets forwarders, bound to the handlers once the deps exist (below), before anything runs.
+  const tasks: Partial<Record<LifecycleTask, LambdaHandler>> = {};
+  const forward = (name: LifecycleTask) => (event: unknown) => {
+    const task = tasks[name];
+    if (!task) throw new Error(`task ${name} ran before the runtime bound it`);
+    return task(event, lambdaContext(name));
+  };
+  const workflow = new LocalWorkflow(
+    definition,
+    Object.fromEntries(Object.keys(lifecycleTasks).map((k) => [k, forward(k as LifecycleTask)])),
+    clock,
+    log,
+  );
 
   // Only this process writes configuration, so the cached latest version is always current.
   const configs = new ConfigService(db, clock, 60_000);
@@ -176,22 +181,30 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     log,
   });
   deps.clockAudit = () => watchdog.audit();
-  provideDeps(deps);
+  const taskHandlers: Record<LifecycleTask, LambdaHandler> = {
+    awaitParty: makeAwaitParty(deps),
+    onTimer: makeOnTimer(deps),
+    advance: makeAdvance(deps),
+    clockFailed: makeClockFailed(deps),
+  };
+  Object.assign(tasks, taskHandlers);
   outbox.start(deps, deps.notifier);
 
   let ready = false;
-  const handlers: Record<RouteSpec['fn'], LambdaHandler> = {
-    ticketIntake: ticketIntake as unknown as LambdaHandler,
-    ticketActions: ticketActions as unknown as LambdaHandler,
-    queries: queries as unknown as LambdaHandler,
-    adminConfig: adminConfig as unknown as LambdaHandler,
-    open311: open311 as unknown as LambdaHandler,
-    service: service as unknown as LambdaHandler,
-    links: links as unknown as LambdaHandler,
-    ticketEvidence: ticketEvidence as unknown as LambdaHandler,
-    exports: exportsHandler as unknown as LambdaHandler,
-    receipts: receipts as unknown as LambdaHandler,
-    clockAudit: clockAudit as unknown as LambdaHandler,
+  // The same handler factories as the Lambda entries (functions/entries), made with this
+  // runtime's adapters: two runtimes in one process share nothing.
+  const handlers: Record<RouteSpec['fn'], ApiHandler> = {
+    ticketIntake: makeTicketIntake(deps),
+    ticketActions: makeTicketActions(deps),
+    queries: makeQueries(deps),
+    adminConfig: makeAdminConfig(deps),
+    open311: makeOpen311(deps),
+    service: makeService(deps),
+    links: makeLinks(deps),
+    ticketEvidence: makeTicketEvidence(deps),
+    exports: makeExports(deps),
+    receipts: makeReceipts(deps),
+    clockAudit: makeClockAudit(deps),
   };
   const { server, url } = await startHttpServer({
     port: opts.port,
@@ -233,6 +246,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     store,
     outbox,
     resumed,
+    handlers: { api: handlers, tasks: taskHandlers },
     watchdog,
     async stop() {
       ready = false;

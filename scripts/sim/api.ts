@@ -4,9 +4,9 @@
  * through the use cases behind them. Both return the ticket or the problem the API would answer.
  */
 import { randomUUID } from 'node:crypto';
-import { handler as ticketActions } from '../../functions/api/ticket-actions';
-import { handler as ticketIntake } from '../../functions/api/ticket-intake';
+import type { ApiEvent } from '../../functions/lib/http';
 import { lambdaContext } from '../../infra/local/http-server';
+import type { Runtime } from '../../infra/local/runtime';
 import type { Ticket } from '../../shared/domain/model';
 import type { Principal } from '../../shared/domain/principal';
 import type { NewTicketInput } from '../../shared/domain/ticket-rules';
@@ -24,7 +24,6 @@ export interface SimApi {
 }
 
 type LambdaResult = { statusCode?: number; body?: string };
-type Invoke = (event: unknown, context: unknown) => Promise<LambdaResult>;
 
 function claimsOf(p: Principal): Record<string, string> {
   return {
@@ -44,7 +43,7 @@ function apiEvent(
   actor: Principal,
   body: unknown,
   params?: Record<string, string>,
-) {
+): ApiEvent {
   const routeKey = `${method} ${routePath}`;
   const now = Date.now();
   return {
@@ -67,7 +66,7 @@ function apiEvent(
       stage: '$default',
       time: new Date(now).toISOString(),
       timeEpoch: now,
-      authorizer: { jwt: { claims: claimsOf(actor), scopes: null } },
+      authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: claimsOf(actor), scopes: [] } },
     },
   };
 }
@@ -84,9 +83,9 @@ function outcome(res: LambdaResult): Outcome {
   };
 }
 
-function handlerApi(): SimApi {
-  const intake = ticketIntake as unknown as Invoke;
-  const actions = ticketActions as unknown as Invoke;
+function handlerApi(handlers: Runtime['handlers']['api']): SimApi {
+  const intake = handlers.ticketIntake;
+  const actions = handlers.ticketActions;
   return {
     async create(actor, input) {
       const event = apiEvent('POST', '/v1/tickets', '/v1/tickets', actor, input);
@@ -127,6 +126,6 @@ function useCaseApi(deps: TicketDeps): SimApi {
   };
 }
 
-export function simApi(via: Via, deps: TicketDeps): SimApi {
-  return via === 'handlers' ? handlerApi() : useCaseApi(deps);
+export function simApi(via: Via, rt: Pick<Runtime, 'deps' | 'handlers'>): SimApi {
+  return via === 'handlers' ? handlerApi(rt.handlers.api) : useCaseApi(rt.deps);
 }

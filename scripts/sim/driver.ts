@@ -174,7 +174,7 @@ export class Simulation {
         await attachHeatMeter(this.rt.store.client, LOCAL_TABLE, () => this.clock.nowMs(), this.heat);
       }
       await this.configure();
-      this.api = simApi(this.o.via, this.rt.deps);
+      this.api = simApi(this.o.via, this.rt);
       const workload = arrivals({
         spec: this.o.scenario,
         config: this.config,

@@ -7,11 +7,6 @@
  */
 
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { handler as ticketActions } from '../../functions/api/ticket-actions';
-import { handler as ticketIntake } from '../../functions/api/ticket-intake';
-import { handler as advance } from '../../functions/tasks/advance';
-import { handler as awaitParty } from '../../functions/tasks/await-party';
-import { handler as onTimer } from '../../functions/tasks/on-timer';
 import { indexEntrySize, itemSize } from '../../infra/local/store-server';
 import { Simulation } from '../../scripts/sim/driver';
 import { scenarios } from '../../scripts/sim/workload';
@@ -112,11 +107,6 @@ export async function benchCost(opts: {
     onTimer: { calls: 0, ms: 0 },
     advance: { calls: 0, ms: 0 },
   };
-  timeHandler(ticketIntake, timed.ticketIntake);
-  timeHandler(ticketActions, timed.ticketActions);
-  timeHandler(awaitParty, timed.awaitParty);
-  timeHandler(onTimer, timed.onTimer);
-  timeHandler(advance, timed.advance);
   let storeStats: {
     writes: number;
     reads: number;
@@ -140,6 +130,11 @@ export async function benchCost(opts: {
     via: 'handlers',
     resolutionMs: 60_000,
     onRuntime: (rt) => {
+      timeHandler(rt.handlers.api.ticketIntake, timed.ticketIntake);
+      timeHandler(rt.handlers.api.ticketActions, timed.ticketActions);
+      timeHandler(rt.handlers.tasks.awaitParty, timed.awaitParty);
+      timeHandler(rt.handlers.tasks.onTimer, timed.onTimer);
+      timeHandler(rt.handlers.tasks.advance, timed.advance);
       rt.store.consumedCapacity = true;
       storeStats = rt.store.stats;
       // Bytes stored: the last version of every item put (DynamoDB bills 100 bytes of overhead an

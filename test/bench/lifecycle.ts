@@ -66,7 +66,7 @@ export async function simRuntime(): Promise<Sim> {
     rt,
     clock,
     sent,
-    api: simApi('handlers', rt.deps),
+    api: simApi('handlers', rt),
     settle,
     advance: (minutes) => clock.runUntil(clock.nowMs() + minutes * MIN, settle),
   };

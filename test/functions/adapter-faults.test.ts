@@ -35,9 +35,9 @@ import {
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { handler as queries } from '../../functions/api/queries';
-import { handler as ticketIntake } from '../../functions/api/ticket-intake';
-import { type Deps, provideDeps } from '../../functions/lib/deps';
+import { makeQueries } from '../../functions/api/queries';
+import { makeTicketIntake } from '../../functions/api/ticket-intake';
+import type { Deps } from '../../functions/lib/deps';
 import { errorToResponse } from '../../functions/lib/http';
 import { lambdaContext } from '../../infra/local/http-server';
 import { type LocalStore, startStore } from '../../infra/local/store-server';
@@ -501,6 +501,8 @@ describe('HTTP: dependency faults surface as clean problem+json', () => {
 
   describe('through the real handlers, with the table throttled', () => {
     let ddb: AwsClientStub<DynamoDBDocumentClient>;
+    let ticketIntake: ReturnType<typeof makeTicketIntake>;
+    let queries: ReturnType<typeof makeQueries>;
     beforeAll(() => {
       ddb = mockClient(DynamoDBDocumentClient);
     });
@@ -519,7 +521,8 @@ describe('HTTP: dependency faults surface as clean problem+json', () => {
         publicBaseUrl: 'https://whistle.example.org',
         local: false,
       };
-      provideDeps(deps);
+      ticketIntake = makeTicketIntake(deps);
+      queries = makeQueries(deps);
     });
     afterAll(() => ddb.restore());
 

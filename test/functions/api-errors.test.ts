@@ -18,7 +18,7 @@ function event(routeKey: string): ApiEvent {
 afterEach(() => vi.restoreAllMocks());
 
 describe('API errors go through middy’s onError', () => {
-  const handler = httpHandler({
+  const handler = httpHandler(undefined, {
     'POST /bad': async () => {
       throw new ValidationError('invalid ticket', [{ path: 'title', message: 'required' }]);
     },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { handler as queries } from '../../functions/api/queries';
+import { makeQueries } from '../../functions/api/queries';
+import type { Deps } from '../../functions/lib/deps';
 import { UnauthorizedError } from '../../shared/domain/errors';
 import { principalFromClaims } from '../../shared/domain/principal';
 import { LAILONGMEN, LAILONGMEN_OFFICE, NANQIAO } from '../helpers/fixtures';
@@ -78,6 +79,8 @@ describe('handlers read the principal from the authorizer only', () => {
     ...extra,
   });
   const context = { awsRequestId: 'r', functionName: 'queries', getRemainingTimeInMillis: () => 1000 };
+  // Both answers come before any dependency is touched: the handler is made with none.
+  const queries = makeQueries({} as Deps);
 
   it('an unverified bearer header is not an identity: 401 problem+json', async () => {
     const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(

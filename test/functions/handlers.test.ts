@@ -52,9 +52,9 @@ let handlers: {
 };
 beforeAll(async () => {
   handlers = {
-    intake: (await import('../../functions/api/ticket-intake')).handler as never,
-    onTimer: (await import('../../functions/tasks/on-timer')).handler as never,
-    awaitParty: (await import('../../functions/tasks/await-party')).handler as never,
+    intake: (await import('../../functions/entries/ticket-intake')).handler as never,
+    onTimer: (await import('../../functions/entries/on-timer')).handler as never,
+    awaitParty: (await import('../../functions/entries/await-party')).handler as never,
   };
 });
 

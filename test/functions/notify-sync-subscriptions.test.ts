@@ -14,8 +14,7 @@ import {
 } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Deps, provideDeps } from '../../functions/lib/deps';
-import { handler } from '../../functions/tasks/sync-subscriptions';
+import { makeSyncSubscriptions } from '../../functions/tasks/sync-subscriptions';
 import {
   type ExistingSubscription,
   filterPolicyFor,
@@ -232,11 +231,11 @@ describe('the sync-subscriptions handler', () => {
       latestVersion: async () => 7,
       get: async (v) => ({ ...cfg, version: v }),
     };
-    provideDeps({ configStore } as unknown as Deps);
+    return makeSyncSubscriptions({ configStore });
   }
 
   it('subscribes every mailbox of the latest configuration', async () => {
-    withConfig(config);
+    const handler = withConfig(config);
     sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [] });
     sns.on(SubscribeCommand).resolves({ SubscriptionArn: 'pending confirmation' });
     const out = (await handler({}, {} as never)) as { configVersion: number; subscribed: string[] };
@@ -246,7 +245,7 @@ describe('the sync-subscriptions handler', () => {
   });
 
   it('fails the invocation when an address could not be subscribed (stream retry, then the DLQ)', async () => {
-    withConfig(config);
+    const handler = withConfig(config);
     sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [] });
     sns
       .on(SubscribeCommand)

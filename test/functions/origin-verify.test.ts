@@ -22,7 +22,7 @@ const PREVIOUS = 'p'.repeat(48);
 
 const sm = mockClient(SecretsManagerClient);
 let served = 0;
-const handler = httpHandler({
+const handler = httpHandler(undefined, {
   'GET /v1/board': async () => {
     served += 1;
     return json(200, { ok: true });

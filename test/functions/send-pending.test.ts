@@ -9,8 +9,8 @@ import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Deps, getDeps, provideDeps } from '../../functions/lib/deps';
-import { handler as sendPending } from '../../functions/tasks/send-pending';
+import type { Deps } from '../../functions/lib/deps';
+import { makeSendPending } from '../../functions/tasks/send-pending';
 import { lambdaContext } from '../../infra/local/http-server';
 import { type LocalStore, startStore } from '../../infra/local/store-server';
 import { DynamoStore, ticketRecordFromImage } from '../../shared/adapters/dynamo-store';
@@ -43,12 +43,14 @@ const throttled = () =>
 describe('the stream consumer sends what a write left pending', () => {
   let local: LocalStore;
   let sfn: AwsClientStub<SFNClient>;
+  let deps: Deps;
+  let sendPending: ReturnType<typeof makeSendPending>;
   beforeAll(async () => {
     local = await startStore(undefined);
     const store = new DynamoStore(local.client, TABLE);
     await store.put(seedConfig(toShanghaiIso(NOW)));
     sfn = mockClient(SFNClient);
-    const deps: Deps = {
+    deps = {
       store,
       configStore: store,
       configs: new ConfigService(store, clock),
@@ -59,7 +61,7 @@ describe('the stream consumer sends what a write left pending', () => {
       publicBaseUrl: 'https://whistle.example.org',
       local: false,
     };
-    provideDeps(deps);
+    sendPending = makeSendPending(deps);
   });
   afterEach(() => sfn.reset());
   afterAll(async () => {
@@ -91,7 +93,7 @@ describe('the stream consumer sends what a write left pending', () => {
 
   it('starts a ticket whose StartExecution was throttled at intake, retrying through the stream', async () => {
     sfn.on(StartExecutionCommand).rejects(throttled());
-    const { ticket } = await createTicket(getDeps(), reporter, {
+    const { ticket } = await createTicket(deps, reporter, {
       dutyItemId: 'di-neighbor-dispute',
       communityId: 'cm-nanqiao',
       title: '楼道堆放杂物',
