@@ -104,7 +104,7 @@ export const makeAdminConfig = (deps: Deps) =>
       if (dryRun === 'true') {
         return json(200, { ...view, dryRun: true, moved: await previewCalendarYear(deps, calendar) });
       }
-      const snap = await write(req.deps, p, `calendar ${year}`, (c) => ({
+      const snap = await write(deps, p, `calendar ${year}`, (c) => ({
         ...c,
         calendars: [...c.calendars.filter((y) => y.year !== year), calendar],
       }));

@@ -86,13 +86,14 @@ async function tickets(req: Request): Promise<Reply> {
   const p = req.principal();
   const q = parseQuery(req, ticketExportQuery);
   const { format, lang, ...filters } = q;
-  const filter = ticketFilterOf(p, filters, await req.deps.configs.current());
   const deps = req.deps;
+  const config = await deps.configs.current();
+  const filter = ticketFilterOf(p, filters, config);
   const at = toShanghaiIso(deps.clock.now());
   const found = filters.code
-    ? { tickets: await ticketByCode(req.deps.store, p, filters.code, filter), truncated: false }
+    ? { tickets: await ticketByCode(deps.store, p, filters.code, filter), truncated: false }
     : await collectTickets(deps.store, filter);
-  const names = namesOf(await deps.configs.current());
+  const names = namesOf(config);
   const shown = { ...filters, ...filter };
   return file(
     ticketsSheet(lang, found.tickets, found.truncated, shown, names, at),

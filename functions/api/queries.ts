@@ -146,7 +146,7 @@ async function breaches(req: Request) {
     expand: async (records: BreachRecord[]) => {
       // closedAt: when the breached stage was finally done (from the ticket record).
       const tickets = await ticketsById(
-        req.deps.store,
+        deps.store,
         records.map((b) => b.ticketId),
       );
       return records.map((b) => {
@@ -311,7 +311,7 @@ async function notifications(req: Request) {
       let visible = records;
       if (street && !q.ticketId) {
         const tickets = await ticketsById(
-          req.deps.store,
+          deps.store,
           records.map((n) => n.ticketId),
         );
         visible = records.filter((n) => tickets.get(n.ticketId)?.streetId === street);
