@@ -1,5 +1,10 @@
-/** Lambda entry of `admin-config`: the AWS dependencies, built once per container, make its handler. */
+/** Lambda entry of `admin-config`: the environment read once, the shared core plus Step Functions, built once per container. */
 import { makeAdminConfig } from '../api/admin-config';
+import { sfnWorkflow } from '../lib/aws/workflow';
 import { awsDeps } from '../lib/deps';
+import { readFunctionEnv } from '../lib/env';
 
-export const handler = makeAdminConfig(awsDeps());
+const env = readFunctionEnv();
+const core = awsDeps(env, { workflow: sfnWorkflow(env) });
+
+export const handler = makeAdminConfig(core);

@@ -1,6 +1,10 @@
-/** Lambda entry of `advance`: the AWS dependencies, built once per container, make its handler. */
+/** Lambda entry of `advance`: the environment read once, the shared core, built once per container. */
 
 import { awsDeps } from '../lib/deps';
+import { readFunctionEnv } from '../lib/env';
 import { makeAdvance } from '../tasks/advance';
 
-export const handler = makeAdvance(awsDeps());
+const env = readFunctionEnv();
+const core = awsDeps(env);
+
+export const handler = makeAdvance(core);

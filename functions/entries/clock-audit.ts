@@ -1,5 +1,10 @@
-/** Lambda entry of `clock-audit`: the AWS dependencies, built once per container, make its handler. */
+/** Lambda entry of `clock-audit`: the environment read once, the shared core plus Step Functions, built once per container. */
 import { makeClockAudit } from '../api/clock-audit';
+import { sfnWorkflow } from '../lib/aws/workflow';
 import { awsDeps } from '../lib/deps';
+import { readFunctionEnv } from '../lib/env';
 
-export const handler = makeClockAudit(awsDeps());
+const env = readFunctionEnv();
+const core = awsDeps(env, { workflow: sfnWorkflow(env) });
+
+export const handler = makeClockAudit(core);

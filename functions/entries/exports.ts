@@ -1,5 +1,9 @@
-/** Lambda entry of `exports`: the AWS dependencies, built once per container, make its handler. */
+/** Lambda entry of `exports`: the environment read once, the shared core, built once per container. */
 import { makeExports } from '../api/exports';
 import { awsDeps } from '../lib/deps';
+import { readFunctionEnv } from '../lib/env';
 
-export const handler = makeExports(awsDeps());
+const env = readFunctionEnv();
+const core = awsDeps(env);
+
+export const handler = makeExports(core);

@@ -1,5 +1,11 @@
-/** Lambda entry of `links`: the AWS dependencies, built once per container, make its handler. */
+/** Lambda entry of `links`: the environment read once, the shared core plus Step Functions, signed links, built once per container. */
 import { makeLinks } from '../api/links';
+import { linkDeps } from '../lib/aws/links';
+import { sfnWorkflow } from '../lib/aws/workflow';
 import { awsDeps } from '../lib/deps';
+import { readFunctionEnv } from '../lib/env';
 
-export const handler = makeLinks(awsDeps());
+const env = readFunctionEnv();
+const core = awsDeps(env, { workflow: sfnWorkflow(env) });
+
+export const handler = makeLinks({ ...core, ...(await linkDeps(env, core.store)) });

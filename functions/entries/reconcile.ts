@@ -1,6 +1,11 @@
-/** Lambda entry of `reconcile`: the AWS dependencies, built once per container, make its handler. */
+/** Lambda entry of `reconcile`: the environment read once, the shared core plus Step Functions, built once per container. */
 
+import { sfnWorkflow } from '../lib/aws/workflow';
 import { awsDeps } from '../lib/deps';
+import { readFunctionEnv } from '../lib/env';
 import { makeReconcile } from '../tasks/reconcile';
 
-export const handler = makeReconcile(awsDeps());
+const env = readFunctionEnv();
+const core = awsDeps(env, { workflow: sfnWorkflow(env) });
+
+export const handler = makeReconcile(core);

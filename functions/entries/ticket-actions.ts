@@ -1,5 +1,12 @@
-/** Lambda entry of `ticket-actions`: the AWS dependencies, built once per container, make its handler. */
+/** Lambda entry of `ticket-actions`: the environment read once, the shared core plus Step Functions, the notification channels, signed links, built once per container. */
 import { makeTicketActions } from '../api/ticket-actions';
+import { linkDeps } from '../lib/aws/links';
+import { notificationDeps } from '../lib/aws/notifications';
+import { sfnWorkflow } from '../lib/aws/workflow';
 import { awsDeps } from '../lib/deps';
+import { readFunctionEnv } from '../lib/env';
 
-export const handler = makeTicketActions(awsDeps());
+const env = readFunctionEnv();
+const core = awsDeps(env, { workflow: sfnWorkflow(env), ...notificationDeps(env) });
+
+export const handler = makeTicketActions({ ...core, ...(await linkDeps(env, core.store)) });

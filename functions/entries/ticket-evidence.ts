@@ -1,5 +1,9 @@
-/** Lambda entry of `ticket-evidence`: the AWS dependencies, built once per container, make its handler. */
+/** Lambda entry of `ticket-evidence`: the environment read once, the shared core, built once per container. */
 import { makeTicketEvidence } from '../api/ticket-evidence';
 import { awsDeps } from '../lib/deps';
+import { readFunctionEnv } from '../lib/env';
 
-export const handler = makeTicketEvidence(awsDeps());
+const env = readFunctionEnv();
+const core = awsDeps(env);
+
+export const handler = makeTicketEvidence(core);

@@ -1,5 +1,10 @@
-/** Lambda entry of `ticket-intake`: the AWS dependencies, built once per container, make its handler. */
+/** Lambda entry of `ticket-intake`: the environment read once, the shared core plus Step Functions, built once per container. */
 import { makeTicketIntake } from '../api/ticket-intake';
+import { sfnWorkflow } from '../lib/aws/workflow';
 import { awsDeps } from '../lib/deps';
+import { readFunctionEnv } from '../lib/env';
 
-export const handler = makeTicketIntake(awsDeps());
+const env = readFunctionEnv();
+const core = awsDeps(env, { workflow: sfnWorkflow(env) });
+
+export const handler = makeTicketIntake(core);

@@ -4,7 +4,6 @@
  * from the verified JWT claims, and dispatch on the API Gateway route key.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type {
   APIGatewayProxyEventV2WithJWTAuthorizer,
@@ -25,7 +24,7 @@ import {
 } from '../../shared/domain/errors';
 import { type Principal, principalFromClaims } from '../../shared/domain/principal';
 import type { Deps } from './deps';
-import { logger, metricsPort, publishMetrics, tracer } from './observability';
+import { logger, metricsPort, publishMetrics } from './observability';
 import { originVerify } from './origin-verify';
 import { PROBLEM_CONTENT_TYPE, problemJson } from './problem';
 
@@ -208,8 +207,8 @@ export interface HandlerOptions {
 
 /**
  * The one error handler of the chain, as middy's http-error-handler: whatever a route throws
- * becomes its mapped response here, in middy's `onError` phase, so the tracer (the error on the
- * segment), the logger and the metrics middlewares see every API error too. Registered after
+ * becomes its mapped response here, in middy's `onError` phase, so the logger and the metrics
+ * middlewares see every API error too. Registered after
  * `publishMetrics()`, it runs before it (middy runs `onError` in reverse order), so the error's
  * count is flushed with the invocation.
  */
@@ -239,8 +238,6 @@ export function httpHandler<D = Deps>(
   };
   return (
     middy<ApiEvent, ApiResult, Error, Context>()
-      // Responses carry tickets (reporter names, phones): traces keep timings and errors only.
-      .use(captureLambdaHandler(tracer, { captureResponse: false }))
       .use(injectLambdaContext(logger, { resetKeys: true }))
       .use(publishMetrics())
       .use(errorResponses(options.onError ?? errorToResponse))

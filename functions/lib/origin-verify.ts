@@ -20,8 +20,9 @@ import type {
   Context,
 } from 'aws-lambda';
 import { envNames } from './env';
-import { logger, tracer } from './observability';
+import { logger } from './observability';
 import { PROBLEM_CONTENT_TYPE, problemJson } from './problem';
+import { traceClient } from './xray';
 
 /** The header CloudFront sets on the API origin (lowercase: API Gateway's payload 2.0 headers are). */
 export const ORIGIN_VERIFY_HEADER = 'x-whistle-origin-verify';
@@ -116,7 +117,7 @@ export function originVerify(
       const secretArn = process.env[ORIGIN_VERIFY_SECRET_VARIABLE];
       if (!verifier && !secretArn) return undefined;
       if (!verifier && !shared) {
-        shared = originVerifier(tracer.captureAWSv3Client(new SecretsManagerClient({})), secretArn as string);
+        shared = originVerifier(traceClient(new SecretsManagerClient({})), secretArn as string);
       }
       const active = (verifier ?? shared) as OriginVerifier;
       const headers = request.event.headers ?? {};

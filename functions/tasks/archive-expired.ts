@@ -10,8 +10,9 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { TicketArchive } from '../../shared/adapters/ticket-archive';
 import { readFunctionEnv } from '../lib/env';
-import { logger, tracer } from '../lib/observability';
+import { logger } from '../lib/observability';
 import { taskHandler } from '../lib/task';
+import { traceClient } from '../lib/xray';
 
 type Image = Parameters<typeof unmarshall>[0];
 
@@ -22,9 +23,9 @@ export const makeArchiveExpired = () =>
   taskHandler(async (event: unknown): Promise<DynamoDBBatchResponse> => {
     if (!env.ARCHIVE_BUCKET) throw new Error('ARCHIVE_BUCKET is not configured for this function');
     archive ??= new TicketArchive(
-      tracer.captureAWSv3Client(new DynamoDBClient({})),
+      traceClient(new DynamoDBClient({})),
       env.TABLE_NAME,
-      tracer.captureAWSv3Client(new S3Client({})),
+      traceClient(new S3Client({})),
       env.ARCHIVE_BUCKET,
     );
     const failures: DynamoDBBatchResponse['batchItemFailures'] = [];

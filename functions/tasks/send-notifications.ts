@@ -17,8 +17,9 @@ import { NotificationSender } from '../../shared/use-cases/notification-sender';
 import { TokenBuckets } from '../../shared/use-cases/token-buckets';
 import type { Deps } from '../lib/deps';
 import { readFunctionEnv } from '../lib/env';
-import { logger, tracer } from '../lib/observability';
+import { logger } from '../lib/observability';
 import { taskHandler } from '../lib/task';
+import { traceClient } from '../lib/xray';
 
 const env = readFunctionEnv();
 const refSchema = z.strictObject({
@@ -30,7 +31,7 @@ const SWEEP_AFTER_MS = 2 * 60_000;
 
 async function credentials(): Promise<unknown> {
   if (!env.CHANNELS_SECRET_ARN) return {};
-  const sm = tracer.captureAWSv3Client(new SecretsManagerClient({}));
+  const sm = traceClient(new SecretsManagerClient({}));
   const out = await sm.send(new GetSecretValueCommand({ SecretId: env.CHANNELS_SECRET_ARN }));
   return JSON.parse(out.SecretString ?? '{}');
 }

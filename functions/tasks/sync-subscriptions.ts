@@ -9,8 +9,9 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { syncEmailSubscriptions } from '../../shared/adapters/sns-subscriptions';
 import type { Deps } from '../lib/deps';
 import { readFunctionEnv } from '../lib/env';
-import { logger, tracer } from '../lib/observability';
+import { logger } from '../lib/observability';
 import { taskHandler } from '../lib/task';
+import { traceClient } from '../lib/xray';
 
 export class SubscriptionSyncError extends Error {
   override readonly name = 'SubscriptionSyncError';
@@ -31,7 +32,7 @@ export const makeSyncSubscriptions = (deps: {
     const version = await configStore.latestVersion();
     const config = await configStore.get(version);
     // SDK retries (standard mode) are welcome here: nothing else retries these calls.
-    sns ??= tracer.captureAWSv3Client(new SNSClient({}));
+    sns ??= traceClient(new SNSClient({}));
     const report = await syncEmailSubscriptions(
       sns,
       { topicArn: env.DISPATCH_TOPIC_ARN, deadLetterQueueArn: env.DEAD_LETTER_QUEUE_ARN },

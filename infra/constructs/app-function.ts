@@ -20,6 +20,7 @@ import { Construct } from 'constructs';
 import { envNames } from '../../functions/lib/env';
 import { globalSecondaryIndexes } from '../../shared/adapters/table-design';
 import { metricsNamespace, repoRoot } from '../config';
+import { aliasArgs, esmRequireBanner } from './bundling';
 
 export interface AppFunctionProps {
   /** Entry file relative to the repository root, as listed in functions/api/routes.ts. */
@@ -64,10 +65,6 @@ const tableWriteActions = [
   'dynamodb:DeleteItem',
   'dynamodb:BatchWriteItem',
 ];
-
-/** Shims `require` for CommonJS dependencies bundled into an ESM output file. */
-const esmRequireBanner =
-  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
 export class AppFunction extends Construct {
   readonly fn: NodejsFunction;
@@ -141,6 +138,8 @@ export class AppFunction extends Construct {
           bundleAwsSDK: true,
           // meta.json next to the bundle: the bench and CI read it to enforce the size budget (T2).
           metafile: true,
+          // The credential chain cut to the environment link Lambda uses (./bundling.ts).
+          esbuildArgs: aliasArgs(),
         },
       });
     }

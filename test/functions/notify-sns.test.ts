@@ -16,7 +16,7 @@ import {
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { notificationDeps } from '../../functions/lib/deps';
+import { notificationDeps } from '../../functions/lib/aws/notifications';
 import { readFunctionEnv } from '../../functions/lib/env';
 import { LOCAL_TABLE, type LocalStore, startStore } from '../../infra/local/store-server';
 import { DynamoStore } from '../../shared/adapters/dynamo-store';
@@ -496,7 +496,7 @@ describe('with publish failures injected', () => {
   });
 });
 
-describe('composition (functions/lib/deps.ts)', () => {
+describe('composition (functions/lib/aws/notifications.ts)', () => {
   it('builds the notifier and the dead letters from the function environment', async () => {
     const env = readFunctionEnv({
       TABLE_NAME: 'whistle-table',
@@ -505,7 +505,7 @@ describe('composition (functions/lib/deps.ts)', () => {
       DEAD_LETTER_QUEUE_URL: QUEUE,
     });
     const d = notificationDeps(env);
-    await d.notifier.send(
+    await d.notifier!.send(
       { channel: 'sms', to: '+8613800000001', text: '派单' },
       { ticketId: 't1', kind: 'dispatch' },
     );

@@ -7,7 +7,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { readLinkSecret } from '../../functions/lib/deps';
+import { readLinkSecret } from '../../functions/lib/aws/links';
 import { S3Evidence } from '../../shared/adapters/evidence';
 
 const ARN = 'arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:LinkSecret-AbCdEf';

@@ -1,0 +1,23 @@
+/**
+ * How a Lambda bundle is built, shared by the function construct (CDK's esbuild) and the bundle
+ * bench, so what the bench measures is what deploys.
+ */
+
+/** Shims `require` for CommonJS dependencies bundled into an ESM output file. */
+export const esmRequireBanner =
+  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+/**
+ * Modules replaced in every bundle. Paths are relative to the project root (esbuild resolves an
+ * alias's target in its working directory, which CDK sets to the project root).
+ */
+export const bundleAliases: Record<string, string> = {
+  // The SDK's full credential chain (with the SSO and STS clients) for its first link: Lambda puts
+  // the role's credentials in the environment (functions/lib/aws/lambda-credentials.ts).
+  '@aws-sdk/credential-provider-node': './functions/lib/aws/lambda-credentials.ts',
+};
+
+/** The aliases as esbuild command-line arguments (NodejsFunction's `esbuildArgs`). */
+export function aliasArgs(aliases: Record<string, string> = bundleAliases): Record<string, string> {
+  return Object.fromEntries(Object.entries(aliases).map(([from, to]) => [`--alias:${from}`, to]));
+}

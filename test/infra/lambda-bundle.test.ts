@@ -1,0 +1,115 @@
+/**
+ * A Lambda bundle as it deploys: the `queries` entry built with the construct's esbuild settings
+ * (infra/constructs/bundling.ts: ESM, minified, the credential chain cut to its environment link),
+ * loaded in a fresh Node process with a Lambda-like environment, answers an API Gateway event from
+ * a real table (dynalite over HTTP), signing with the credentials Lambda puts in the environment.
+ * Without them the call fails on credentials instead of wandering through profiles and instance
+ * metadata, and a function deployed without its state machine fails at import.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleAliases, esmRequireBanner } from '../../infra/constructs/bundling';
+import { LOCAL_TABLE, type LocalStore, startStore } from '../../infra/local/store-server';
+import { DynamoStore } from '../../shared/adapters/dynamo-store';
+import { seedConfig } from '../../shared/config/seed';
+import { toShanghaiIso } from '../../shared/domain/deadlines';
+
+const run = promisify(execFile);
+const root = resolve(import.meta.dirname, '../..');
+let work: string;
+let local: LocalStore;
+
+async function bundle(entry: string): Promise<string> {
+  const outfile = join(work, entry.replace(/\W+/g, '-'), 'index.mjs');
+  await build({
+    entryPoints: [join(root, entry)],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    minify: true,
+    mainFields: ['module', 'main'],
+    banner: { js: esmRequireBanner },
+    alias: bundleAliases,
+    outfile,
+    logLevel: 'error',
+    absWorkingDir: root,
+  });
+  return outfile;
+}
+
+/** Imports the bundle in a fresh process and calls its handler with one event; prints the result. */
+async function invoke(file: string, env: Record<string, string>, event: unknown) {
+  const script = `const { handler } = await import(${JSON.stringify(`file://${file}`)});
+const res = await handler(${JSON.stringify(event)}, { functionName: 'queries', awsRequestId: 'r1', getRemainingTimeInMillis: () => 9000 });
+process.stdout.write('\\n' + JSON.stringify(res));`;
+  const { stdout, stderr } = await run(process.execPath, ['--input-type=module', '-e', script], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    cwd: work,
+  });
+  // The handler's result is the last line of stdout; the function's log lines go to either stream.
+  const lines = stdout.trimEnd().split('\n');
+  const res = JSON.parse(lines.at(-1)?.replace(/^.*(?=\{"statusCode")/, '') ?? '{}');
+  return { ...(res as { statusCode: number; body: string }), logs: `${stdout}${stderr}` };
+}
+
+const lambdaEnv = () => ({
+  TABLE_NAME: LOCAL_TABLE,
+  AWS_REGION: 'cn-north-1',
+  AWS_ENDPOINT_URL_DYNAMODB: local.endpoint,
+  AWS_LAMBDA_FUNCTION_NAME: 'whistle-dispatch-queries',
+  AWS_ACCESS_KEY_ID: 'ASIAEXAMPLE',
+  AWS_SECRET_ACCESS_KEY: 'secret',
+  AWS_SESSION_TOKEN: 'session',
+  _X_AMZN_TRACE_ID: 'Root=1-67a1b2c3-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=0',
+  POWERTOOLS_METRICS_DISABLED: 'true',
+  POWERTOOLS_LOG_LEVEL: 'ERROR',
+});
+
+const unitsEvent = {
+  version: '2.0',
+  routeKey: 'GET /v1/units',
+  rawPath: '/v1/units',
+  headers: {},
+  requestContext: { authorizer: { jwt: { claims: { sub: 'admin-1', role: 'admin' } } }, http: { method: 'GET' } },
+};
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'whistle-bundle-'));
+  local = await startStore(undefined, { transport: 'tcp' });
+  await new DynamoStore(local.client, LOCAL_TABLE).put(seedConfig(toShanghaiIso(new Date())));
+}, 60_000);
+
+afterAll(async () => {
+  await local?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('a Lambda bundle as deployed', () => {
+  it('answers a request from the table, signed with the credentials in the environment', async () => {
+    const file = await bundle('functions/entries/queries.ts');
+    const res = await invoke(file, lambdaEnv(), unitsEvent);
+    expect(res.statusCode).toBe(200);
+    const body = JSON.parse(res.body) as { items: { id: string }[] };
+    expect(body.items.length).toBeGreaterThan(10);
+  }, 60_000);
+
+  it('looks for credentials in the environment only: without them, a 500 that names that', async () => {
+    const file = await bundle('functions/entries/queries.ts');
+    const { AWS_ACCESS_KEY_ID: _k, AWS_SECRET_ACCESS_KEY: _s, AWS_SESSION_TOKEN: _t, ...env } = lambdaEnv();
+    const res = await invoke(file, env, unitsEvent);
+    expect(res.statusCode).toBe(500);
+    expect(res.logs).toContain('Unable to find environment variable credentials');
+    expect(res.logs).not.toMatch(/169\.254|IMDS|profile/i);
+  }, 60_000);
+
+  it('refuses to load a function that starts executions without its state machine', async () => {
+    const file = await bundle('functions/entries/ticket-intake.ts');
+    await expect(invoke(file, lambdaEnv(), unitsEvent)).rejects.toThrow(/STATE_MACHINE_ARN is required/);
+  }, 60_000);
+});
