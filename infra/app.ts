@@ -99,8 +99,6 @@ export function buildApp(options: BuildAppOptions = {}): WhistleApp {
     ...base,
     description: 'Whistle Dispatch: ticket lifecycle state machine and task functions',
     table: data.table,
-    dispatchTopic: notifications.dispatchTopic,
-    smsMaxPrice: notifications.smsMaxPrice,
     deadLetterQueue: notifications.deadLetterQueue,
     definition: options.definition ?? readLifecycleAsl(),
     publicBaseUrl: edge.publicBaseUrl,
@@ -108,7 +106,7 @@ export function buildApp(options: BuildAppOptions = {}): WhistleApp {
     notifyQueue: notifications.notifyQueue,
   });
   workflow.addStackDependency(data, 'task functions read and write tickets');
-  workflow.addStackDependency(notifications, 'task functions publish dispatches and park dead letters');
+  workflow.addStackDependency(notifications, 'task functions queue notices and park dead letters');
   workflow.addStackDependency(edge, 'links in dispatches point at the console');
 
   const api = new ApiStack(app, `${prefix}-Api`, {
@@ -117,8 +115,6 @@ export function buildApp(options: BuildAppOptions = {}): WhistleApp {
     table: data.table,
     stateMachine: workflow.stateMachine,
     httpApi: edge.httpApi,
-    dispatchTopic: notifications.dispatchTopic,
-    smsMaxPrice: notifications.smsMaxPrice,
     deadLetterQueue: notifications.deadLetterQueue,
     publicBaseUrl: edge.publicBaseUrl,
     linkSecret: data.linkSecret,

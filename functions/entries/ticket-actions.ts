@@ -1,12 +1,12 @@
-/** Lambda entry of `ticket-actions`: the environment read once, the shared core plus Step Functions, the notification channels, signed links, built once per container. */
+/** Lambda entry of `ticket-actions`: the environment read once, the shared core plus Step Functions, the notification queue, signed links, built once per container. */
 import { makeTicketActions } from '../api/ticket-actions';
 import { linkDeps } from '../lib/aws/links';
-import { notificationDeps } from '../lib/aws/notifications';
+import { queueDeps } from '../lib/aws/queue';
 import { sfnWorkflow } from '../lib/aws/workflow';
 import { awsDeps } from '../lib/deps';
 import { readFunctionEnv } from '../lib/env';
 
 const env = readFunctionEnv();
-const core = awsDeps(env, { workflow: sfnWorkflow(env), ...notificationDeps(env) });
+const core = awsDeps(env, { workflow: sfnWorkflow(env), ...queueDeps(env) });
 
 export const handler = makeTicketActions({ ...core, ...(await linkDeps(env, core.store)) });

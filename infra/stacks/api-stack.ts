@@ -14,7 +14,6 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
@@ -31,9 +30,7 @@ export interface ApiStackProps extends StackProps {
   stateMachine: StateMachine;
   /** The Edge stack's API resource: this stack adds its stage, authorizer and routes. */
   httpApi: apigw.IHttpApi;
-  /** Urges are sent from the ticket actions: SMS and e-mail, failures parked on the DLQ. */
-  dispatchTopic: ITopic;
-  smsMaxPrice: string;
+  /** Notices the actions record (urges) are queued; failures are parked on the DLQ. */
   deadLetterQueue: IQueue;
   /** Origin of the links in messages (the console's address, Edge stack). */
   publicBaseUrl: string;
@@ -101,8 +98,7 @@ export class ApiStack extends Stack {
       ticketActions: fn('ticketActions')
         .bindTable(table, 'readWrite')
         .bindStateMachine(stateMachine, { start: true, respond: true, stop: true })
-        // Urges (催办/督办) go to the lead unit's leader straight from the action, with a signed link.
-        .bindTopic(props.dispatchTopic, { directSms: { maxPrice: props.smsMaxPrice } })
+        // Urges (催办/督办) are recorded with a signed link and queued; the sender publishes them.
         .bindDeadLetters(props.deadLetterQueue)
         .bindNotifyQueue(props.notifyQueue)
         .withLinkSecret(props.linkSecret),

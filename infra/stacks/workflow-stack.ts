@@ -13,7 +13,6 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
@@ -25,8 +24,6 @@ import { AppFunction } from '../constructs/app-function';
 export interface WorkflowStackProps extends StackProps {
   config: StageConfig;
   table: ITable;
-  dispatchTopic: ITopic;
-  smsMaxPrice: string;
   /** Where the tasks park messages that failed for good. */
   deadLetterQueue: IQueue;
   /** The ASL JSON with `${StartStageFunctionArn}`-style placeholders (workflows/contract.ts). */
@@ -66,14 +63,14 @@ export class WorkflowStack extends Stack {
         timeout: Duration.seconds(30),
         ...(config.taskConcurrency ? { reservedConcurrency: config.taskConcurrency } : {}),
       }).bindOwnStateMachine(stateMachineName);
-    // Each task only what it uses: AwaitParty, OnTimer and ClockFailed write tickets and may send
-    // notices with links; Advance only reads the record to plan the next step.
+    // Each task only what it uses: AwaitParty, OnTimer and ClockFailed write tickets and record
+    // notices with links (queued for the sender, which alone publishes); Advance only reads the
+    // record to plan the next step.
     const notifying = (f: AppFunction): AppFunction =>
       f
         .withPublicBaseUrl(props.publicBaseUrl)
         .withLinkSecret(props.linkSecret)
         .bindTable(props.table, 'readWrite')
-        .bindTopic(props.dispatchTopic, { directSms: { maxPrice: props.smsMaxPrice } })
         .bindDeadLetters(props.deadLetterQueue)
         .bindNotifyQueue(props.notifyQueue);
     this.tasks = {

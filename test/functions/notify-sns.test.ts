@@ -16,7 +16,8 @@ import {
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { notificationDeps } from '../../functions/lib/aws/notifications';
+import { notifierDeps } from '../../functions/lib/aws/notifier';
+import { queueDeps } from '../../functions/lib/aws/queue';
 import { readFunctionEnv } from '../../functions/lib/env';
 import { LOCAL_TABLE, type LocalStore, startStore } from '../../infra/local/store-server';
 import { DynamoStore } from '../../shared/adapters/dynamo-store';
@@ -496,7 +497,7 @@ describe('with publish failures injected', () => {
   });
 });
 
-describe('composition (functions/lib/aws/notifications.ts)', () => {
+describe('composition (functions/lib/aws/notifier.ts, queue.ts)', () => {
   it('builds the notifier and the dead letters from the function environment', async () => {
     const env = readFunctionEnv({
       TABLE_NAME: 'whistle-table',
@@ -504,7 +505,7 @@ describe('composition (functions/lib/aws/notifications.ts)', () => {
       SMS_MAX_PRICE: '0.08',
       DEAD_LETTER_QUEUE_URL: QUEUE,
     });
-    const d = notificationDeps(env);
+    const d = { ...queueDeps(env), ...notifierDeps(env) };
     await d.notifier!.send(
       { channel: 'sms', to: '+8613800000001', text: '派单' },
       { ticketId: 't1', kind: 'dispatch' },
@@ -541,7 +542,7 @@ describe('composition (functions/lib/aws/notifications.ts)', () => {
   });
 
   it('leaves the dead-letter queue out when none is configured (the embedded runtime)', () => {
-    expect(notificationDeps(readFunctionEnv({ TABLE_NAME: 'whistle-table' })).deadLetters).toBeUndefined();
+    expect(queueDeps(readFunctionEnv({ TABLE_NAME: 'whistle-table' })).deadLetters).toBeUndefined();
   });
 });
 

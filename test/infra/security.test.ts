@@ -91,8 +91,17 @@ describe('prod synth', () => {
     }
   });
 
+  it('lets only the sender publish: tasks and API functions queue notices and never call SNS', () => {
+    for (const name of ['workflow', 'api', 'data'] as const) {
+      const publish = statements(template(name)).filter((s) =>
+        [s.Action].flat().some((a) => typeof a === 'string' && a.startsWith('sns:Publish')),
+      );
+      expect(publish, name).toEqual([]);
+    }
+  });
+
   it('fences SMS publishing: phone numbers in this region only, no other topic or endpoint', () => {
-    const all = [...statements(template('workflow')), ...statements(template('api'))];
+    const all = statements(template('notifications'));
     const star = all.filter(
       (s) => s.Effect === 'Allow' && [s.Action].flat().includes('sns:Publish') && s.Resource === '*',
     );
