@@ -16,10 +16,16 @@
  *                                             level and attention, kept with the writes (board-counts.ts)
  * - config version    CONFIG / V#<000000042>  the whole configuration, gzipped, immutable
  * - config pointer    CONFIG / LATEST         the latest version number (read every few seconds)
- * - idempotency       IDEM#<owner>#<key> / I  maps a client's key to the ticket it created
  * - signed link       LINK#<code> / L         grant, HMAC, single-use marks, evidence names
  * - evidence photo    EV#<name> / E           embedded runtime only (S3 on AWS)
  * - SMS spend         SPEND#<month> / S       this month's spend against the cap
+ * - receipt index     RCPT#<provider>#<messageId> / R   a gateway's message id → the notice it sent
+ *
+ * An Idempotency-Key needs no item: the ticket's id and code derive from the caller and the key
+ * (shared/use-cases/ticket-service.ts), so a replay lands on the same ticket item.
+ *
+ * `itemKinds` and `indexKeys` below say the same in code; test/e2e/table-design.test.ts runs a
+ * ticket's life and checks every item and index key in the table against them.
  *
  * Closed tickets carry `expiresAt` (epoch seconds, CLOSED_RETENTION_DAYS after closing) on every
  * item of the ticket: DynamoDB's TTL deletes them and the archiver keeps them in S3.
@@ -57,3 +63,29 @@ export const globalSecondaryIndexes = [
   { indexName: gsiNames.byCommunity, partitionKey: 'gk3', sortKey: 'gs3' },
   { indexName: gsiNames.byStatus, partitionKey: 'gk4', sortKey: 'gs4' },
 ] as const;
+
+/** Every item the product writes, by its key shapes (the list above). */
+export const itemKinds = [
+  { kind: 'ticket', pk: /^T#[^#]+$/, sk: /^T$/ },
+  { kind: 'street entry', pk: /^T#[^#]+$/, sk: /^ST$/ },
+  { kind: 'co-unit entry', pk: /^T#[^#]+$/, sk: /^CO#[a-z0-9-]+$/ },
+  { kind: 'attention marker', pk: /^T#[^#]+$/, sk: /^A$/ },
+  { kind: 'breach', pk: /^T#[^#]+$/, sk: /^B#[a-z]+#[^#]*#[1-3]#[^#]+$/ },
+  { kind: 'notification', pk: /^T#[^#]+$/, sk: /^N#.+$/ },
+  { kind: 'ticket code', pk: /^CODE#[A-Z0-9]+$/, sk: /^C$/ },
+  { kind: 'board counter', pk: /^BOARD#(ALL|S#[a-z0-9-]+|U#[a-z0-9-]+)$/, sk: /^C$/ },
+  { kind: 'config version', pk: /^CONFIG$/, sk: /^V#\d{9}$/ },
+  { kind: 'config pointer', pk: /^CONFIG$/, sk: /^LATEST$/ },
+  { kind: 'signed link', pk: /^LINK#[0-9A-Za-z]+$/, sk: /^L$/ },
+  { kind: 'evidence photo', pk: /^EV#.+$/, sk: /^E$/ },
+  { kind: 'SMS spend', pk: /^SPEND#\d{4}-\d{2}$/, sk: /^S$/ },
+  { kind: 'receipt index', pk: /^RCPT#(aliyun|tencent)#.+$/, sk: /^R$/ },
+] as const;
+
+/** The partition-key values each index takes (overloaded GSIs, the list above). */
+export const indexKeys: Record<string, RegExp> = {
+  gk1: /^(TICKET|BREACH|NOTIF|ATTN)$/,
+  gk2: /^(U|BU|NU)#[a-z0-9-]+$|^AS#[a-z0-9-]+$/,
+  gk3: /^(C|ST)#[a-z0-9-]+$/,
+  gk4: /^S#[a-z_]+$|^NQ#\d+$/,
+};
