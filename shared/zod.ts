@@ -4,11 +4,14 @@
  * English messages configured once, the same messages classic zod gives by default. The OpenAPI
  * document is generated from these schemas (functions/api/openapi.ts), so they stay its single
  * source. Tools that never reach a Lambda (the CDK app, scripts) may keep classic zod.
+ *
+ * Import it as a namespace (`import * as z from '../shared/zod'`): the bundler keeps only the
+ * members a function uses. Re-exporting a namespace object instead would keep all of zod/mini,
+ * every locale and the JSON Schema generator in every bundle.
  */
-
-import * as z from 'zod/mini';
+import { config } from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 
-z.config(en());
+config(en());
 
-export { z };
+export * from 'zod/mini';

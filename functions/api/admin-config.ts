@@ -1,10 +1,10 @@
 /** Admin writes to the configuration: each creates a new version; open tickets keep theirs. */
-import * as z from 'zod';
 import { calendarYearIssues } from '../../shared/domain/calendar';
 import { ValidationError } from '../../shared/domain/errors';
 import { calendarYearSchema, idSchema, slaClasses } from '../../shared/domain/model';
 import { type Principal, requireRole } from '../../shared/domain/principal';
 import { applyPublishedCalendar, previewCalendarYear } from '../../shared/use-cases/calendar-service';
+import * as z from '../../shared/zod';
 import type { Deps } from '../lib/deps';
 import { httpHandler, json, parse, parseQuery, type Request } from '../lib/http';
 import {
@@ -33,7 +33,7 @@ function sameId(pathId: string, bodyId: string | undefined, field: string) {
 }
 
 /** Admins only, checked before the body is even read; the query string takes no parameters. */
-function admin(req: Request, query: z.ZodType = noQuery): Principal {
+function admin(req: Request, query: z.core.$ZodType = noQuery): Principal {
   const p = req.principal();
   requireRole(p, ['admin'], 'change the configuration');
   parseQuery(req, query);

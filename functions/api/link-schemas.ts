@@ -2,7 +2,6 @@
  * What the phone pages accept and answer, as zod schemas: the handler validates with them and the
  * OpenAPI document describes them. Kept apart from links.ts so the document does not pull in S3.
  */
-import * as z from 'zod';
 import { type LinkAction, linkActions } from '../../shared/domain/links';
 import { ratings } from '../../shared/domain/model';
 import { optionalText, plainText } from '../../shared/domain/text';
@@ -12,10 +11,11 @@ import {
   MAX_EVIDENCE_BYTES,
   MAX_EVIDENCE_PER_LINK,
 } from '../../shared/use-cases/links';
+import * as z from '../../shared/zod';
 
 /** The same text rules as the API (shared/domain/text.ts): what a phone page posts goes into SMS too. */
 const text = (max: number) => plainText(max, { multiline: true });
-const evidenceName = z.string().regex(evidenceNamePattern);
+const evidenceName = z.string().check(z.regex(evidenceNamePattern));
 
 /** Each action's form, as the page posts it (urlencoded; `evidence` may repeat). */
 export const linkActionForms = {
@@ -24,53 +24,54 @@ export const linkActionForms = {
   progress: z.object({ note: text(500) }),
   resolve: z.object({
     summary: text(1000),
-    evidence: z.array(evidenceName).max(MAX_EVIDENCE_PER_LINK).default([]),
+    evidence: z._default(z.array(evidenceName).check(z.maxLength(MAX_EVIDENCE_PER_LINK)), []),
   }),
   return: z.object({ reason: text(500) }),
   feedback: z.object({
     rating: z.enum(ratings),
-    comment: optionalText(500, { multiline: true })
-      .optional()
-      .transform((c) => c || undefined),
+    comment: z.pipe(
+      z.optional(optionalText(500, { multiline: true })),
+      z.transform((c: string | undefined) => c || undefined),
+    ),
   }),
-} satisfies Record<LinkAction, z.ZodType>;
+} satisfies Record<LinkAction, z.core.$ZodType>;
 
 /** Every field any action's form may carry, for the reference document. */
 export const linkActionForm = z
   .object({
     ticket: z
-      .string()
-      .optional()
-      .describe('The ticket id the page was showing; another ticket’s id is refused'),
-    lang: z.enum(['zh', 'en']).optional().describe('Language of the page the redirect lands on'),
-    note: text(500).optional().describe('progress: the note'),
-    summary: text(1000).optional().describe('resolve: what was done'),
+      .optional(z.string())
+      .check(z.describe('The ticket id the page was showing; another ticket’s id is refused')),
+    lang: z.optional(z.enum(['zh', 'en'])).check(z.describe('Language of the page the redirect lands on')),
+    note: z.optional(text(500)).check(z.describe('progress: the note')),
+    summary: z.optional(text(1000)).check(z.describe('resolve: what was done')),
     evidence: z
-      .array(evidenceName)
-      .max(MAX_EVIDENCE_PER_LINK)
-      .optional()
-      .describe('resolve: names of photos uploaded through this link'),
-    reason: text(500).optional().describe('return: why the ticket is not this unit’s'),
-    rating: z.enum(ratings).optional().describe('feedback: the verdict'),
-    comment: z.string().max(500).optional().describe('feedback: the resident’s comment'),
+      .optional(z.array(evidenceName).check(z.maxLength(MAX_EVIDENCE_PER_LINK)))
+      .check(z.describe('resolve: names of photos uploaded through this link')),
+    reason: z.optional(text(500)).check(z.describe('return: why the ticket is not this unit’s')),
+    rating: z.optional(z.enum(ratings)).check(z.describe('feedback: the verdict')),
+    comment: z
+      .optional(z.string().check(z.maxLength(500)))
+      .check(z.describe('feedback: the resident’s comment')),
   })
-  .describe(`One of the link actions: ${linkActions.join(', ')}`);
+  .check(z.describe(`One of the link actions: ${linkActions.join(', ')}`));
 
 export const linkEvidenceUpload = z.strictObject({
   contentType: z.enum(Object.keys(evidenceTypes) as [keyof typeof evidenceTypes]),
-  size: z.number().int().positive().describe(`Bytes, at most ${MAX_EVIDENCE_BYTES} after downscaling`),
+  size: z
+    .number()
+    .check(z.int(), z.positive(), z.describe(`Bytes, at most ${MAX_EVIDENCE_BYTES} after downscaling`)),
   data: z
-    .string()
-    .max(Math.ceil((MAX_EVIDENCE_BYTES * 4) / 3) + 4)
-    .optional()
-    .describe('Base64 of the photo: embedded runtime only (on AWS it goes to `upload.url`)'),
+    .optional(z.string().check(z.maxLength(Math.ceil((MAX_EVIDENCE_BYTES * 4) / 3) + 4)))
+    .check(z.describe('Base64 of the photo: embedded runtime only (on AWS it goes to `upload.url`)')),
 });
 
 export const linkEvidenceSlot = z.object({
-  name: z.string().describe('Pass it as `evidence` with the resolve form'),
-  url: z.string().describe('Where the photo can be seen; cited in the ticket’s resolution'),
+  name: z.string().check(z.describe('Pass it as `evidence` with the resolve form')),
+  url: z.string().check(z.describe('Where the photo can be seen; cited in the ticket’s resolution')),
   upload: z
-    .object({ method: z.literal('PUT'), url: z.string(), headers: z.record(z.string(), z.string()) })
-    .optional()
-    .describe('AWS: a presigned PUT for exactly this type and size, valid 10 minutes'),
+    .optional(
+      z.object({ method: z.literal('PUT'), url: z.string(), headers: z.record(z.string(), z.string()) }),
+    )
+    .check(z.describe('AWS: a presigned PUT for exactly this type and size, valid 10 minutes')),
 });

@@ -4,7 +4,6 @@
  * redirects back to the page (POST-redirect-GET); photos are uploaded by the page's script.
  * Every refusal is a page that explains itself, never an error dump.
  */
-import * as z from 'zod';
 import { S3Evidence, StoreEvidence } from '../../shared/adapters/evidence';
 import { isTransientError } from '../../shared/adapters/transient-errors';
 import { addDuration } from '../../shared/domain/deadlines';
@@ -36,6 +35,7 @@ import {
   MAX_EVIDENCE_BYTES,
   uploadEvidence,
 } from '../../shared/use-cases/links';
+import * as z from '../../shared/zod';
 import type { Deps } from '../lib/deps';
 import { envNames } from '../lib/env';
 import { httpHandler, json, type Reply, type Request, rawBody } from '../lib/http';
@@ -61,7 +61,9 @@ import { whistlePage } from './whistle-page';
 // ---------------------------------------------------------------------------------------------
 
 /** Set on AWS (photos in S3 by presigned PUT); absent on the embedded runtime (photos in the store). */
-const bucket = z.string().min(3).optional().safeParse(process.env[envNames.evidenceBucket]).data;
+const bucket = z
+  .optional(z.string().check(z.minLength(3)))
+  .safeParse(process.env[envNames.evidenceBucket]).data;
 let s3Evidence: S3Evidence | undefined;
 
 class LinksUnavailable extends Error {

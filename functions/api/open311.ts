@@ -12,7 +12,6 @@
  * public (OPEN311_PUBLIC_FIELDS). Errors follow the spec in both formats: 400, 403 (missing or
  * invalid api_key), 404 (unknown request, service or path), and 413/429/503 for the transport.
  */
-import * as z from 'zod';
 import { shanghaiInstant } from '../../shared/domain/calendar';
 import { toShanghaiIso } from '../../shared/domain/deadlines';
 import {
@@ -26,6 +25,7 @@ import { type ConfigSnapshot, channels, type Ticket } from '../../shared/domain/
 import { bearerToken, type Principal, principalFromClaims } from '../../shared/domain/principal';
 import { isOpen } from '../../shared/domain/ticket-rules';
 import { createTicket } from '../../shared/use-cases/ticket-service';
+import * as z from '../../shared/zod';
 import type { Deps } from '../lib/deps';
 import {
   errorToResponse,
@@ -66,20 +66,25 @@ export type PublicField = (typeof publicFieldNames)[number];
 
 const settingsSchema = z.object({
   /** The one jurisdiction this server serves; a request naming another is refused (404). */
-  OPEN311_JURISDICTION: z.string().min(1).max(100).default('liling.gov.cn'),
+  OPEN311_JURISDICTION: z._default(z.string().check(z.minLength(1), z.maxLength(100)), 'liling.gov.cn'),
   /** Comma list of publicFieldNames shown on public reads (e.g. `description,location`). */
-  OPEN311_PUBLIC_FIELDS: z
-    .string()
-    .default('')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.enum(publicFieldNames))),
+  OPEN311_PUBLIC_FIELDS: z.pipe(
+    z.pipe(
+      z._default(z.string(), ''),
+      z.transform((s: string) =>
+        s
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean),
+      ),
+    ),
+    z.array(z.enum(publicFieldNames)),
+  ),
   /** Who to ask about the service (discovery's `contact`). */
-  OPEN311_CONTACT: z.string().min(1).max(200).default('醴陵市 12345 政务服务便民热线'),
+  OPEN311_CONTACT: z._default(
+    z.string().check(z.minLength(1), z.maxLength(200)),
+    '醴陵市 12345 政务服务便民热线',
+  ),
 });
 export type Open311Settings = {
   jurisdiction: string;

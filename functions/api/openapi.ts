@@ -4,8 +4,8 @@
  * document cannot drift from the code: a route without its entry here fails the build of the
  * document (and its test), and every request and response schema is the handler's own.
  */
-import * as z from 'zod';
 import type { roles } from '../../shared/domain/model';
+import * as z from '../../shared/zod';
 import { linkActionForm, linkEvidenceSlot, linkEvidenceUpload } from './link-schemas';
 import { type RouteSpec, routes } from './routes';
 import {
@@ -98,7 +98,7 @@ export const LOCAL_TOKEN_ROUTE = { method: 'POST', path: '/v1/local/tokens' } as
 // Components: named schemas, referenced wherever they appear inside another
 // ---------------------------------------------------------------------------------------------
 
-const responseComponents: [string, z.ZodType][] = [
+const responseComponents: [string, z.core.$ZodType][] = [
   ['Ticket', ticketView],
   ['SimilarTicketList', similarTicketList],
   ['MergeResult', mergeResult],
@@ -156,12 +156,12 @@ const actionComponentName = (name: string) =>
     .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
     .join('')}Body`;
 
-const requestComponents: [string, z.ZodType][] = [
+const requestComponents: [string, z.core.$ZodType][] = [
   ['CreateTicket', createTicketBody],
   ['TriageConfirm', triageBody],
   ['JoinTicket', joinBody],
   ['MergeTicket', mergeBody],
-  ...Object.entries(ticketActions).map(([name, spec]): [string, z.ZodType] => [
+  ...Object.entries(ticketActions).map(([name, spec]): [string, z.core.$ZodType] => [
     actionComponentName(name),
     spec.body,
   ]),
@@ -184,13 +184,17 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
  * One schema as JSON Schema 2020-12. Named components met inside it become `$ref`s; instants
  * keep `format: date-time` without zod's long regex, which only makes the reference unreadable.
  */
-function toSchema(schema: z.ZodType, io: 'input' | 'output', names: Map<z.ZodType, string>): JsonSchema {
+function toSchema(
+  schema: z.core.$ZodType,
+  io: 'input' | 'output',
+  names: Map<z.core.$ZodType, string>,
+): JsonSchema {
   const out = z.toJSONSchema(schema, {
     io,
     unrepresentable: 'any',
     override: (ctx) => {
       const js = ctx.jsonSchema as JsonSchema;
-      const node = ctx.zodSchema as unknown as z.ZodType;
+      const node = ctx.zodSchema as unknown as z.core.$ZodType;
       const name = names.get(node);
       if (name && node !== schema) {
         for (const k of Object.keys(js)) delete js[k];
@@ -229,7 +233,7 @@ interface OperationDoc {
   description?: string;
   /** Who may call it; `any` = any authenticated role; `public` = no token. */
   roles: readonly Role[] | 'any' | 'public';
-  query?: z.ZodObject;
+  query?: z.ZodMiniObject;
   body?: { component: string; contentType?: string };
   success: { status: number; component?: string; description: string; contentType?: string };
   /** Other 2xx answers (an idempotent replay). */
@@ -853,12 +857,12 @@ function operation(method: string, path: string, doc: OperationDoc, schemas: Rec
   });
   const query = doc.query
     ? Object.entries(doc.query.shape).map(([name, s]) => {
-        const schema = toSchema(s as z.ZodType, 'input', new Map());
+        const schema = toSchema(s as z.core.$ZodType, 'input', new Map());
         const { description, ...rest } = schema;
         return {
           name,
           in: 'query',
-          required: !(s as z.ZodType).safeParse(undefined).success,
+          required: !z.safeParse(s as z.core.$ZodType, undefined).success,
           ...(typeof description === 'string' ? { description } : {}),
           schema: rest,
         };

@@ -9,9 +9,9 @@
  * so pages are topped up with a few more queries before a short page is returned.
  */
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
 import { ValidationError } from '../../shared/domain/errors';
 import type { Page } from '../../shared/ports';
+import * as z from '../../shared/zod';
 
 /** Queries per API page at most: bounds the work a sparse filter can cost. */
 const MAX_FETCHES = 5;
@@ -20,11 +20,11 @@ const MAX_FETCH = 200;
 
 const cursorSchema = z.strictObject({
   /** The store's cursor, or absent for the start of the list. */
-  s: z.string().min(1).max(1500).optional(),
+  s: z.optional(z.string().check(z.minLength(1), z.maxLength(1500))),
   /** Rows of the page starting at `s` already served. */
-  n: z.number().int().min(0).max(10_000),
+  n: z.number().check(z.int(), z.gte(0), z.lte(10_000)),
   /** Fingerprint of the query (filters and the caller's scope). */
-  q: z.string().length(16),
+  q: z.string().check(z.length(16)),
 });
 type Cursor = z.infer<typeof cursorSchema>;
 

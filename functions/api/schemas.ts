@@ -4,7 +4,6 @@
  * Schema). Request objects are strict: unknown fields and unknown query parameters are a 400 that
  * names them, as the contract says.
  */
-import * as z from 'zod';
 import {
   breachSchema,
   calendarYearSchema,
@@ -30,7 +29,10 @@ import {
 } from '../../shared/domain/model';
 import { optionalText, plainText, webUrl } from '../../shared/domain/text';
 import type { ActionName } from '../../shared/use-cases/ticket-service';
+import * as z from '../../shared/zod';
 
+/** An integer within the safe range (JSON Schema `integer`). */
+const integer = () => z.number().check(z.int());
 /** Free text, normalised and refused when it carries control characters or nothing visible. */
 const text = (max: number, multiline = true) => plainText(max, { multiline });
 /**
@@ -38,7 +40,7 @@ const text = (max: number, multiline = true) => plainText(max, { multiline });
  * allows them: WHISTLE_HTTP_URLS=on, for an embedded runtime on a plain-HTTP network only.
  */
 export const allowHttpUrls =
-  z.enum(['on', 'off']).default('off').safeParse(process.env.WHISTLE_HTTP_URLS).data === 'on';
+  z._default(z.enum(['on', 'off']), 'off').safeParse(process.env.WHISTLE_HTTP_URLS).data === 'on';
 const url = webUrl(500, { allowHttp: allowHttpUrls });
 /**
  * Evidence may be `http:` at parse time: the deployment's own photo URLs are plain HTTP on an
@@ -48,7 +50,7 @@ const evidenceRef = webUrl(500, { allowHttp: true });
 
 /** Ticket ids are `t` + 20 base32 characters; anything else cannot name a ticket. */
 export const ticketIdPattern = /^t[a-z0-9]{20}$/;
-export const ticketIdSchema = z.string().regex(ticketIdPattern, 'a ticket id (t + 20 characters)');
+export const ticketIdSchema = z.string().check(z.regex(ticketIdPattern, 'a ticket id (t + 20 characters)'));
 
 // ---------------------------------------------------------------------------------------------
 // Request bodies
@@ -56,34 +58,38 @@ export const ticketIdSchema = z.string().regex(ticketIdPattern, 'a ticket id (t 
 
 export const createTicketBody = z
   .strictObject({
-    dutyItemId: idSchema
-      .optional()
-      .describe(
-        'Absent: the description is matched against the duty list; a confident match routes the ticket, anything else puts it in its street’s triage queue (status `triage`) with the suggestions attached.',
+    dutyItemId: z
+      .optional(idSchema)
+      .check(
+        z.describe(
+          'Absent: the description is matched against the duty list; a confident match routes the ticket, anything else puts it in its street’s triage queue (status `triage`) with the suggestions attached.',
+        ),
       ),
     communityId: idSchema,
-    title: text(100, false)
-      .optional()
-      .describe('Absent: the first line of the description, cut to 30 characters'),
+    title: z
+      .optional(text(100, false))
+      .check(z.describe('Absent: the first line of the description, cut to 30 characters')),
     description: text(2000),
     channel: z.enum(channels),
-    priority: z.enum(['urgent', 'normal']).optional(),
-    location: locationSchema.optional(),
-    reporter: reporterSchema.optional(),
-    attachments: z.array(url).max(10).optional(),
+    priority: z.optional(z.enum(['urgent', 'normal'])),
+    location: z.optional(locationSchema),
+    reporter: z.optional(reporterSchema),
+    attachments: z.optional(z.array(url).check(z.maxLength(10))),
   })
-  .meta({
-    examples: [
-      {
-        dutyItemId: 'di-neighbor-dispute',
-        communityId: 'cm-nanqiao',
-        title: '楼道堆放杂物',
-        description: '3栋2单元楼道堆满杂物，影响通行',
-        channel: 'grid',
-        location: { address: '南桥社区3栋2单元' },
-      },
-    ],
-  });
+  .check(
+    z.meta({
+      examples: [
+        {
+          dutyItemId: 'di-neighbor-dispute',
+          communityId: 'cm-nanqiao',
+          title: '楼道堆放杂物',
+          description: '3栋2单元楼道堆满杂物，影响通行',
+          channel: 'grid',
+          location: { address: '南桥社区3栋2单元' },
+        },
+      ],
+    }),
+  );
 
 export const emptyBody = z.strictObject({});
 
@@ -91,31 +97,32 @@ export const emptyBody = z.strictObject({});
 export const triageBody = z.strictObject({ dutyItemId: idSchema });
 /** POST /v1/tickets/{id}/join: the reporter joins; the phone (optional) receives the closure SMS. */
 export const joinBody = z.strictObject({
-  name: plainText(40).optional(),
-  phone: z
-    .string()
-    .regex(/^\+?\d{5,15}$/, 'digits, optionally with a leading +')
-    .optional(),
+  name: z.optional(plainText(40)),
+  phone: z.optional(z.string().check(z.regex(/^\+?\d{5,15}$/, 'digits, optionally with a leading +'))),
 });
 /** POST /v1/tickets/{id}/merge: the ticket this one duplicates. */
-export const mergeBody = z.strictObject({ into: z.string().regex(/^t[a-z0-9]{20}$/, 'a ticket id') });
+export const mergeBody = z.strictObject({
+  into: z.string().check(z.regex(/^t[a-z0-9]{20}$/, 'a ticket id')),
+});
 export const triageQuery = z.strictObject({
-  streetId: idSchema.optional().describe('Admins: the street whose queue (others: their own street)'),
+  streetId: z
+    .optional(idSchema)
+    .check(z.describe('Admins: the street whose queue (others: their own street)')),
 });
 export const similarQuery = z.strictObject({
-  q: plainText(500, { multiline: true }).describe('What the reporter typed'),
+  q: plainText(500, { multiline: true }).check(z.describe('What the reporter typed')),
   communityId: idSchema,
-  limit: z.coerce.number().int().min(1).max(10).optional(),
+  limit: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(10))),
 });
 export const similarTicketView = z.object({
   id: z.string(),
   code: z.string(),
   title: z.string(),
   status: z.enum(ticketStatuses),
-  dutyItemName: z.string().optional(),
+  dutyItemName: z.optional(z.string()),
   createdAt: z.string(),
-  joined: z.number().int().describe('Reporters who joined it so far'),
-  score: z.number().describe('Share of the query’s words the ticket contains, 0–1'),
+  joined: integer().check(z.describe('Reporters who joined it so far')),
+  score: z.number().check(z.describe('Share of the query’s words the ticket contains, 0–1')),
   matched: z.array(z.string()),
 });
 export const similarTicketList = z.object({ items: z.array(similarTicketView) });
@@ -126,38 +133,39 @@ export const mergeResult = z.object({
 export const noteBody = z.strictObject({ note: text(500) });
 export const resolveBody = z.strictObject({
   summary: text(1000),
-  evidence: z.array(evidenceRef).max(10).optional(),
+  evidence: z.optional(z.array(evidenceRef).check(z.maxLength(10))),
 });
 export const reasonBody = z.strictObject({ reason: text(500) });
 export const extensionBody = z.strictObject({
-  workingDays: z.number().int().min(1).max(30),
+  workingDays: z.number().check(z.int(), z.gte(1), z.lte(30)),
   reason: text(500),
 });
 export const decisionBody = z.strictObject({ approve: z.boolean() });
 export const feedbackBody = z.strictObject({
   rating: z.enum(ratings),
-  comment: optionalText(500, { multiline: true }).optional(),
+  comment: z.optional(optionalText(500, { multiline: true })),
 });
 export const rulingBody = z.strictObject({
   decision: z.enum(['close', 'assign', 'reopen']),
-  unitId: idSchema.optional(),
-  note: optionalText(500, { multiline: true }).optional(),
+  unitId: z.optional(idSchema),
+  note: z.optional(optionalText(500, { multiline: true })),
 });
 
 export const reassignBody = z
   .strictObject({ unitId: idSchema, reason: text(500) })
-  .meta({ examples: [{ unitId: 'u-street-xishan', reason: '原承办单位逾期未签收，改由属地街道办理' }] });
+  .check(
+    z.meta({ examples: [{ unitId: 'u-street-xishan', reason: '原承办单位逾期未签收，改由属地街道办理' }] }),
+  );
 
 type Role = (typeof roles)[number];
 
 export interface ActionSpec {
-  body: z.ZodType;
+  body: z.ZodMiniType;
   /** Who may attempt the action at all (403 for anyone else, before the ticket is even read). */
   roles: readonly Role[];
   status: 200 | 202;
   summary: string;
 }
-
 /**
  * Every ticket action: its body, the roles that may attempt it, its success status and summary.
  * Scope (which unit, which community, which street) is then checked against the ticket itself.
@@ -241,72 +249,78 @@ export const ticketActions = {
 } as const satisfies Record<ActionName, ActionSpec>;
 export type TicketActionName = keyof typeof ticketActions;
 
-export const unitBody = unitSchema.omit({ id: true }).extend({ id: idSchema.optional() }).strict();
-export const dutyItemBody = dutyItemSchema.omit({ id: true }).extend({ id: idSchema.optional() }).strict();
-export const slaPolicyBody = slaPolicySchema
-  .omit({ slaClass: true })
-  .extend({ slaClass: z.enum(slaClasses).optional() })
-  .strict();
+export const unitBody = z.extend(z.omit(unitSchema, { id: true }), { id: z.optional(idSchema) });
+export const dutyItemBody = z.extend(z.omit(dutyItemSchema, { id: true }), { id: z.optional(idSchema) });
+export const slaPolicyBody = z.extend(z.omit(slaPolicySchema, { slaClass: true }), {
+  slaClass: z.optional(z.enum(slaClasses)),
+});
 export const calendarBody = z
   .strictObject({
     mode: z
-      .enum(['adjust', 'replace'])
-      .default('adjust')
-      .describe(
-        '`adjust` (default): the days listed change the bundled year, every other day stays as bundled. `replace`: the file is the whole year; unlisted days are plain Monday–Friday.',
+      ._default(z.enum(['adjust', 'replace']), 'adjust')
+      .check(
+        z.describe(
+          '`adjust` (default): the days listed change the bundled year, every other day stays as bundled. `replace`: the file is the whole year; unlisted days are plain Monday–Friday.',
+        ),
       ),
-    holidays: calendarYearSchema.shape.holidays.describe(
-      'Days off (weekend days inside a holiday range may be listed too). In adjust mode a bundled make-up working day listed here is cancelled.',
+    holidays: calendarYearSchema.shape.holidays.check(
+      z.describe(
+        'Days off (weekend days inside a holiday range may be listed too). In adjust mode a bundled make-up working day listed here is cancelled.',
+      ),
     ),
-    workdays: calendarYearSchema.shape.workdays.describe(
-      'Make-up working days (调休上班): weekend days only; in adjust mode also a bundled holiday, to cancel it.',
+    workdays: calendarYearSchema.shape.workdays.check(
+      z.describe(
+        'Make-up working days (调休上班): weekend days only; in adjust mode also a bundled holiday, to cancel it.',
+      ),
     ),
-    source: optionalText(300).optional(),
-    year: z.number().int().optional(),
+    source: z.optional(optionalText(300)),
+    year: z.optional(integer()),
   })
-  .meta({
-    examples: [
-      {
-        holidays: ['2027-01-01', '2027-02-05', '2027-02-08'],
-        workdays: ['2027-02-07'],
-        source: '国务院办公厅关于2027年部分节假日安排的通知',
-      },
-    ],
-  });
+  .check(
+    z.meta({
+      examples: [
+        {
+          holidays: ['2027-01-01', '2027-02-05', '2027-02-08'],
+          workdays: ['2027-02-07'],
+          source: '国务院办公厅关于2027年部分节假日安排的通知',
+        },
+      ],
+    }),
+  );
 
 export const localTokenBody = z
   .strictObject({
     role: z.enum(roles),
-    sub: z.string().min(1).max(128).optional(),
-    unitId: idSchema.optional(),
-    communityId: idSchema.optional(),
-    streetId: idSchema.optional(),
+    sub: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+    unitId: z.optional(idSchema),
+    communityId: z.optional(idSchema),
+    streetId: z.optional(idSchema),
   })
-  .superRefine((b, ctx) => {
-    // The same rule the principal applies: a token without its scope would be refused anyway.
-    if (b.role === 'unit' && !b.unitId)
-      ctx.addIssue({ code: 'custom', path: ['unitId'], message: 'required for role unit' });
-    if (b.role === 'reporter' && !b.communityId)
-      ctx.addIssue({ code: 'custom', path: ['communityId'], message: 'required for role reporter' });
-    if (b.role === 'dispatcher' && !b.streetId)
-      ctx.addIssue({ code: 'custom', path: ['streetId'], message: 'required for role dispatcher' });
-  })
-  .meta({ examples: [{ role: 'reporter', communityId: 'cm-nanqiao' }] });
+  .check(
+    z.superRefine((b, ctx) => {
+      // The same rule the principal applies: a token without its scope would be refused anyway.
+      if (b.role === 'unit' && !b.unitId)
+        ctx.addIssue({ code: 'custom', path: ['unitId'], message: 'required for role unit' });
+      if (b.role === 'reporter' && !b.communityId)
+        ctx.addIssue({ code: 'custom', path: ['communityId'], message: 'required for role reporter' });
+      if (b.role === 'dispatcher' && !b.streetId)
+        ctx.addIssue({ code: 'custom', path: ['streetId'], message: 'required for role dispatcher' });
+    }),
+    z.meta({ examples: [{ role: 'reporter', communityId: 'cm-nanqiao' }] }),
+  );
 
 export const idempotencyKeySchema = z
   .string()
-  .min(1)
-  .max(200)
-  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+  .check(z.minLength(1), z.maxLength(200), z.regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces'));
 
 // ---------------------------------------------------------------------------------------------
 // Query strings (every GET validates its query; unknown parameters are a 400 naming them)
 // ---------------------------------------------------------------------------------------------
 
 export const MAX_LIMIT = 100;
-const limit = z.coerce.number().int().min(1).max(MAX_LIMIT).default(50);
-const optionalLimit = z.coerce.number().int().min(1).max(MAX_LIMIT).optional();
-const cursor = z.string().min(1).max(2000);
+const limit = z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(MAX_LIMIT)), 50);
+const optionalLimit = z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(MAX_LIMIT)));
+const cursor = z.string().check(z.minLength(1), z.maxLength(2000));
 /**
  * Years the service can reason about: a date outside them is a client's mistake (400), not a
  * clock the store and the calendar cannot represent (year 9999 + 8 h is year 10000).
@@ -319,14 +333,14 @@ const inYears = 'must be a date between the years 2000 and 2100';
 /** A calendar date (a whole Asia/Shanghai day) or an instant with its offset. */
 const instantOrDate = z
   .union([z.iso.datetime({ offset: true }), z.iso.date()])
-  .refine(plausibleYear, inYears);
+  .check(z.refine(plausibleYear, inYears));
 
 export const noQuery = z.strictObject({});
 /** `PUT /v1/calendar/{year}?dryRun=true`: what the file would move, nothing written. */
-export const calendarWriteQuery = z.strictObject({ dryRun: z.enum(['true', 'false']).optional() });
+export const calendarWriteQuery = z.strictObject({ dryRun: z.optional(z.enum(['true', 'false'])) });
 
 /** Reference lists are small: all items by default; `limit`/`cursor` page them if asked. */
-export const referenceQuery = z.strictObject({ limit: optionalLimit, cursor: cursor.optional() });
+export const referenceQuery = z.strictObject({ limit: optionalLimit, cursor: z.optional(cursor) });
 
 /**
  * `GET /v1/duty-items`: the list as before, or with `q` the items ranked for a description
@@ -338,74 +352,84 @@ export const MAX_SUGGESTIONS = 10;
  * inside every URL limit on the way (Node's 16 kB of headers, API Gateway's 10 kB).
  */
 export const MAX_QUERY = 500;
-export const dutyItemsQuery = referenceQuery
-  .extend({
-    q: plainText(MAX_QUERY, { multiline: true })
-      .optional()
-      .describe('A description in the reporter’s words: answers the best-matching items instead of the list'),
+export const dutyItemsQuery = z
+  .extend(referenceQuery, {
+    q: z
+      .optional(plainText(MAX_QUERY, { multiline: true }))
+      .check(
+        z.describe(
+          'A description in the reporter’s words: answers the best-matching items instead of the list',
+        ),
+      ),
   })
-  .superRefine((v, ctx) => {
-    if (v.q === undefined) return;
-    if (v.limit !== undefined && v.limit > MAX_SUGGESTIONS) {
-      ctx.addIssue({ code: 'custom', path: ['limit'], message: `at most ${MAX_SUGGESTIONS} with q` });
-    }
-    if (v.cursor !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['cursor'], message: 'suggestions are not paged' });
-    }
-  });
+  .check(
+    z.superRefine((v, ctx) => {
+      if (v.q === undefined) return;
+      if (v.limit !== undefined && v.limit > MAX_SUGGESTIONS) {
+        ctx.addIssue({ code: 'custom', path: ['limit'], message: `at most ${MAX_SUGGESTIONS} with q` });
+      }
+      if (v.cursor !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['cursor'], message: 'suggestions are not paged' });
+      }
+    }),
+  );
 
 /** A ticket's code as people read it out (`WD` + 8 characters); case and spaces do not matter. */
-export const ticketCodeSchema = z
-  .string()
-  .transform((s) => s.replace(/\s+/g, '').toUpperCase())
-  .pipe(z.string().regex(/^WD[0-9A-Z]{8}$/, 'a ticket code: WD and 8 letters or digits'));
+export const ticketCodeSchema = z.pipe(
+  z.pipe(
+    z.string(),
+    z.transform((s: string) => s.replace(/\s+/g, '').toUpperCase()),
+  ),
+  z.string().check(z.regex(/^WD[0-9A-Z]{8}$/, 'a ticket code: WD and 8 letters or digits')),
+);
 
 /** The filters of the ticket list (and of its export). */
 export const ticketFilterFields = {
-  status: z.enum(ticketStatuses).optional(),
-  unitId: idSchema.optional(),
-  communityId: idSchema.optional(),
-  streetId: idSchema.optional(),
-  breached: z.enum(['true', 'false']).optional(),
-  code: ticketCodeSchema.optional().describe('Exactly this ticket (WD…), if the caller may see it'),
-  from: instantOrDate.optional().describe('Created at or after (a date: from its 00:00)'),
-  to: instantOrDate.optional().describe('Created at or before (a date: to its 23:59)'),
-  slaClass: z.enum(slaClasses).optional(),
-  level: z.coerce.number().int().min(0).max(3).optional().describe('Current escalation level, exactly'),
+  status: z.optional(z.enum(ticketStatuses)),
+  unitId: z.optional(idSchema),
+  communityId: z.optional(idSchema),
+  streetId: z.optional(idSchema),
+  breached: z.optional(z.enum(['true', 'false'])),
+  code: z.optional(ticketCodeSchema).check(z.describe('Exactly this ticket (WD…), if the caller may see it')),
+  from: z.optional(instantOrDate).check(z.describe('Created at or after (a date: from its 00:00)')),
+  to: z.optional(instantOrDate).check(z.describe('Created at or before (a date: to its 23:59)')),
+  slaClass: z.optional(z.enum(slaClasses)),
+  level: z
+    .optional(z.coerce.number().check(z.int(), z.gte(0), z.lte(3)))
+    .check(z.describe('Current escalation level, exactly')),
 };
 
-export const listTicketsQuery = z.strictObject({ ...ticketFilterFields, limit, cursor: cursor.optional() });
+export const listTicketsQuery = z.strictObject({ ...ticketFilterFields, limit, cursor: z.optional(cursor) });
 
 export const breachesQuery = z.strictObject({
-  unitId: idSchema.optional(),
-  stage: z.enum(stages).optional(),
-  level: z.coerce.number().int().min(1).max(3).optional(),
-  streetId: idSchema.optional(),
-  from: instantOrDate.optional(),
-  to: instantOrDate.optional(),
+  unitId: z.optional(idSchema),
+  stage: z.optional(z.enum(stages)),
+  level: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(3))),
+  streetId: z.optional(idSchema),
+  from: z.optional(instantOrDate),
+  to: z.optional(instantOrDate),
   limit,
-  cursor: cursor.optional(),
+  cursor: z.optional(cursor),
 });
 
 /** The filters of the breach list, without paging: summaries and exports cover the whole set. */
 export const breachFilterFields = {
-  unitId: idSchema.optional(),
-  stage: z.enum(stages).optional(),
-  level: z.coerce.number().int().min(1).max(3).optional(),
-  streetId: idSchema.optional(),
-  from: instantOrDate.optional(),
-  to: instantOrDate.optional(),
+  unitId: z.optional(idSchema),
+  stage: z.optional(z.enum(stages)),
+  level: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(3))),
+  streetId: z.optional(idSchema),
+  from: z.optional(instantOrDate),
+  to: z.optional(instantOrDate),
 };
 export const breachSummaryQuery = z.strictObject(breachFilterFields);
 
-export const exportFormat = z.enum(['xlsx', 'csv']).default('xlsx');
-export const exportLang = z.enum(['zh', 'en']).default('zh');
+export const exportFormat = z._default(z.enum(['xlsx', 'csv']), 'xlsx');
+export const exportLang = z._default(z.enum(['zh', 'en']), 'zh');
 export const breachExportQuery = z.strictObject({
   ...breachFilterFields,
   view: z
-    .enum(['rows', 'tickets', 'units'])
-    .default('rows')
-    .describe('One row per breach, per ticket or per unit'),
+    ._default(z.enum(['rows', 'tickets', 'units']), 'rows')
+    .check(z.describe('One row per breach, per ticket or per unit')),
   format: exportFormat,
   lang: exportLang,
 });
@@ -415,132 +439,127 @@ export const ticketExportQuery = z.strictObject({
   lang: exportLang,
 });
 export const rankingExportQuery = z.strictObject({
-  from: instantOrDate.optional(),
-  to: instantOrDate.optional(),
-  streetId: idSchema.optional(),
-  of: z.enum(['units', 'streets']).default('units'),
+  from: z.optional(instantOrDate),
+  to: z.optional(instantOrDate),
+  streetId: z.optional(idSchema),
+  of: z._default(z.enum(['units', 'streets']), 'units'),
   format: exportFormat,
   lang: exportLang,
 });
 
 export const notificationsQuery = z.strictObject({
-  ticketId: ticketIdSchema.optional(),
-  unitId: idSchema.optional(),
+  ticketId: z.optional(ticketIdSchema),
+  unitId: z.optional(idSchema),
   limit,
-  cursor: cursor.optional(),
+  cursor: z.optional(cursor),
 });
 
 export const metricsQuery = z.strictObject({
-  from: instantOrDate.optional(),
-  to: instantOrDate.optional(),
-  streetId: idSchema.optional(),
+  from: z.optional(instantOrDate),
+  to: z.optional(instantOrDate),
+  streetId: z.optional(idSchema),
 });
 
-export const yearParam = z.coerce.number().int().min(2000).max(2100);
+export const yearParam = z.coerce.number().check(z.int(), z.gte(2000), z.lte(2100));
 
 /** A resolution photo uploaded by a signed-in unit, as the phone page uploads it (base64 inline). */
 export const ticketEvidenceBody = z
   .strictObject({
     contentType: z.enum(['image/jpeg', 'image/png', 'image/webp']),
-    size: z
-      .number()
-      .int()
-      .min(1)
-      .max(350 * 1024),
+    size: z.number().check(z.int(), z.gte(1), z.lte(350 * 1024)),
     /** The bytes, base64 (embedded runtime); absent on AWS, where the answer is a presigned PUT. */
-    data: z
-      .string()
-      .max(480 * 1024)
-      .optional(),
+    data: z.optional(z.string().check(z.maxLength(480 * 1024))),
   })
-  .meta({ examples: [{ contentType: 'image/jpeg', size: 123456, data: '/9j/4AAQ…' }] });
+  .check(z.meta({ examples: [{ contentType: 'image/jpeg', size: 123456, data: '/9j/4AAQ…' }] }));
 
 // ---------------------------------------------------------------------------------------------
 // Responses
 // ---------------------------------------------------------------------------------------------
 
 /** `{items, nextCursor}`: nextCursor is opaque, and null on the last page. */
-export const listOf = <T extends z.ZodType>(item: T) =>
+export const listOf = <T extends z.core.SomeType>(item: T) =>
   z.object({
     items: z.array(item),
     nextCursor: z
-      .string()
-      .nullable()
-      .describe('Opaque: pass it back as `cursor` for the next page; null on the last page.'),
+      .nullable(z.string())
+      .check(z.describe('Opaque: pass it back as `cursor` for the next page; null on the last page.')),
   });
 
 export const ticketView = ticketSchema;
 export const ticketList = listOf(ticketView);
 
 /** Units as every role sees them; only admins get the contacts. */
-export const unitView = unitSchema.extend({ contacts: contactsSchema.optional() });
-export const unitList = listOf(unitView).extend({ configVersion: z.number().int() });
+export const unitView = z.extend(unitSchema, { contacts: z.optional(contactsSchema) });
+export const unitList = z.extend(listOf(unitView), { configVersion: integer() });
 export const communityView = communitySchema;
-export const communityList = listOf(communityView).extend({ configVersion: z.number().int() });
+export const communityList = z.extend(listOf(communityView), { configVersion: integer() });
 export const dutyItemView = dutyItemSchema;
-export const dutyItemList = listOf(dutyItemView).extend({ configVersion: z.number().int() });
+export const dutyItemList = z.extend(listOf(dutyItemView), { configVersion: integer() });
 export const dutyItemSuggestion = z.strictObject({
   dutyItemId: idSchema,
   name: z.string(),
-  category: z.string().optional(),
-  score: z.number().describe('BM25F relevance: compare within one answer only'),
-  matched: z.array(z.string()).describe('The item’s words found in the description'),
+  category: z.optional(z.string()),
+  score: z.number().check(z.describe('BM25F relevance: compare within one answer only')),
+  matched: z.array(z.string()).check(z.describe('The item’s words found in the description')),
 });
 export const dutyItemSuggestions = z.strictObject({
   query: z.string(),
   items: z.array(dutyItemSuggestion),
   confident: z
     .boolean()
-    .describe('The first item is clearly good enough to dispatch without a person; otherwise triage'),
-  configVersion: z.number().int(),
+    .check(
+      z.describe('The first item is clearly good enough to dispatch without a person; otherwise triage'),
+    ),
+  configVersion: integer(),
 });
 export const slaPolicyView = slaPolicySchema;
-export const slaPolicyList = listOf(slaPolicyView).extend({ configVersion: z.number().int() });
+export const slaPolicyList = z.extend(listOf(slaPolicyView), { configVersion: integer() });
 
-export const breachRow = breachSchema.extend({
+export const breachRow = z.extend(breachSchema, {
   ticketId: z.string(),
   code: z.string(),
   streetId: idSchema,
   /** When the breached stage was finally done. */
-  closedAt: instantSchema.optional(),
-  ticketStatus: z.enum(ticketStatuses).optional(),
-  title: z.string().optional(),
+  closedAt: z.optional(instantSchema),
+  ticketStatus: z.optional(z.enum(ticketStatuses)),
+  title: z.optional(z.string()),
 });
 export const breachList = listOf(breachRow);
 
 export const notificationRow = z.object({
   links: z
-    .array(z.string())
-    .optional()
-    .describe(
-      'Ids of the signed links the message carried; the live link is shown to its recipient only (others read "[链接 <id>]")',
+    .optional(z.array(z.string()))
+    .check(
+      z.describe(
+        'Ids of the signed links the message carried; the live link is shown to its recipient only (others read "[链接 <id>]")',
+      ),
     ),
   id: z.string(),
   ticketId: z.string(),
-  unitId: idSchema.optional(),
-  communityId: idSchema.optional(),
+  unitId: z.optional(idSchema),
+  communityId: z.optional(idSchema),
   /** `wecom` / `dingtalk`: a group message through the work group's robot (`to` names the robot). */
   channel: z.enum(['sms', 'email', 'wecom', 'dingtalk']),
   /** Who carried it: SNS, Alibaba or Tencent Cloud SMS, or the robot. */
-  provider: z.enum(['sns', 'aliyun', 'tencent', 'wecom', 'dingtalk']).optional(),
+  provider: z.optional(z.enum(['sns', 'aliyun', 'tencent', 'wecom', 'dingtalk'])),
   to: z.string(),
-  subject: z.string().optional(),
+  subject: z.optional(z.string()),
   /** Exactly what the recipient reads (a registered template, rendered). */
   text: z.string(),
   /** The registered template code (mainland SMS). */
-  template: z.string().optional(),
+  template: z.optional(z.string()),
   kind: z.enum(notificationKinds),
-  stage: z.enum(stages).optional(),
-  level: z.number().int().optional(),
+  stage: z.optional(z.enum(stages)),
+  level: z.optional(integer()),
   /** `queued` until the sender takes it; `delivered` once the carrier's receipt says so. */
   status: z.enum(['queued', 'sent', 'delivered', 'failed', 'retrying']),
-  attempts: z.number().int(),
-  error: z.string().optional(),
+  attempts: integer(),
+  error: z.optional(z.string()),
   /** The carrier's or gateway's words for a failure. */
-  errorDetail: z.string().optional(),
-  deliveredAt: z.string().optional(),
+  errorDetail: z.optional(z.string()),
+  deliveredAt: z.optional(z.string()),
   /** Row id of the message whose failure this one replaces (fallback). */
-  fallbackFor: z.string().optional(),
+  fallbackFor: z.optional(z.string()),
   at: instantSchema,
 });
 export const notificationList = listOf(notificationRow);
@@ -553,7 +572,7 @@ export const notificationList = listOf(notificationRow);
 export const notificationSettingsBody = notificationSettingsSchema;
 export const notificationSettingsWritten = z.object({
   settings: notificationSettingsSchema,
-  configVersion: z.number().int(),
+  configVersion: integer(),
 });
 
 /** GET /v1/notifications/channels: what the console's notification view shows. */
@@ -563,12 +582,12 @@ export const channelStatusView = z.object({
   /** `YYYY-MM` in Beijing time: the spend cap's period. */
   month: z.string(),
   spentYuan: z.number(),
-  capYuan: z.number().nullable(),
+  capYuan: z.nullable(z.number()),
   queue: z.object({
     /** Records with something to send now. */
-    due: z.number().int(),
+    due: integer(),
     /** Records waiting (due now or for a retry later). */
-    waiting: z.number().int(),
+    waiting: integer(),
   }),
   channels: z.array(
     z.object({
@@ -577,92 +596,93 @@ export const channelStatusView = z.object({
       /** The bucket's rate; robots: per robot. */
       perSecond: z.number(),
       /** Robots of this kind in the configuration. */
-      robots: z.number().int().optional(),
+      robots: z.optional(integer()),
     }),
   ),
   /** Admins only: the URLs to register as the gateways' receipt (status callback) addresses. */
-  receiptUrls: z.record(z.string(), z.string()).optional(),
+  receiptUrls: z.optional(z.record(z.string(), z.string())),
 });
 
 /** Alibaba Cloud SmsReport (HTTP batch push): a JSON array of delivery reports. */
 export const aliyunReceiptBody = z
   .array(
     z.looseObject({
-      phone_number: z.string().optional(),
+      phone_number: z.optional(z.string()),
       success: z.boolean(),
-      err_code: z.string().optional(),
-      err_msg: z.string().optional(),
-      report_time: z.string().optional(),
-      biz_id: z.string().min(1),
-      out_id: z.string().optional(),
+      err_code: z.optional(z.string()),
+      err_msg: z.optional(z.string()),
+      report_time: z.optional(z.string()),
+      biz_id: z.string().check(z.minLength(1)),
+      out_id: z.optional(z.string()),
     }),
   )
-  .max(1000);
+  .check(z.maxLength(1000));
 
 /** Tencent Cloud SMS status callback: a JSON array of delivery reports. */
 export const tencentReceiptBody = z
   .array(
     z.looseObject({
-      user_receive_time: z.string().optional(),
-      mobile: z.string().optional(),
+      user_receive_time: z.optional(z.string()),
+      mobile: z.optional(z.string()),
       report_status: z.enum(['SUCCESS', 'FAIL']),
-      errmsg: z.string().optional(),
-      description: z.string().optional(),
-      sid: z.string().min(1),
+      errmsg: z.optional(z.string()),
+      description: z.optional(z.string()),
+      sid: z.string().check(z.minLength(1)),
     }),
   )
-  .max(1000);
+  .check(z.maxLength(1000));
 
 export const receiptProvider = z.enum(['aliyun', 'tencent']);
 
-const rate = z.number().min(0).max(1).nullable();
+const rate = z.nullable(z.number().check(z.gte(0), z.lte(1)));
 /** The 三率 row of one unit (the metrics module may add counters: the object stays open). */
 export const unitMetricsRow = z.looseObject({
   unitId: idSchema,
-  received: z.number().int(),
-  acknowledgedOnTime: z.number().int(),
-  resolved: z.number().int(),
-  resolvedOnTime: z.number().int(),
-  returned: z.number().int(),
-  reopened: z.number().int(),
-  verdicts: z.number().int(),
-  satisfied: z.number().int(),
-  breaches: z.number().int(),
-  responseRate: rate.describe('acknowledged on time / received (响应率)'),
-  resolutionRate: rate.describe('resolved on time / resolved (办结率)'),
-  satisfactionRate: rate.describe('satisfied or basically satisfied / verdicts (满意率)'),
+  received: integer(),
+  acknowledgedOnTime: integer(),
+  resolved: integer(),
+  resolvedOnTime: integer(),
+  returned: integer(),
+  reopened: integer(),
+  verdicts: integer(),
+  satisfied: integer(),
+  breaches: integer(),
+  responseRate: rate.check(z.describe('acknowledged on time / received (响应率)')),
+  resolutionRate: rate.check(z.describe('resolved on time / resolved (办结率)')),
+  satisfactionRate: rate.check(z.describe('satisfied or basically satisfied / verdicts (满意率)')),
 });
-export const unitMetricsList = listOf(unitMetricsRow).extend({ from: instantSchema, to: instantSchema });
+export const unitMetricsList = z.extend(listOf(unitMetricsRow), { from: instantSchema, to: instantSchema });
 
 const lateCounts = {
-  lateStages: z
-    .number()
-    .int()
-    .describe('Distinct late stages (ticket × stage × unit), whatever level each reached'),
-  tickets: z.number().int().describe('Distinct tickets with a late stage'),
-  open: z.number().int().describe('Late stages not yet done'),
+  lateStages: integer().check(
+    z.describe('Distinct late stages (ticket × stage × unit), whatever level each reached'),
+  ),
+  tickets: integer().check(z.describe('Distinct tickets with a late stage')),
+  open: integer().check(z.describe('Late stages not yet done')),
   byLevel: z
-    .object({ 1: z.number().int(), 2: z.number().int(), 3: z.number().int() })
-    .describe('Late stages by the highest level reached'),
-  byStage: z.partialRecord(z.enum(stages), z.number().int()),
+    .object({ 1: integer(), 2: integer(), 3: integer() })
+    .check(z.describe('Late stages by the highest level reached')),
+  byStage: z.partialRecord(z.enum(stages), integer()),
 };
 export const breachSummaryView = z.object({
   totals: z.object({
     ...lateCounts,
-    rows: z.number().int().describe('Breach rows (one per level reached), as GET /v1/breaches lists them'),
-    units: z.number().int(),
+    rows: integer().check(z.describe('Breach rows (one per level reached), as GET /v1/breaches lists them')),
+    units: integer(),
   }),
   byStreet: z.array(
     z
-      .object({ streetId: idSchema, ...lateCounts, units: z.number().int() })
-      .describe('Per street of the tickets'),
+      .object({ streetId: idSchema, ...lateCounts, units: integer() })
+      .check(z.describe('Per street of the tickets')),
   ),
   byUnit: z.array(
     z.object({
       unitId: idSchema,
-      unitStreetId: idSchema.optional().describe('The unit’s own street; absent for city departments'),
+      unitStreetId: z
+        .optional(idSchema)
+        .check(z.describe('The unit’s own street; absent for city departments')),
       ...lateCounts,
-      maxLevel: z.number().int(),
+      maxLevel: integer(),
       lastBreachedAt: instantSchema,
     }),
   ),
@@ -670,25 +690,27 @@ export const breachSummaryView = z.object({
     z.object({
       ticketId: z.string(),
       code: z.string(),
-      title: z.string().optional(),
+      title: z.optional(z.string()),
       streetId: idSchema,
-      status: z.enum(ticketStatuses).optional(),
-      lateStages: z.number().int(),
-      open: z.number().int(),
-      maxLevel: z.number().int(),
+      status: z.optional(z.enum(ticketStatuses)),
+      lateStages: integer(),
+      open: integer(),
+      maxLevel: integer(),
       units: z.array(idSchema),
       stages: z.array(z.enum(stages)),
       firstDueAt: instantSchema,
       lastBreachedAt: instantSchema,
     }),
   ),
-  truncated: z.boolean().describe('More than 20,000 rows matched: the figures cover the newest 20,000'),
+  truncated: z
+    .boolean()
+    .check(z.describe('More than 20,000 rows matched: the figures cover the newest 20,000')),
 });
 
 export const inboxItemView = z.object({
   kind: z
     .enum(['extension', 'ruling', 'verdict', 'acknowledge', 'rework'])
-    .describe('What is asked. New kinds may be added: show the ones you know, count the rest.'),
+    .check(z.describe('What is asked. New kinds may be added: show the ones you know, count the rest.')),
   ticketId: z.string(),
   code: z.string(),
   title: z.string(),
@@ -696,70 +718,80 @@ export const inboxItemView = z.object({
   streetId: idSchema,
   communityId: idSchema,
   since: instantSchema,
-  escalationLevel: z.number().int(),
-  unitId: idSchema.optional(),
-  detail: z.string().optional(),
-  workingDays: z.number().int().optional(),
+  escalationLevel: integer(),
+  unitId: z.optional(idSchema),
+  detail: z.optional(z.string()),
+  workingDays: z.optional(integer()),
 });
 export const inboxView = z.object({
   items: z.array(inboxItemView),
-  counts: z.record(z.string(), z.number().int()).describe('Items per kind, and `total`'),
+  counts: z.record(z.string(), integer()).check(z.describe('Items per kind, and `total`')),
   nextCursor: z.null(),
 });
 
 /** A street's row of the league table (its tickets, whichever units handled them). */
 export const streetMetricsRow = z.looseObject({
   streetId: idSchema,
-  received: z.number().int(),
-  acknowledgedOnTime: z.number().int(),
-  resolved: z.number().int(),
-  resolvedOnTime: z.number().int(),
-  overdueOpen: z.number().int(),
-  returned: z.number().int(),
-  reopened: z.number().int(),
-  verdicts: z.number().int(),
-  satisfied: z.number().int(),
-  breaches: z.number().int(),
-  responseRate: rate.describe('tickets whose lead signed for them on time / tickets (响应率)'),
-  resolutionRate: rate.describe('resolved on time / (resolved + overdue still open) (办结率)'),
-  satisfactionRate: rate.describe('satisfied or basically satisfied / verdicts (满意率)'),
+  received: integer(),
+  acknowledgedOnTime: integer(),
+  resolved: integer(),
+  resolvedOnTime: integer(),
+  overdueOpen: integer(),
+  returned: integer(),
+  reopened: integer(),
+  verdicts: integer(),
+  satisfied: integer(),
+  breaches: integer(),
+  responseRate: rate.check(z.describe('tickets whose lead signed for them on time / tickets (响应率)')),
+  resolutionRate: rate.check(z.describe('resolved on time / (resolved + overdue still open) (办结率)')),
+  satisfactionRate: rate.check(z.describe('satisfied or basically satisfied / verdicts (满意率)')),
 });
-export const streetMetricsList = listOf(streetMetricsRow).extend({ from: instantSchema, to: instantSchema });
+export const streetMetricsList = z.extend(listOf(streetMetricsRow), {
+  from: instantSchema,
+  to: instantSchema,
+});
 
 export const evidenceSlot = z.object({
   name: z.string(),
-  url: z.string().describe('Cite it in the resolve body’s `evidence`'),
+  url: z.string().check(z.describe('Cite it in the resolve body’s `evidence`')),
   upload: z
-    .object({ method: z.literal('PUT'), url: z.string(), headers: z.record(z.string(), z.string()) })
-    .optional()
-    .describe('AWS: PUT the bytes here with exactly these headers'),
+    .optional(
+      z.object({ method: z.literal('PUT'), url: z.string(), headers: z.record(z.string(), z.string()) }),
+    )
+    .check(z.describe('AWS: PUT the bytes here with exactly these headers')),
 });
 
 const daySource = z
   .enum(['file', 'bundled', 'assumed'])
-  .describe(
-    '`file`: a loaded year file; `bundled`: the built-in State Council data; `assumed`: Monday–Friday, nobody published the year',
+  .check(
+    z.describe(
+      '`file`: a loaded year file; `bundled`: the built-in State Council data; `assumed`: Monday–Friday, nobody published the year',
+    ),
   );
 export const calendarView = z.object({
-  year: z.number().int(),
-  source: daySource.describe(
-    'Where the year comes from: a loaded file (over the bundled data in adjust mode), the bundled data, or assumed Monday–Friday',
+  year: integer(),
+  source: daySource.check(
+    z.describe(
+      'Where the year comes from: a loaded file (over the bundled data in adjust mode), the bundled data, or assumed Monday–Friday',
+    ),
   ),
-  mode: z.enum(['adjust', 'replace']).optional().describe('The loaded file’s mode'),
+  mode: z.optional(z.enum(['adjust', 'replace'])).check(z.describe('The loaded file’s mode')),
   known: z
     .boolean()
-    .describe('False while the year is assumed: deadlines over it are flagged `calendar_assumed`'),
-  holidays: z.array(z.iso.date()).describe('Weekdays off'),
-  workdays: z.array(z.iso.date()).describe('Weekend days worked (调休上班)'),
+    .check(z.describe('False while the year is assumed: deadlines over it are flagged `calendar_assumed`')),
+  holidays: z.array(z.iso.date()).check(z.describe('Weekdays off')),
+  workdays: z.array(z.iso.date()).check(z.describe('Weekend days worked (调休上班)')),
   days: z
     .array(z.object({ date: z.iso.date(), working: z.boolean(), source: daySource }))
-    .describe('Every day that is not plain Monday–Friday, and every day a file names, with its source'),
-  reference: z.string().optional(),
+    .check(
+      z.describe('Every day that is not plain Monday–Friday, and every day a file names, with its source'),
+    ),
+  reference: z.optional(z.string()),
 });
 
 const deadlineMove = z.object({
   stage: z.string(),
-  unitId: z.string().optional(),
+  unitId: z.optional(z.string()),
   field: z.enum(['warnAt', 'dueAt', 'level2At', 'level3At']),
   before: instantSchema,
   after: instantSchema,
@@ -767,30 +799,30 @@ const deadlineMove = z.object({
 const ticketMoves = z.object({ ticketId: z.string(), code: z.string(), moves: z.array(deadlineMove) });
 
 export const configVersionRow = z.object({
-  version: z.number().int(),
+  version: integer(),
   createdAt: instantSchema,
   createdBy: z.string(),
-  note: z.string().optional(),
+  note: z.optional(z.string()),
 });
 export const configVersionList = listOf(configVersionRow);
 
 export const boardView = z.object({
   at: instantSchema,
-  open: z.number().int(),
-  byStatus: z.record(z.string(), z.number().int()),
-  byLevel: z.record(z.string(), z.number().int()),
+  open: integer(),
+  byStatus: z.record(z.string(), integer()),
+  byLevel: z.record(z.string(), integer()),
   flagged: z.array(z.object({ id: z.string(), code: z.string(), flags: z.array(z.string()) })),
 });
 
 export const clockAuditView = z.object({
   at: instantSchema,
-  stranded: z.number().int().describe('Open parties whose clock does not run as the ticket record says'),
-  tickets: z.number().int().describe('Tickets with at least one finding'),
-  checked: z.number().int().describe('Tickets audited'),
+  stranded: integer().check(z.describe('Open parties whose clock does not run as the ticket record says')),
+  tickets: integer().check(z.describe('Tickets with at least one finding')),
+  checked: integer().check(z.describe('Tickets audited')),
   items: z.array(
     z.object({
       ticketId: z.string(),
-      party: z.string().describe('`lead`, `co:<unitId>`, `ticket`, or `*` for the execution'),
+      party: z.string().check(z.describe('`lead`, `co:<unitId>`, `ticket`, or `*` for the execution')),
       kind: z.enum([
         'no_execution',
         'no_wait',
@@ -806,47 +838,52 @@ export const clockAuditView = z.object({
   ),
 });
 
-const configVersionField = { configVersion: z.number().int().describe('The configuration version created') };
-export const unitWritten = unitSchema.extend(configVersionField);
-export const dutyItemWritten = dutyItemSchema.extend(configVersionField);
-export const slaPolicyWritten = slaPolicySchema.extend(configVersionField);
+const configVersionField = {
+  configVersion: integer().check(z.describe('The configuration version created')),
+};
+export const unitWritten = z.extend(unitSchema, configVersionField);
+export const dutyItemWritten = z.extend(dutyItemSchema, configVersionField);
+export const slaPolicyWritten = z.extend(slaPolicySchema, configVersionField);
 export const calendarWritten = z.object({
-  year: z.number().int(),
+  year: integer(),
   mode: z.enum(['adjust', 'replace']),
   holidays: z.array(z.iso.date()),
   workdays: z.array(z.iso.date()),
-  source: z.string().optional(),
-  dryRun: z.boolean().describe('True when nothing was written (`?dryRun=true`)'),
+  source: z.optional(z.string()),
+  dryRun: z.boolean().check(z.describe('True when nothing was written (`?dryRun=true`)')),
   configVersion: z
-    .number()
-    .int()
-    .optional()
-    .describe('The configuration version created (absent on a dry run)'),
+    .optional(integer())
+    .check(z.describe('The configuration version created (absent on a dry run)')),
   moved: z
     .array(ticketMoves)
-    .describe('Open tickets whose not-yet-passed instants moved (or would move, on a dry run)'),
+    .check(z.describe('Open tickets whose not-yet-passed instants moved (or would move, on a dry run)')),
 });
 
 export const healthView = z.object({
   status: z.literal('ok'),
-  configVersion: z.number().int().optional(),
+  configVersion: z.optional(integer()),
   warnings: z
-    .array(
-      z.object({
-        code: z.literal('calendar_year_unknown'),
-        year: z.number().int(),
-        openTickets: z.number().int(),
-      }),
+    .optional(
+      z.array(
+        z.object({
+          code: z.literal('calendar_year_unknown'),
+          year: integer(),
+          openTickets: integer(),
+        }),
+      ),
     )
-    .optional()
-    .describe(
-      'From 1 November while next year has no calendar: the year and the open tickets flagged `calendar_assumed`',
+    .check(
+      z.describe(
+        'From 1 November while next year has no calendar: the year and the open tickets flagged `calendar_assumed`',
+      ),
     ),
 });
 export const localToken = z.object({ token: z.string() });
 
 export const fieldErrorSchema = z.object({
-  path: z.string().describe('Dotted path of the offending field or query parameter ("" for the whole body)'),
+  path: z
+    .string()
+    .check(z.describe('Dotted path of the offending field or query parameter ("" for the whole body)')),
   message: z.string(),
 });
 /** RFC 9457 problem details: every error of API v1. */
@@ -854,110 +891,121 @@ export const problemSchema = z
   .looseObject({
     type: z.string(),
     title: z.string(),
-    status: z.number().int(),
+    status: integer(),
     detail: z.string(),
-    errors: z.array(fieldErrorSchema).optional().describe('400: one entry per invalid field'),
+    errors: z.optional(z.array(fieldErrorSchema)).check(z.describe('400: one entry per invalid field')),
     state: z
-      .record(z.string(), z.unknown())
-      .optional()
-      .describe('409: the state the action conflicts with (e.g. the ticket status)'),
+      .optional(z.record(z.string(), z.unknown()))
+      .check(z.describe('409: the state the action conflicts with (e.g. the ticket status)')),
   })
-  .meta({
-    examples: [
-      {
-        type: 'about:blank',
-        title: 'Invalid request',
-        status: 400,
-        detail: 'invalid ticket',
-        errors: [{ path: 'channel', message: 'Invalid option: expected one of "grid"|"hotline"|…' }],
-      },
-    ],
-  });
+  .check(
+    z.meta({
+      examples: [
+        {
+          type: 'about:blank',
+          title: 'Invalid request',
+          status: 400,
+          detail: 'invalid ticket',
+          errors: [{ path: 'channel', message: 'Invalid option: expected one of "grid"|"hotline"|…' }],
+        },
+      ],
+    }),
+  );
 
 // ---------------------------------------------------------------------------------------------
 // Open311 GeoReport v2 (form fields and snake_case by the spec)
 // ---------------------------------------------------------------------------------------------
 
-export const open311Jurisdiction = z.string().max(100).optional();
+export const open311Jurisdiction = z.optional(z.string().check(z.maxLength(100)));
 
 export const open311ServicesQuery = z.strictObject({ jurisdiction_id: open311Jurisdiction });
 
-const commaList = <T extends z.ZodType<unknown, string>>(item: T, max: number) =>
-  z
-    .string()
-    .max(2000)
-    .transform((s) => s.split(',').map((x) => x.trim()))
-    .pipe(z.array(item).max(max));
+const commaList = <T extends z.core.$ZodType<unknown, string>>(item: T, max: number) =>
+  z.pipe(
+    z.pipe(
+      z.string().check(z.maxLength(2000)),
+      z.transform((s: string) => s.split(',').map((x) => x.trim())),
+    ),
+    z.array(item).check(z.maxLength(max)),
+  );
 
 export const open311RequestsQuery = z.strictObject({
   jurisdiction_id: open311Jurisdiction,
-  service_request_id: commaList(ticketIdSchema, 100).optional(),
-  service_code: commaList(idSchema, 50).optional(),
-  status: commaList(z.enum(['open', 'closed']), 2).optional(),
-  start_date: instantOrDate.optional().describe('An instant with its offset, or a date (a whole day)'),
-  end_date: instantOrDate.optional().describe('An instant with its offset, or a date (a whole day)'),
+  service_request_id: z.optional(commaList(ticketIdSchema, 100)),
+  service_code: z.optional(commaList(idSchema, 50)),
+  status: z.optional(commaList(z.enum(['open', 'closed']), 2)),
+  start_date: z
+    .optional(instantOrDate)
+    .check(z.describe('An instant with its offset, or a date (a whole day)')),
+  end_date: z
+    .optional(instantOrDate)
+    .check(z.describe('An instant with its offset, or a date (a whole day)')),
 });
 
 /** Phone numbers as people type them: spaces, dashes, dots and brackets are dropped. */
-const open311Phone = z
-  .string()
-  .transform((s) => s.replace(/[\s\-().]/g, ''))
-  .pipe(z.string().regex(/^\+?\d{5,15}$/, 'a phone number'));
+const open311Phone = z.pipe(
+  z.pipe(
+    z.string(),
+    z.transform((s: string) => s.replace(/[\s\-().]/g, '')),
+  ),
+  z.string().check(z.regex(/^\+?\d{5,15}$/, 'a phone number')),
+);
 
 /**
  * The form of POST requests.json. Open311 clients send `attribute[code]` fields of their own
  * (FixMyStreet sends several): those are accepted and ignored unless known here.
  */
 const open311Fields = {
-  api_key: z.string().min(10).max(4000).optional(),
+  api_key: z.optional(z.string().check(z.minLength(10), z.maxLength(4000))),
   jurisdiction_id: open311Jurisdiction,
   service_code: idSchema,
   description: text(2000),
-  lat: z.coerce.number().min(-90).max(90).optional(),
-  long: z.coerce.number().min(-180).max(180).optional(),
-  address_string: text(200, false).optional(),
-  address_id: z.string().max(100).optional(),
-  email: z.string().max(200).optional(),
-  device_id: z.string().max(100).optional(),
-  account_id: z.string().max(100).optional(),
-  first_name: optionalText(20).optional(),
-  last_name: optionalText(20).optional(),
-  phone: open311Phone.optional(),
-  media_url: url.optional(),
-  'attribute[title]': text(100, false).optional(),
-  'attribute[channel]': z.enum(channels).optional(),
-  'attribute[grid_id]': idSchema.optional(),
+  lat: z.optional(z.coerce.number().check(z.gte(-90), z.lte(90))),
+  long: z.optional(z.coerce.number().check(z.gte(-180), z.lte(180))),
+  address_string: z.optional(text(200, false)),
+  address_id: z.optional(z.string().check(z.maxLength(100))),
+  email: z.optional(z.string().check(z.maxLength(200))),
+  device_id: z.optional(z.string().check(z.maxLength(100))),
+  account_id: z.optional(z.string().check(z.maxLength(100))),
+  first_name: z.optional(optionalText(20)),
+  last_name: z.optional(optionalText(20)),
+  phone: z.optional(open311Phone),
+  media_url: z.optional(url),
+  'attribute[title]': z.optional(text(100, false)),
+  'attribute[channel]': z.optional(z.enum(channels)),
+  'attribute[grid_id]': z.optional(idSchema),
 };
 
 export const open311RequestForm = z
-  .object(open311Fields)
-  .catchall(z.string().max(2000))
-  .superRefine((f, ctx) => {
-    for (const key of Object.keys(f)) {
-      if (!(key in open311Fields) && !/^attribute\[[^\]]{1,64}\](\[\])?$/.test(key)) {
-        ctx.addIssue({ code: 'custom', path: [key], message: 'unknown field' });
+  .catchall(z.object(open311Fields), z.string().check(z.maxLength(2000)))
+  .check(
+    z.superRefine((f, ctx) => {
+      for (const key of Object.keys(f)) {
+        if (!(key in open311Fields) && !/^attribute\[[^\]]{1,64}\](\[\])?$/.test(key)) {
+          ctx.addIssue({ code: 'custom', path: [key], message: 'unknown field' });
+        }
       }
-    }
-    if ((f.lat === undefined) !== (f.long === undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [f.lat === undefined ? 'lat' : 'long'],
-        message: 'send lat and long together',
-      });
-    }
-  })
-  .meta({
-    examples: [
-      {
-        api_key: '<a reporter’s bearer token>',
-        service_code: 'di-neighbor-dispute',
-        description: '3栋2单元楼道堆满杂物，影响通行',
-        lat: 27.646,
-        long: 113.496,
-        address_string: '南桥社区3栋2单元',
-      },
-    ],
-  });
+      if ((f.lat === undefined) !== (f.long === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [f.lat === undefined ? 'lat' : 'long'],
+          message: 'send lat and long together',
+        });
+      }
+    }),
+    z.meta({
+      examples: [
+        {
+          api_key: '<a reporter’s bearer token>',
+          service_code: 'di-neighbor-dispute',
+          description: '3栋2单元楼道堆满杂物，影响通行',
+          lat: 27.646,
+          long: 113.496,
+          address_string: '南桥社区3栋2单元',
+        },
+      ],
+    }),
+  );
 
 export const open311Service = z.object({
   service_code: z.string(),
@@ -978,10 +1026,10 @@ export const open311ServiceDefinition = z.object({
       code: z.string(),
       datatype: z.enum(['string', 'number', 'datetime', 'text', 'singlevaluelist', 'multivaluelist']),
       required: z.boolean(),
-      datatype_description: z.string().nullable(),
-      order: z.number().int(),
+      datatype_description: z.nullable(z.string()),
+      order: integer(),
       description: z.string(),
-      values: z.array(z.object({ key: z.string(), name: z.string() })).optional(),
+      values: z.optional(z.array(z.object({ key: z.string(), name: z.string() }))),
     }),
   ),
 });
@@ -1004,21 +1052,23 @@ export const open311Discovery = z.object({
 export const open311Request = z.object({
   service_request_id: z.string(),
   status: z.enum(['open', 'closed']),
-  status_notes: z.string().nullable(),
+  status_notes: z.nullable(z.string()),
   service_name: z.string(),
   service_code: z.string(),
-  description: z.string().nullable().describe('Null unless the deployment publishes descriptions'),
-  agency_responsible: z.string().nullable(),
-  service_notice: z.string().nullable(),
+  description: z.nullable(z.string()).check(z.describe('Null unless the deployment publishes descriptions')),
+  agency_responsible: z.nullable(z.string()),
+  service_notice: z.nullable(z.string()),
   requested_datetime: instantSchema,
   updated_datetime: instantSchema,
-  expected_datetime: instantSchema.nullable().describe('The current resolve deadline (SLA)'),
-  address: z.string().nullable().describe('The street and community; the address too where published'),
-  address_id: z.string().nullable(),
-  zipcode: z.string().nullable(),
-  lat: z.number().nullable(),
-  long: z.number().nullable(),
-  media_url: z.string().nullable(),
+  expected_datetime: z.nullable(instantSchema).check(z.describe('The current resolve deadline (SLA)')),
+  address: z
+    .nullable(z.string())
+    .check(z.describe('The street and community; the address too where published')),
+  address_id: z.nullable(z.string()),
+  zipcode: z.nullable(z.string()),
+  lat: z.nullable(z.number()),
+  long: z.nullable(z.number()),
+  media_url: z.nullable(z.string()),
 });
 export const open311RequestList = z.array(open311Request);
 
@@ -1026,11 +1076,11 @@ export const open311Created = z.array(
   z.object({
     service_request_id: z.string(),
     service_notice: z.string(),
-    account_id: z.string().nullable(),
+    account_id: z.nullable(z.string()),
   }),
 );
 
 /** Open311 errors: an array of `{code, description}`; the HTTP status says 400, 403 or 404. */
 export const open311Errors = z
-  .array(z.object({ code: z.number().int(), description: z.string() }))
-  .meta({ examples: [[{ code: 403, description: 'api_key must be a valid reporter token' }]] });
+  .array(z.object({ code: integer(), description: z.string() }))
+  .check(z.meta({ examples: [[{ code: 403, description: 'api_key must be a valid reporter token' }]] }));

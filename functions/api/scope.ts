@@ -3,13 +3,13 @@
  * reporter its community, a street supervisor its street), date bounds as whole Beijing days,
  * and the lookup by ticket code. Shared by the list routes and the export route.
  */
-import type * as z from 'zod';
 import { shanghaiInstant } from '../../shared/domain/calendar';
 import { toShanghaiIso } from '../../shared/domain/deadlines';
 import { ForbiddenError, ValidationError } from '../../shared/domain/errors';
 import type { ConfigSnapshot, Ticket } from '../../shared/domain/model';
 import { canSee, type Principal } from '../../shared/domain/principal';
 import type { TicketFilter } from '../../shared/ports';
+import type * as z from '../../shared/zod';
 import type { Deps } from '../lib/deps';
 import type { listTicketsQuery } from './schemas';
 

@@ -2,7 +2,7 @@
  * Function environment, read once at module scope and validated: a missing variable fails the
  * cold start loudly instead of a request later. The CDK function construct sets exactly these.
  */
-import * as z from 'zod';
+import * as z from '../../shared/zod';
 
 export const envNames = {
   tableName: 'TABLE_NAME',
@@ -25,38 +25,35 @@ export const envNames = {
 } as const;
 
 const envSchema = z.object({
-  TABLE_NAME: z.string().min(3),
-  STATE_MACHINE_ARN: z.string().min(1).optional(),
-  DISPATCH_TOPIC_ARN: z.string().min(1).optional(),
+  TABLE_NAME: z.string().check(z.minLength(3)),
+  STATE_MACHINE_ARN: z.optional(z.string().check(z.minLength(1))),
+  DISPATCH_TOPIC_ARN: z.optional(z.string().check(z.minLength(1))),
   /** `AWS.SNS.SMS.MaxPrice` in USD for every SMS (the stage's smsMaxPrice). */
-  SMS_MAX_PRICE: z
-    .string()
-    .regex(/^\d+(\.\d{1,5})?$/, 'a price in USD such as 0.05')
-    .optional(),
+  SMS_MAX_PRICE: z.optional(z.string().check(z.regex(/^\d+(\.\d{1,5})?$/, 'a price in USD such as 0.05'))),
   /** The delivery DLQ: failed messages are parked there (URL) and SNS redrives to it (ARN). */
-  DEAD_LETTER_QUEUE_URL: z.url().optional(),
-  DEAD_LETTER_QUEUE_ARN: z.string().startsWith('arn:').optional(),
+  DEAD_LETTER_QUEUE_URL: z.optional(z.url()),
+  DEAD_LETTER_QUEUE_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
   /** Origin of the links in SMS and e-mail: the console (CloudFront or its custom domain). */
-  PUBLIC_BASE_URL: z.url().default('http://127.0.0.1:3000'),
+  PUBLIC_BASE_URL: z._default(z.url(), 'http://127.0.0.1:3000'),
   /** The Secrets Manager secret holding the link HMAC key: read once at cold start, never an env value. */
-  LINK_SECRET_ARN: z.string().startsWith('arn:').optional(),
+  LINK_SECRET_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
   /** Resolution photos (the links function): presigned PUT and GET under `evidence/`. */
-  EVIDENCE_BUCKET: z.string().min(3).optional(),
+  EVIDENCE_BUCKET: z.optional(z.string().check(z.minLength(3))),
   /** Cognito user pool issuer and app client: functions that verify tokens themselves (Open311). */
-  TOKEN_ISSUER: z.url().optional(),
-  TOKEN_AUDIENCE: z.string().min(1).optional(),
+  TOKEN_ISSUER: z.optional(z.url()),
+  TOKEN_AUDIENCE: z.optional(z.string().check(z.minLength(1))),
   /** The notification queue: tasks and actions enqueue, the sender drains it. */
-  NOTIFY_QUEUE_URL: z.url().optional(),
+  NOTIFY_QUEUE_URL: z.optional(z.url()),
   /** Secrets Manager secret with the channel credentials (gateways, robots); read once at init. */
-  CHANNELS_SECRET_ARN: z.string().startsWith('arn:').optional(),
+  CHANNELS_SECRET_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
   /** How many sender instances run at most: each takes its share of the channel rates. */
-  SENDER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(2),
+  SENDER_CONCURRENCY: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 2),
   /** Days a closed or cancelled ticket stays in the table before TTL hands it to the archive. */
-  CLOSED_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
+  CLOSED_RETENTION_DAYS: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(3650)), 180),
   /** The archive bucket: tickets TTL removed from the table, with their timeline and records. */
-  ARCHIVE_BUCKET: z.string().min(3).optional(),
+  ARCHIVE_BUCKET: z.optional(z.string().check(z.minLength(3))),
   /** The header value CloudFront adds to API requests (functions/lib/origin-verify.ts); read lazily, once. */
-  ORIGIN_VERIFY_SECRET_ARN: z.string().startsWith('arn:').optional(),
+  ORIGIN_VERIFY_SECRET_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
 });
 export type FunctionEnv = z.infer<typeof envSchema>;
 

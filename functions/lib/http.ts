@@ -10,7 +10,6 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import type * as z from 'zod';
 import { isTransientError } from '../../shared/adapters/transient-errors';
 import {
   AppError,
@@ -23,6 +22,7 @@ import {
   VersionConflictError,
 } from '../../shared/domain/errors';
 import { type Principal, principalFromClaims } from '../../shared/domain/principal';
+import * as z from '../../shared/zod';
 import type { Deps } from './deps';
 import { logger, metricsPort, publishMetrics } from './observability';
 import { originVerify } from './origin-verify';
@@ -101,7 +101,7 @@ function parseJsonBody(event: ApiEvent, headers: Record<string, string>): unknow
  * zod issues → the contract's `errors: [{path, message}]`, one entry per offending field: an
  * unknown field is reported under its own path, a missing one as `required`.
  */
-export function zodErrors(error: z.ZodError): { path: string; message: string }[] {
+export function zodErrors(error: z.core.$ZodError): { path: string; message: string }[] {
   return error.issues.flatMap((i) => {
     const at = i.path.map(String);
     if (i.code === 'unrecognized_keys') {
@@ -112,14 +112,17 @@ export function zodErrors(error: z.ZodError): { path: string; message: string }[
   });
 }
 
-export function parse<S extends z.ZodType>(schema: S, value: unknown, what = 'request'): z.infer<S> {
-  const out = schema.safeParse(value);
+export function parse<S extends z.core.$ZodType>(schema: S, value: unknown, what = 'request'): z.infer<S> {
+  const out = z.safeParse(schema, value);
   if (!out.success) throw new ValidationError(`invalid ${what}`, zodErrors(out.error));
   return out.data;
 }
 
 /** The query string, validated: every GET calls this, so unknown parameters are a 400 naming them. */
-export function parseQuery<S extends z.ZodType>(req: Pick<Request<unknown>, 'query'>, schema: S): z.infer<S> {
+export function parseQuery<S extends z.core.$ZodType>(
+  req: Pick<Request<unknown>, 'query'>,
+  schema: S,
+): z.infer<S> {
   return parse(schema, req.query, 'query');
 }
 

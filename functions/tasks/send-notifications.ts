@@ -11,10 +11,10 @@
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import * as z from 'zod';
 import { ChannelRouter, parseChannelCredentials } from '../../shared/adapters/channel-router';
 import { NotificationSender } from '../../shared/use-cases/notification-sender';
 import { TokenBuckets } from '../../shared/use-cases/token-buckets';
+import * as z from '../../shared/zod';
 import type { Deps } from '../lib/deps';
 import { readFunctionEnv } from '../lib/env';
 import { logger } from '../lib/observability';
@@ -23,8 +23,8 @@ import { traceClient } from '../lib/xray';
 
 const env = readFunctionEnv();
 const refSchema = z.strictObject({
-  ticketId: z.string().min(1).max(64),
-  notificationId: z.string().min(1).max(300),
+  ticketId: z.string().check(z.minLength(1), z.maxLength(64)),
+  notificationId: z.string().check(z.minLength(1), z.maxLength(300)),
 });
 /** Records due this long without being sent are requeued by the sweep. */
 const SWEEP_AFTER_MS = 2 * 60_000;
@@ -72,7 +72,7 @@ export function makeSendNotifications(deps: Deps) {
             const ref = refSchema.parse(JSON.parse(r.body));
             if ((await s.process(ref)).state === 'busy') failures.push({ itemIdentifier: r.messageId });
           } catch (err) {
-            if (err instanceof SyntaxError || err instanceof z.ZodError) {
+            if (err instanceof SyntaxError || err instanceof z.core.$ZodError) {
               // Not ours to retry: a malformed message would only come back.
               logger.error('dropping a malformed notification message', { messageId: r.messageId });
               return;

@@ -15,16 +15,17 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import * as z from 'zod';
 import { DynamoStore } from '../../shared/adapters/dynamo-store';
 import { seedConfig } from '../../shared/config/seed';
 import { toShanghaiIso } from '../../shared/domain/deadlines';
 import { type ConfigSnapshot, configSnapshotSchema } from '../../shared/domain/model';
 import { assertReferences } from '../../shared/use-cases/config-service';
+import * as z from '../../shared/zod';
 
-const sectionsSchema = configSnapshotSchema
-  .omit({ version: true, createdAt: true, createdBy: true })
-  .extend({ note: z.string().max(200).optional() });
+const sectionsSchema = z.extend(
+  z.omit(configSnapshotSchema, { version: true, createdAt: true, createdBy: true }),
+  { note: z.optional(z.string().check(z.maxLength(200))) },
+);
 
 export interface LoadOptions {
   /** The city's sections, or undefined for the Liling seed. */

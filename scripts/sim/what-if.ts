@@ -7,16 +7,16 @@
  *     "dutyItems": { "di-ebike-corridor-charging": { "kind": "retracted", "leadUnitId": "u-xfjy" } } }
  */
 import { readFileSync } from 'node:fs';
-import * as z from 'zod';
 import { type ConfigSnapshot, dutyItemSchema, slaClasses, slaPolicySchema } from '../../shared/domain/model';
+import * as z from '../../shared/zod';
 
 export const whatIfSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and dashes'),
-  description: z.string().max(300).optional(),
-  slaPolicies: z
-    .partialRecord(z.enum(slaClasses), slaPolicySchema.omit({ slaClass: true }).partial())
-    .optional(),
-  dutyItems: z.record(z.string(), dutyItemSchema.omit({ id: true }).partial()).optional(),
+  name: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and dashes')),
+  description: z.optional(z.string().check(z.maxLength(300))),
+  slaPolicies: z.optional(
+    z.partialRecord(z.enum(slaClasses), z.partial(z.omit(slaPolicySchema, { slaClass: true }))),
+  ),
+  dutyItems: z.optional(z.record(z.string(), z.partial(z.omit(dutyItemSchema, { id: true })))),
 });
 export type WhatIf = z.infer<typeof whatIfSchema>;
 

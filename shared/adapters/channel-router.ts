@@ -4,50 +4,54 @@
  * `channelCredentialsSchema`) say which adapters exist; a message whose provider has none is
  * refused as misconfigured, which falls back to the recipient's next channel.
  */
-import * as z from 'zod';
+
 import type { MessageMeta, MessageProvider, Notifier, OutboundMessage, SendResult } from '../ports';
+import * as z from '../zod';
 import { AliyunSms } from './aliyun-sms';
 import { channelError } from './channel-errors';
 import { DingtalkRobots, WecomRobots } from './group-robots';
 import { TencentSms } from './tencent-sms';
 
-const endpoint = z.string().regex(/^[a-z0-9.-]+(:\d+)?$/, 'a host name, optionally with a port');
+const endpoint = z.string().check(z.regex(/^[a-z0-9.-]+(:\d+)?$/, 'a host name, optionally with a port'));
 
 /** What the channel secret holds (Secrets Manager on AWS, a file in the embedded runtime). */
 export const channelCredentialsSchema = z.strictObject({
-  aliyun: z
-    .strictObject({
-      accessKeyId: z.string().min(1),
-      accessKeySecret: z.string().min(1),
-      endpoint: endpoint.optional(),
-      protocol: z.enum(['https', 'http']).optional(),
-    })
-    .optional(),
-  tencent: z
-    .strictObject({
-      secretId: z.string().min(1),
-      secretKey: z.string().min(1),
-      sdkAppId: z.string().min(1),
-      region: z.string().min(1).optional(),
-      endpoint: endpoint.optional(),
-      protocol: z.enum(['https://', 'http://']).optional(),
-    })
-    .optional(),
-  wecom: z
-    .strictObject({
-      base: z.url().optional(),
-      robots: z.record(z.string(), z.strictObject({ key: z.string().min(1) })),
-    })
-    .optional(),
-  dingtalk: z
-    .strictObject({
-      base: z.url().optional(),
+  aliyun: z.optional(
+    z.strictObject({
+      accessKeyId: z.string().check(z.minLength(1)),
+      accessKeySecret: z.string().check(z.minLength(1)),
+      endpoint: z.optional(endpoint),
+      protocol: z.optional(z.enum(['https', 'http'])),
+    }),
+  ),
+  tencent: z.optional(
+    z.strictObject({
+      secretId: z.string().check(z.minLength(1)),
+      secretKey: z.string().check(z.minLength(1)),
+      sdkAppId: z.string().check(z.minLength(1)),
+      region: z.optional(z.string().check(z.minLength(1))),
+      endpoint: z.optional(endpoint),
+      protocol: z.optional(z.enum(['https://', 'http://'])),
+    }),
+  ),
+  wecom: z.optional(
+    z.strictObject({
+      base: z.optional(z.url()),
+      robots: z.record(z.string(), z.strictObject({ key: z.string().check(z.minLength(1)) })),
+    }),
+  ),
+  dingtalk: z.optional(
+    z.strictObject({
+      base: z.optional(z.url()),
       robots: z.record(
         z.string(),
-        z.strictObject({ accessToken: z.string().min(1), secret: z.string().min(1).optional() }),
+        z.strictObject({
+          accessToken: z.string().check(z.minLength(1)),
+          secret: z.optional(z.string().check(z.minLength(1))),
+        }),
       ),
-    })
-    .optional(),
+    }),
+  ),
 });
 export type ChannelCredentials = z.infer<typeof channelCredentialsSchema>;
 

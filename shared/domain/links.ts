@@ -10,7 +10,7 @@
  * hash of the code: nothing shown anywhere gives back any part of a working code.
  */
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '../zod';
 import { idSchema, instantSchema, notificationKinds, type Ticket } from './model';
 import type { Principal } from './principal';
 
@@ -46,11 +46,11 @@ export const linkPartySchema = z.discriminatedUnion('kind', [
 export type LinkParty = z.infer<typeof linkPartySchema>;
 
 export const linkGrantSchema = z.strictObject({
-  code: z.string().regex(linkCodePattern),
-  ticketId: z.string().min(1).max(64),
+  code: z.string().check(z.regex(linkCodePattern)),
+  ticketId: z.string().check(z.minLength(1), z.maxLength(64)),
   party: linkPartySchema,
   /** Empty for a recipient who is told but does not work the ticket (escalation levels 2 and 3). */
-  actions: z.array(z.enum(linkActions)).max(linkActions.length),
+  actions: z.array(z.enum(linkActions)).check(z.maxLength(linkActions.length)),
   /** The message the link went out in. */
   notice: z.enum(notificationKinds),
   issuedAt: instantSchema,

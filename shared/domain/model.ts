@@ -2,7 +2,7 @@
  * The domain vocabulary as zod schemas; every type is inferred from its schema so validation and
  * types cannot drift. Pure: no AWS, no I/O.
  */
-import * as z from 'zod';
+import * as z from '../zod';
 import { ticketStatuses } from './statuses';
 import { plainText } from './text';
 
@@ -37,7 +37,9 @@ export type Rating = (typeof ratings)[number];
 export type NotificationKind = (typeof notificationKinds)[number];
 
 /** Ids are short, URL-safe slugs: they appear in paths, SMS links and DynamoDB keys. */
-export const idSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and dashes');
+export const idSchema = z
+  .string()
+  .check(z.regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and dashes'));
 /** A calendar date, `YYYY-MM-DD`, always meant in Asia/Shanghai. */
 export const dateSchema = z.iso.date();
 /** An instant, ISO 8601 with an offset. */
@@ -58,7 +60,9 @@ export const communitySchema = z.strictObject({
   name: plainText(60),
   streetId: idSchema,
   /** The community office that asks residents for their verdict (falls back to the street office). */
-  contacts: z.strictObject({ dutyPhone: z.string().regex(/^\+\d{8,15}$/), email: z.email() }).optional(),
+  contacts: z.optional(
+    z.strictObject({ dutyPhone: z.string().check(z.regex(/^\+\d{8,15}$/)), email: z.email() }),
+  ),
 });
 export type Community = z.infer<typeof communitySchema>;
 
@@ -71,11 +75,11 @@ export type Grid = z.infer<typeof gridSchema>;
 
 export const contactsSchema = z.strictObject({
   /** Duty phone that receives dispatch SMS (E.164). */
-  dutyPhone: z.string().regex(/^\+\d{8,15}$/, 'E.164 phone number'),
+  dutyPhone: z.string().check(z.regex(/^\+\d{8,15}$/, 'E.164 phone number')),
   email: z.email(),
   leaderName: plainText(30),
   /** The unit leader, urged by SMS at escalation level 1. */
-  leaderPhone: z.string().regex(/^\+\d{8,15}$/, 'E.164 phone number'),
+  leaderPhone: z.string().check(z.regex(/^\+\d{8,15}$/, 'E.164 phone number')),
 });
 export type Contacts = z.infer<typeof contactsSchema>;
 
@@ -85,12 +89,12 @@ export const unitSchema = z.strictObject({
   /** `street` units are street offices (街道办事处); everything else is a department or company. */
   kind: z.enum(['department', 'street']),
   /** Street offices and per-street units (e.g. a 派出所) belong to one street. */
-  streetId: idSchema.optional(),
+  streetId: z.optional(idSchema),
   /**
    * Function code shared by per-street units (e.g. `police-station`): a duty item that names the
    * function is routed to the unit of the ticket's street that carries it.
    */
-  function: idSchema.optional(),
+  function: z.optional(idSchema),
   contacts: contactsSchema,
 });
 export type Unit = z.infer<typeof unitSchema>;
@@ -102,33 +106,29 @@ export const dutyItemSchema = z.strictObject({
   kind: z.enum(dutyKinds),
   slaClass: z.enum(slaClasses),
   /** Lead department for `retracted` items; absent for basic/cooperative (the street leads). */
-  leadUnitId: idSchema.optional(),
+  leadUnitId: z.optional(idSchema),
   /** Lead by function code resolved per street (retracted items owned by per-street units). */
-  leadFunction: idSchema.optional(),
+  leadFunction: z.optional(idSchema),
   /** Co-handling departments for cooperative items (joint dispatch). */
-  coUnitIds: z.array(idSchema).max(10).default([]),
+  coUnitIds: z._default(z.array(idSchema).check(z.maxLength(10)), []),
   /** Co-handlers by function code, resolved to the unit of the ticket's street. */
-  coFunctions: z.array(idSchema).max(10).default([]),
+  coFunctions: z._default(z.array(idSchema).check(z.maxLength(10)), []),
   /**
    * Words residents and grid workers use for this item (电瓶车, 飞线充电): the description a
    * reporter types is matched against them to suggest the item (shared/domain/suggest.ts).
    */
-  keywords: z.array(plainText(20)).max(40).optional(),
+  keywords: z.optional(z.array(plainText(20)).check(z.maxLength(40))),
   /** Other names for the whole item (楼道充电, 室内充电): weighted a little below the keywords. */
-  synonyms: z.array(plainText(30)).max(20).optional(),
+  synonyms: z.optional(z.array(plainText(30)).check(z.maxLength(20))),
 });
 export type DutyItem = z.infer<typeof dutyItemSchema>;
 
 /** A span of time on one of the two clocks. */
 export const durationSchema = z.union([
   z.strictObject({
-    minutes: z
-      .number()
-      .int()
-      .positive()
-      .max(60 * 24 * 60),
+    minutes: z.number().check(z.int(), z.positive(), z.lte(60 * 24 * 60)),
   }),
-  z.strictObject({ workingDays: z.number().int().positive().max(60) }),
+  z.strictObject({ workingDays: z.number().check(z.int(), z.positive(), z.lte(60)) }),
 ]);
 export type Duration = z.infer<typeof durationSchema>;
 
@@ -138,56 +138,58 @@ export const slaPolicySchema = z.strictObject({
   clock: z.enum(['24x7', 'workday']),
   acknowledge: durationSchema,
   /** On-site arrival (报到), urgent whistles only. */
-  arrive: durationSchema.optional(),
+  arrive: z.optional(durationSchema),
   resolve: durationSchema,
   /** How long after dispatch a unit may still return (退单) the ticket. */
-  returnWindow: durationSchema.optional(),
+  returnWindow: z.optional(durationSchema),
   feedback: durationSchema,
   /** Fraction of a stage's time after which the blue warning goes out. */
-  warnAt: z.number().gt(0).lt(1).default(0.75),
+  warnAt: z._default(z.number().check(z.gt(0), z.lt(1)), 0.75),
   /** Still overdue this long after the deadline → level 2 (street 大工委 督办). */
   level2After: durationSchema,
   /** Still overdue this long after the deadline → level 3 (city 通报). */
   level3After: durationSchema,
   extension: z.strictObject({
     allowed: z.boolean(),
-    maxWorkingDays: z.number().int().min(0).max(30),
+    maxWorkingDays: z.number().check(z.int(), z.gte(0), z.lte(30)),
   }),
   /** Reopens allowed after unsatisfied verdicts before a supervisor must rule. */
-  maxReopens: z.number().int().min(0).max(5).default(2),
+  maxReopens: z._default(z.number().check(z.int(), z.gte(0), z.lte(5)), 2),
 });
 export type SlaPolicy = z.infer<typeof slaPolicySchema>;
 
 /** One year of the State Council's holiday notice: days off and make-up working days. */
 export const calendarYearSchema = z
   .strictObject({
-    year: z.number().int().min(2000).max(2100),
+    year: z.number().check(z.int(), z.gte(2000), z.lte(2100)),
     /**
      * `adjust` (the default, also when absent): the days listed change the bundled year, the
      * rest stay as bundled. `replace`: the file is the whole year, unlisted days are Mon–Fri.
      */
-    mode: z.enum(['adjust', 'replace']).optional(),
-    holidays: z.array(dateSchema).max(60),
-    workdays: z.array(dateSchema).max(30),
-    source: z.string().max(300).optional(),
+    mode: z.optional(z.enum(['adjust', 'replace'])),
+    holidays: z.array(dateSchema).check(z.maxLength(60)),
+    workdays: z.array(dateSchema).check(z.maxLength(30)),
+    source: z.optional(z.string().check(z.maxLength(300))),
   })
-  .superRefine((y, ctx) => {
-    for (const [field, days] of [
-      ['holidays', y.holidays],
-      ['workdays', y.workdays],
-    ] as const) {
-      days.forEach((d, i) => {
-        if (!d.startsWith(`${y.year}-`)) {
-          ctx.addIssue({ code: 'custom', path: [field, i], message: `date ${d} is not in ${y.year}` });
-        }
+  .check(
+    z.superRefine((y, ctx) => {
+      for (const [field, days] of [
+        ['holidays', y.holidays],
+        ['workdays', y.workdays],
+      ] as const) {
+        days.forEach((d, i) => {
+          if (!d.startsWith(`${y.year}-`)) {
+            ctx.addIssue({ code: 'custom', path: [field, i], message: `date ${d} is not in ${y.year}` });
+          }
+        });
+      }
+      const off = new Set(y.holidays);
+      y.workdays.forEach((d, i) => {
+        if (off.has(d))
+          ctx.addIssue({ code: 'custom', path: ['workdays', i], message: `${d} is also a holiday` });
       });
-    }
-    const off = new Set(y.holidays);
-    y.workdays.forEach((d, i) => {
-      if (off.has(d))
-        ctx.addIssue({ code: 'custom', path: ['workdays', i], message: `${d} is also a holiday` });
-    });
-  });
+    }),
+  );
 export type CalendarYear = z.infer<typeof calendarYearSchema>;
 
 // ---------------------------------------------------------------------------------------------
@@ -223,11 +225,11 @@ export const defaultMaxParamChars: Record<Exclude<SmsProvider, 'sns'>, number> =
 export const smsTemplateSchema = z.strictObject({
   kind: z.enum(notificationKinds),
   /** The code the provider assigned on approval: Alibaba `SMS_123456789`, Tencent `1234567`. */
-  code: z.string().regex(/^[A-Za-z0-9_]{1,40}$/, 'letters, digits and underscores'),
+  code: z.string().check(z.regex(/^[A-Za-z0-9_]{1,40}$/, 'letters, digits and underscores')),
   /** The text exactly as registered, without the signature: Alibaba `${code}`, Tencent `{1}`. */
-  text: z.string().min(1).max(500),
+  text: z.string().check(z.minLength(1), z.maxLength(500)),
   /** Tencent only: the parameter each `{n}` carries, in order. */
-  params: z.array(z.enum(templateParamNames)).max(20).optional(),
+  params: z.optional(z.array(z.enum(templateParamNames)).check(z.maxLength(20))),
 });
 export type SmsTemplate = z.infer<typeof smsTemplateSchema>;
 
@@ -236,67 +238,75 @@ export const robotSchema = z.strictObject({
   id: idSchema,
   kind: z.enum(robotKinds),
   /** The work group, as people call it ('建设路街道派单群'). */
-  name: z.string().min(1).max(60),
+  name: z.string().check(z.minLength(1), z.maxLength(60)),
   /** Units and communities whose notices this group receives (their `group` channel). */
-  members: z.array(idSchema).min(1).max(500),
+  members: z.array(idSchema).check(z.minLength(1), z.maxLength(500)),
 });
 export type Robot = z.infer<typeof robotSchema>;
 
-const channelOrder = z.array(z.enum(deliveryChannels)).max(deliveryChannels.length);
+const channelOrder = z.array(z.enum(deliveryChannels)).check(z.maxLength(deliveryChannels.length));
 
 export const notificationSettingsSchema = z
   .strictObject({
-    sms: z
-      .strictObject({
-        provider: z.enum(smsProviders).default('sns'),
+    sms: z.prefault(
+      z.strictObject({
+        provider: z._default(z.enum(smsProviders), 'sns'),
         /** The approved signature, without 【】 (mainland gateways add it). */
-        signName: z.string().min(2).max(20).optional(),
+        signName: z.optional(z.string().check(z.minLength(2), z.maxLength(20))),
         /** Longest value of one variable; defaults to the provider's documented limit. */
-        maxParamChars: z.number().int().min(1).max(100).optional(),
+        maxParamChars: z.optional(z.number().check(z.int(), z.gte(1), z.lte(100))),
         /** Fixed prefix written before `${link}` in the templates: `https://<approved domain>/l/`. */
-        linkBase: z
-          .string()
-          // http only on the loopback (the embedded runtime); carriers take https links.
-          .regex(
-            /^(https:\/\/[a-z0-9.-]+|http:\/\/(127\.0\.0\.1|localhost))(:\d+)?\/l\/$/,
-            'https://<domain>/l/',
-          )
-          .optional(),
-        templates: z.array(smsTemplateSchema).max(60).default([]),
+        linkBase: z.optional(
+          z
+            .string()
+            .check(
+              z.regex(
+                /^(https:\/\/[a-z0-9.-]+|http:\/\/(127\.0\.0\.1|localhost))(:\d+)?\/l\/$/,
+                'https://<domain>/l/',
+              ),
+            ),
+        ),
+        templates: z._default(z.array(smsTemplateSchema).check(z.maxLength(60)), []),
         /** Price of one SMS segment, yuan: what the spend cap counts. */
-        unitPriceYuan: z.number().min(0).max(10).default(0.045),
-      })
-      .prefault({}),
-    robots: z.array(robotSchema).max(500).default([]),
+        unitPriceYuan: z._default(z.number().check(z.gte(0), z.lte(10)), 0.045),
+      }),
+      {},
+    ),
+    robots: z._default(z.array(robotSchema).check(z.maxLength(500)), []),
     /** Sent at once to every recipient that has an address for them. */
-    primary: channelOrder.min(1).default(['sms', 'email']),
+    primary: z._default(channelOrder.check(z.minLength(1)), ['sms', 'email']),
     /** Tried one at a time when a primary SMS or group message fails for good. */
-    fallback: channelOrder.default(['group']),
+    fallback: z._default(channelOrder, ['group']),
     /** Per recipient (unit or community id): its own primary and fallback. */
-    recipients: z
-      .array(
-        z.strictObject({
-          id: idSchema,
-          primary: channelOrder.min(1).optional(),
-          fallback: channelOrder.optional(),
-        }),
-      )
-      .max(1000)
-      .default([]),
-    rates: z
-      .strictObject({
-        smsPerSecond: z.number().positive().max(5000).default(20),
-        emailPerSecond: z.number().positive().max(5000).default(10),
+    recipients: z._default(
+      z
+        .array(
+          z.strictObject({
+            id: idSchema,
+            primary: z.optional(channelOrder.check(z.minLength(1))),
+            fallback: z.optional(channelOrder),
+          }),
+        )
+        .check(z.maxLength(1000)),
+      [],
+    ),
+    rates: z.prefault(
+      z.strictObject({
+        smsPerSecond: z._default(z.number().check(z.positive(), z.lte(5000)), 20),
+        emailPerSecond: z._default(z.number().check(z.positive(), z.lte(5000)), 10),
         /** Per robot: WeCom and DingTalk both allow 20 messages a minute to one group. */
-        robotPerMinute: z.number().positive().max(60).default(20),
-      })
-      .prefault({}),
+        robotPerMinute: z._default(z.number().check(z.positive(), z.lte(60)), 20),
+      }),
+      {},
+    ),
     /** Monthly SMS spend cap of the deployment, yuan; past it SMS fall back to the next channel. */
-    monthlySpendCapYuan: z.number().positive().max(100_000_000).optional(),
+    monthlySpendCapYuan: z.optional(z.number().check(z.positive(), z.lte(100_000_000))),
   })
-  .superRefine((s, ctx) => {
-    for (const issue of templateSetIssues(s)) ctx.addIssue({ code: 'custom', ...issue });
-  });
+  .check(
+    z.superRefine((s, ctx) => {
+      for (const issue of templateSetIssues(s)) ctx.addIssue({ code: 'custom', ...issue });
+    }),
+  );
 export type NotificationSettings = z.infer<typeof notificationSettingsSchema>;
 
 /** Variables of a registered text in order of appearance: Alibaba `${name}`, Tencent `{n}`. */
@@ -387,22 +397,22 @@ export function templateSetIssues(s: {
  * other stage's notices.
  */
 export const triagePolicySchema = z.strictObject({
-  officeMinutes: z.number().int().positive().max(600).default(30),
-  warnAt: z.number().gt(0).lt(1).default(0.75),
+  officeMinutes: z._default(z.number().check(z.int(), z.positive(), z.lte(600)), 30),
+  warnAt: z._default(z.number().check(z.gt(0), z.lt(1)), 0.75),
   /** Office minutes after the deadline to level 2 and to level 3. */
-  level2AfterOfficeMinutes: z.number().int().positive().max(2400).default(60),
-  level3AfterOfficeMinutes: z.number().int().positive().max(4800).default(240),
+  level2AfterOfficeMinutes: z._default(z.number().check(z.int(), z.positive(), z.lte(2400)), 60),
+  level3AfterOfficeMinutes: z._default(z.number().check(z.int(), z.positive(), z.lte(4800)), 240),
   /** A description-only whistle skips triage when the top suggestion is confident. */
-  autoRouteConfident: z.boolean().default(true),
+  autoRouteConfident: z._default(z.boolean(), true),
 });
 export type TriagePolicy = z.infer<typeof triagePolicySchema>;
 
 /** Everything the rules read, as one immutable, numbered version. */
 export const configSnapshotSchema = z.strictObject({
-  version: z.number().int().positive(),
+  version: z.number().check(z.int(), z.positive()),
   createdAt: instantSchema,
   createdBy: z.string(),
-  note: z.string().max(200).optional(),
+  note: z.optional(z.string().check(z.maxLength(200))),
   streets: z.array(streetSchema),
   communities: z.array(communitySchema),
   grids: z.array(gridSchema),
@@ -411,9 +421,9 @@ export const configSnapshotSchema = z.strictObject({
   slaPolicies: z.array(slaPolicySchema),
   calendars: z.array(calendarYearSchema),
   /** Channels, templates, robots, rates and spend cap; absent means SNS SMS and e-mail as before. */
-  notifications: notificationSettingsSchema.optional(),
+  notifications: z.optional(notificationSettingsSchema),
   /** The triage clock (分拨); absent means the defaults of `triagePolicySchema`. */
-  triage: triagePolicySchema.optional(),
+  triage: z.optional(triagePolicySchema),
 });
 export type ConfigSnapshot = z.infer<typeof configSnapshotSchema>;
 
@@ -425,25 +435,25 @@ export const assignmentSchema = z.object({
   unitId: idSchema,
   role: z.enum(['lead', 'co']),
   status: z.enum(['dispatched', 'acknowledged', 'arrived', 'in_progress', 'resolved', 'returned']),
-  acknowledgedAt: instantSchema.optional(),
-  arrivedAt: instantSchema.optional(),
-  resolvedAt: instantSchema.optional(),
-  returnedAt: instantSchema.optional(),
+  acknowledgedAt: z.optional(instantSchema),
+  arrivedAt: z.optional(instantSchema),
+  resolvedAt: z.optional(instantSchema),
+  returnedAt: z.optional(instantSchema),
   /**
    * A supervisor handed the ticket to another unit (改派): the assignment ends like a return (status
    * `returned`, never routed to again) but the unit did not return it, so it counts as no 退单.
    */
-  reassignedAt: instantSchema.optional(),
+  reassignedAt: z.optional(instantSchema),
   /** When this unit's acknowledge clock started (dispatch, or re-dispatch after a return). */
-  dispatchedAt: instantSchema.optional(),
-  acknowledgeBy: instantSchema.optional(),
+  dispatchedAt: z.optional(instantSchema),
+  acknowledgeBy: z.optional(instantSchema),
 });
 export type Assignment = z.infer<typeof assignmentSchema>;
 
 /** The instants a stage's clock acts at, computed once by the rules and stored on the ticket. */
 export const stageClockSchema = z.object({
   stage: z.enum(stages),
-  unitId: idSchema.optional(),
+  unitId: z.optional(idSchema),
   startedAt: instantSchema,
   warnAt: instantSchema,
   dueAt: instantSchema,
@@ -453,12 +463,12 @@ export const stageClockSchema = z.object({
    * Some instant was counted over a year with no bundled or loaded calendar (Mon–Fri assumed):
    * publishing that year moves it (shared/use-cases/calendar-service.ts).
    */
-  calendarAssumed: z.boolean().optional(),
+  calendarAssumed: z.optional(z.boolean()),
   /** Bookkeeping the workflow's timer handler keeps, so every notice goes out once. */
-  warnedAt: instantSchema.optional(),
-  level: z.number().int().min(0).max(3).optional(),
-  notifiedAt: instantSchema.optional(),
-  doneAt: instantSchema.optional(),
+  warnedAt: z.optional(instantSchema),
+  level: z.optional(z.number().check(z.int(), z.gte(0), z.lte(3))),
+  notifiedAt: z.optional(instantSchema),
+  doneAt: z.optional(instantSchema),
 });
 export type StageClock = z.infer<typeof stageClockSchema>;
 
@@ -467,39 +477,36 @@ export const breachSchema = z.object({
   unitId: idSchema,
   dueAt: instantSchema,
   breachedAt: instantSchema,
-  level: z.number().int().min(1).max(3),
+  level: z.number().check(z.int(), z.gte(1), z.lte(3)),
 });
 export type Breach = z.infer<typeof breachSchema>;
 
 export const timelineEventSchema = z.object({
   at: instantSchema,
   type: z.string(),
-  actor: z.string().optional(),
-  unitId: idSchema.optional(),
-  detail: z.string().optional(),
+  actor: z.optional(z.string()),
+  unitId: z.optional(idSchema),
+  detail: z.optional(z.string()),
 });
 export type TimelineEvent = z.infer<typeof timelineEventSchema>;
 
 export const locationSchema = z.strictObject({
-  gridId: idSchema.optional(),
-  address: plainText(200).optional(),
-  lat: z.number().min(-90).max(90).optional(),
-  lng: z.number().min(-180).max(180).optional(),
+  gridId: z.optional(idSchema),
+  address: z.optional(plainText(200)),
+  lat: z.optional(z.number().check(z.gte(-90), z.lte(90))),
+  lng: z.optional(z.number().check(z.gte(-180), z.lte(180))),
 });
 
 export const reporterSchema = z.strictObject({
-  name: plainText(40).optional(),
-  phone: z
-    .string()
-    .regex(/^\+?\d{5,15}$/, 'digits, optionally with a leading +')
-    .optional(),
+  name: z.optional(plainText(40)),
+  phone: z.optional(z.string().check(z.regex(/^\+?\d{5,15}$/, 'digits, optionally with a leading +'))),
 });
 
 /** A duty item the suggestion proposed for a whistle in triage. */
 export const triageSuggestionSchema = z.object({
   dutyItemId: idSchema,
   name: z.string(),
-  category: z.string().optional(),
+  category: z.optional(z.string()),
   score: z.number(),
   matched: z.array(z.string()),
 });
@@ -509,8 +516,8 @@ export type TriageSuggestion = z.infer<typeof triageSuggestionSchema>;
 export const joinedReporterSchema = z.object({
   /** `role:sub` of the principal, or `ticket:<id>` for the reporter of a merged ticket. */
   by: z.string(),
-  name: z.string().optional(),
-  phone: z.string().optional(),
+  name: z.optional(z.string()),
+  phone: z.optional(z.string()),
   at: instantSchema,
 });
 export type JoinedReporter = z.infer<typeof joinedReporterSchema>;
@@ -520,8 +527,8 @@ export const ticketSchema = z.object({
   code: z.string(),
   status: z.enum(ticketStatuses),
   /** Absent only while the ticket is in `triage` (no duty item chosen yet). */
-  dutyItemId: idSchema.optional(),
-  dutyItemName: z.string().optional(),
+  dutyItemId: z.optional(idSchema),
+  dutyItemName: z.optional(z.string()),
   dutyKind: z.enum(dutyKinds),
   slaClass: z.enum(slaClasses),
   priority: z.enum(['urgent', 'normal']),
@@ -530,61 +537,61 @@ export const ticketSchema = z.object({
   streetId: idSchema,
   title: z.string(),
   description: z.string(),
-  location: locationSchema.optional(),
-  reporter: reporterSchema.optional(),
-  attachments: z.array(z.string()).optional(),
+  location: z.optional(locationSchema),
+  reporter: z.optional(reporterSchema),
+  attachments: z.optional(z.array(z.string())),
   createdAt: instantSchema,
   updatedAt: instantSchema,
   createdBy: z.string(),
-  version: z.number().int().nonnegative(),
-  configVersion: z.number().int().positive(),
+  version: z.number().check(z.int(), z.nonnegative()),
+  configVersion: z.number().check(z.int(), z.positive()),
   assignments: z.array(assignmentSchema),
   deadlines: z.object({
-    acknowledgeBy: instantSchema.optional(),
-    arriveBy: instantSchema.optional(),
-    resolveBy: instantSchema.optional(),
-    feedbackBy: instantSchema.optional(),
+    acknowledgeBy: z.optional(instantSchema),
+    arriveBy: z.optional(instantSchema),
+    resolveBy: z.optional(instantSchema),
+    feedbackBy: z.optional(instantSchema),
   }),
   /** Open clocks, one per (stage, unit): what the workflow waits on. */
   clocks: z.array(stageClockSchema),
-  escalationLevel: z.number().int().min(0).max(3),
+  escalationLevel: z.number().check(z.int(), z.gte(0), z.lte(3)),
   breaches: z.array(breachSchema),
   timeline: z.array(timelineEventSchema),
-  feedback: z
-    .object({ rating: z.enum(ratings), comment: z.string().optional(), at: instantSchema })
-    .optional(),
-  reopenCount: z.number().int().nonnegative(),
-  resolution: z
-    .object({ summary: z.string(), evidence: z.array(z.string()).optional(), at: instantSchema })
-    .optional(),
-  extension: z
-    .object({
-      workingDays: z.number().int(),
+  feedback: z.optional(
+    z.object({ rating: z.enum(ratings), comment: z.optional(z.string()), at: instantSchema }),
+  ),
+  reopenCount: z.number().check(z.int(), z.nonnegative()),
+  resolution: z.optional(
+    z.object({ summary: z.string(), evidence: z.optional(z.array(z.string())), at: instantSchema }),
+  ),
+  extension: z.optional(
+    z.object({
+      workingDays: z.number().check(z.int()),
       reason: z.string(),
       requestedAt: instantSchema,
       status: z.enum(['pending', 'approved', 'rejected']),
-      decidedAt: instantSchema.optional(),
-    })
-    .optional(),
-  closedAt: instantSchema.optional(),
-  closeReason: z.enum(['verdict', 'no_verdict', 'cancelled', 'ruling', 'duplicate']).optional(),
+      decidedAt: z.optional(instantSchema),
+    }),
+  ),
+  closedAt: z.optional(instantSchema),
+  closeReason: z.optional(z.enum(['verdict', 'no_verdict', 'cancelled', 'ruling', 'duplicate'])),
   /** Triage (分拨): the suggestions shown to the dispatcher and who decided. */
-  triage: z
-    .object({
+  triage: z.optional(
+    z.object({
       suggestions: z.array(triageSuggestionSchema),
-      confirmedAt: instantSchema.optional(),
-      confirmedBy: z.string().optional(),
-    })
-    .optional(),
+      confirmedAt: z.optional(instantSchema),
+      confirmedBy: z.optional(z.string()),
+    }),
+  ),
   /** Reporters who joined this ticket (and those of tickets merged into it); told at closure. */
-  joinedReporters: z.array(joinedReporterSchema).optional(),
+  joinedReporters: z.optional(z.array(joinedReporterSchema)),
   /** Closed as a duplicate of this ticket (`closeReason: duplicate`). */
-  duplicateOf: z.string().optional(),
+  duplicateOf: z.optional(z.string()),
   /** Units that returned the ticket: never routed to again. */
   excludedUnitIds: z.array(idSchema),
   /** Set when a dispatch could not be delivered: supervisors must look. */
   flags: z.array(z.string()),
   /** Urges (催办/督办) by supervisors and admins. */
-  urgeCount: z.number().int().nonnegative(),
+  urgeCount: z.number().check(z.int(), z.nonnegative()),
 });
 export type Ticket = z.infer<typeof ticketSchema>;

@@ -2,28 +2,30 @@
  * Who is calling, as the authorizer verified it, and what they may see. Handlers never read raw
  * claims: they get a Principal parsed from the verified claims (local JWT or Cognito).
  */
-import * as z from 'zod';
+import * as z from '../zod';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from './errors';
 import { idSchema, roles, type Ticket } from './model';
 
 export const principalSchema = z
   .object({
-    sub: z.string().min(1).max(128),
+    sub: z.string().check(z.minLength(1), z.maxLength(128)),
     role: z.enum(roles),
-    unitId: idSchema.optional(),
-    communityId: idSchema.optional(),
-    streetId: idSchema.optional(),
+    unitId: z.optional(idSchema),
+    communityId: z.optional(idSchema),
+    streetId: z.optional(idSchema),
     /** Set for principals acting through a signed link in a message (no login). */
-    via: z.enum(['token', 'link']).default('token'),
+    via: z._default(z.enum(['token', 'link']), 'token'),
   })
-  .superRefine((p, ctx) => {
-    if (p.role === 'unit' && !p.unitId)
-      ctx.addIssue({ code: 'custom', path: ['unitId'], message: 'unit role needs unitId' });
-    if (p.role === 'reporter' && !p.communityId)
-      ctx.addIssue({ code: 'custom', path: ['communityId'], message: 'reporter role needs communityId' });
-    if (p.role === 'dispatcher' && !p.streetId)
-      ctx.addIssue({ code: 'custom', path: ['streetId'], message: 'dispatcher role needs streetId' });
-  });
+  .check(
+    z.superRefine((p, ctx) => {
+      if (p.role === 'unit' && !p.unitId)
+        ctx.addIssue({ code: 'custom', path: ['unitId'], message: 'unit role needs unitId' });
+      if (p.role === 'reporter' && !p.communityId)
+        ctx.addIssue({ code: 'custom', path: ['communityId'], message: 'reporter role needs communityId' });
+      if (p.role === 'dispatcher' && !p.streetId)
+        ctx.addIssue({ code: 'custom', path: ['streetId'], message: 'dispatcher role needs streetId' });
+    }),
+  );
 export type Principal = z.infer<typeof principalSchema>;
 
 const cognitoGroupRole = (groups: unknown): string | undefined => {

@@ -5,7 +5,7 @@
  * carries control characters (NUL, ESC, …), bidirectional overrides that make a text read
  * differently from what it is (U+202E "abc‮gpj.exe"), or nothing visible at all.
  */
-import * as z from 'zod';
+import * as z from '../zod';
 
 /** C0 controls but tab and line breaks, DEL, and the C1 block. */
 const CONTROL = /(?![\t\n\r])\p{Cc}/u;
@@ -20,17 +20,18 @@ export function hasVisibleText(s: string): boolean {
 }
 
 /** Each check stops the others (`abort`): one message per field, the first that applies. */
-function textChecks<T extends z.ZodString>(schema: T, multiline: boolean): T {
-  return schema
-    .refine((s) => !CONTROL.test(s), { error: 'must not contain control characters', abort: true })
-    .refine((s) => !BIDI.test(s), {
+function textChecks<T extends z.ZodMiniString>(schema: T, multiline: boolean): T {
+  return schema.check(
+    z.refine((s: string) => !CONTROL.test(s), { error: 'must not contain control characters', abort: true }),
+    z.refine((s: string) => !BIDI.test(s), {
       error: 'must not contain bidirectional override characters',
       abort: true,
-    })
-    .refine((s) => multiline || !LINE_BREAK.test(s), {
+    }),
+    z.refine((s: string) => multiline || !LINE_BREAK.test(s), {
       error: 'must be a single line',
       abort: true,
-    }) as unknown as T;
+    }),
+  ) as unknown as T;
 }
 
 /**
@@ -42,18 +43,23 @@ export function plainText(max: number, opts: { multiline?: boolean } = {}) {
   return textChecks(
     z
       .string()
-      .normalize('NFC')
-      .trim()
-      .min(1, { error: 'must not be empty', abort: true })
-      .max(max, { abort: true })
-      .refine(hasVisibleText, { error: 'must contain visible text', abort: true }),
+      .check(
+        z.normalize('NFC'),
+        z.trim(),
+        z.minLength(1, { error: 'must not be empty', abort: true }),
+        z.maxLength(max, { abort: true }),
+        z.refine(hasVisibleText, { error: 'must contain visible text', abort: true }),
+      ),
     multiline,
   );
 }
 
 /** An optional text field that may be empty ("" and blanks read as absent by the caller). */
 export function optionalText(max: number, opts: { multiline?: boolean } = {}) {
-  return textChecks(z.string().normalize('NFC').trim().max(max), opts.multiline ?? false);
+  return textChecks(
+    z.string().check(z.normalize('NFC'), z.trim(), z.maxLength(max)),
+    opts.multiline ?? false,
+  );
 }
 
 /**
@@ -61,15 +67,12 @@ export function optionalText(max: number, opts: { multiline?: boolean } = {}) {
  * embedded runtime on a plain-HTTP network). Never `javascript:`, `data:`, `file:` and the like.
  */
 export function webUrl(max: number, opts: { allowHttp?: boolean } = {}) {
-  return z
-    .string()
-    .trim()
-    .max(max)
-    .pipe(
-      z.url({
-        protocol: opts.allowHttp ? /^https?$/ : /^https$/,
-        hostname: z.regexes.hostname,
-        error: opts.allowHttp ? 'must be an http(s) URL' : 'must be an https URL',
-      }),
-    );
+  return z.pipe(
+    z.string().check(z.trim(), z.maxLength(max)),
+    z.url({
+      protocol: opts.allowHttp ? /^https?$/ : /^https$/,
+      hostname: z.regexes.hostname,
+      error: opts.allowHttp ? 'must be an http(s) URL' : 'must be an https URL',
+    }),
+  );
 }

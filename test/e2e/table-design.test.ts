@@ -99,7 +99,7 @@ describe('the table design matches what the code writes', () => {
   });
 
   it('writes every kind it names (but those a gateway writes)', () => {
-    const seen = new Set(
+    const seen = new Set<string>(
       items.flatMap((i) =>
         itemKinds.filter((k) => k.pk.test(String(i.pk)) && k.sk.test(String(i.sk))).map((k) => k.kind),
       ),

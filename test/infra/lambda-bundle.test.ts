@@ -76,7 +76,10 @@ const unitsEvent = {
   routeKey: 'GET /v1/units',
   rawPath: '/v1/units',
   headers: {},
-  requestContext: { authorizer: { jwt: { claims: { sub: 'admin-1', role: 'admin' } } }, http: { method: 'GET' } },
+  requestContext: {
+    authorizer: { jwt: { claims: { sub: 'admin-1', role: 'admin' } } },
+    http: { method: 'GET' },
+  },
 };
 
 beforeAll(async () => {
@@ -97,6 +100,19 @@ describe('a Lambda bundle as deployed', () => {
     expect(res.statusCode).toBe(200);
     const body = JSON.parse(res.body) as { items: { id: string }[] };
     expect(body.items.length).toBeGreaterThan(10);
+  }, 60_000);
+
+  it('names the field and the reason of a bad request in English (zod/mini with its locale)', async () => {
+    const file = await bundle('functions/entries/queries.ts');
+    const res = await invoke(file, lambdaEnv(), {
+      ...unitsEvent,
+      routeKey: 'GET /v1/tickets',
+      rawPath: '/v1/tickets',
+      queryStringParameters: { limit: '0' },
+    });
+    expect(res.statusCode).toBe(400);
+    const problem = JSON.parse(res.body) as { errors: { path: string; message: string }[] };
+    expect(problem.errors).toEqual([{ path: 'limit', message: expect.stringMatching(/^Too small/) }]);
   }, 60_000);
 
   it('looks for credentials in the environment only: without them, a 500 that names that', async () => {
