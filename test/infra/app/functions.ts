@@ -56,11 +56,8 @@ export function functions(stage: DeployStage): void {
     });
 
     it('grant "*" only to actions that have no resource-level permissions, and only where needed', () => {
-      const smsSenders: string[] = [
-        ...lifecycleEntries,
-        apiFunctions.ticketActions,
-        serviceTasks.sendNotifications.entry,
-      ];
+      // Recording a notice queues it: only the sender publishes.
+      const smsSenders: string[] = [serviceTasks.sendNotifications.entry];
       for (const [template, entry] of all()) {
         const [, fn] = fnByEntry(template, entry);
         const onStar = actionsOf(statementsOf(template, roleRef(fn)).filter((s) => s.Resource === '*'));
@@ -102,7 +99,7 @@ export function functions(stage: DeployStage): void {
       }
     });
 
-    it('task functions read/write the table, publish dispatches and park dead letters; Advance only reads', () => {
+    it('task functions read/write the table, queue notices and park dead letters; Advance only reads', () => {
       const t = get(stage).t.workflow;
       const [, finish] = fnByEntry(t, advanceEntry);
       expect(Object.keys(env(finish))).toEqual(expect.arrayContaining(['TABLE_NAME']));
@@ -126,13 +123,12 @@ export function functions(stage: DeployStage): void {
         expect(Object.keys(env(fn))).toEqual(
           expect.arrayContaining([
             'TABLE_NAME',
-            'DISPATCH_TOPIC_ARN',
-            'SMS_MAX_PRICE',
+            'NOTIFY_QUEUE_URL',
             'DEAD_LETTER_QUEUE_URL',
             'PUBLIC_BASE_URL',
           ]),
         );
-        expect(env(fn).SMS_MAX_PRICE).toBe(get(stage).config.smsMaxPrice);
+        expect(Object.keys(env(fn))).not.toContain('DISPATCH_TOPIC_ARN');
         // The secret's ARN, read at cold start: never the key itself in the configuration.
         expect(env(fn).LINK_SECRET).toBeUndefined();
         expect(JSON.stringify(env(fn).LINK_SECRET_ARN)).toMatch(/Data:ExportsOutputRefLinkSecret/);
@@ -141,8 +137,9 @@ export function functions(stage: DeployStage): void {
         expect(JSON.stringify(read?.Resource)).toMatch(/LinkSecret/);
         const actions = actionsOf(statements);
         expect(actions).toEqual(
-          expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:Query', 'sns:Publish', 'sqs:SendMessage']),
+          expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:Query', 'sqs:SendMessage']),
         );
+        expect(actions).not.toContain('sns:Publish');
         // Only their own tokens: a callback completes its wait when the party already moved on.
         expect(actions.filter((a) => a.startsWith('states:')).sort()).toEqual([
           'states:SendTaskFailure',
@@ -176,14 +173,12 @@ export function functions(stage: DeployStage): void {
           'states:SendTaskSuccess',
           'states:SendTaskFailure',
           'states:StopExecution',
-          // Urges are sent from the action: SMS, e-mail, dead letters.
-          'sns:Publish',
+          // Urges are recorded and queued for the sender; failures parked on the DLQ.
           'sqs:SendMessage',
         ]),
       );
-      expect(actions.env).toEqual(
-        expect.arrayContaining(['DISPATCH_TOPIC_ARN', 'SMS_MAX_PRICE', 'DEAD_LETTER_QUEUE_URL']),
-      );
+      expect(actions.env).toEqual(expect.arrayContaining(['NOTIFY_QUEUE_URL', 'DEAD_LETTER_QUEUE_URL']));
+      expect(actions.env).not.toContain('DISPATCH_TOPIC_ARN');
 
       const queries = access(apiFunctions.queries);
       expect(queries.env).toContain('TABLE_NAME');
@@ -230,8 +225,8 @@ export function functions(stage: DeployStage): void {
       expect(JSON.stringify(s3Statement?.Resource)).toContain('/evidence/*');
       expect(access(apiFunctions.ticketActions).env).toContain('LINK_SECRET_ARN');
 
-      // Only the functions that send messages may publish.
-      for (const name of ['ticketIntake', 'queries', 'adminConfig', 'open311', 'service', 'links'] as const) {
+      // Only the sender publishes (Notifications stack): no API function may.
+      for (const name of Object.keys(apiFunctions) as (keyof typeof apiFunctions)[]) {
         expect(access(apiFunctions[name]).actions, name).not.toContain('sns:Publish');
       }
     });
