@@ -26,6 +26,12 @@ const refSchema = z.strictObject({
   ticketId: z.string().check(z.minLength(1), z.maxLength(64)),
   notificationId: z.string().check(z.minLength(1), z.maxLength(300)),
 });
+/**
+ * A zod validation error, classic or mini (zod core's `$ZodError`; the name tells them apart, so the
+ * check needs no `z.core` value, which would pull all of zod core into the bundle).
+ */
+const isZodError = (err: unknown) =>
+  err instanceof Error && (err.name === 'ZodError' || err.name === '$ZodError');
 /** Records due this long without being sent are requeued by the sweep. */
 const SWEEP_AFTER_MS = 2 * 60_000;
 
@@ -72,7 +78,7 @@ export function makeSendNotifications(deps: Deps) {
             const ref = refSchema.parse(JSON.parse(r.body));
             if ((await s.process(ref)).state === 'busy') failures.push({ itemIdentifier: r.messageId });
           } catch (err) {
-            if (err instanceof SyntaxError || err instanceof z.core.$ZodError) {
+            if (err instanceof SyntaxError || isZodError(err)) {
               // Not ours to retry: a malformed message would only come back.
               logger.error('dropping a malformed notification message', { messageId: r.messageId });
               return;
