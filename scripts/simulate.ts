@@ -184,6 +184,7 @@ export function heatLines(h: HeatReport): string[] {
     `  partition heat (${h.keys} keys; peak units per ${h.bucketSeconds === 1 ? 'second' : `${h.bucketSeconds} s, per second`}${h.scale === 1 ? '' : `; ${h.note}`}):`,
     `    ${'index'.padEnd(11)} ${'partition key'.padEnd(34)} ${'RCU/s'.padStart(9)} ${'WCU/s'.padStart(9)} ${'of limit'.padStart(8)} ${'headroom'.padStart(9)}${h.scale === 1 ? '' : ` ${'measured R / W'.padStart(15)}`}`,
     ...rows.map((line) => `    ${line}`),
+    `    after the simulated day (the end-of-run drain and audit, in no peak): ${num(h.afterEnd.rcu)} RCU, ${num(h.afterEnd.wcu)} WCU measured`,
     `    limits ${num(h.limits.rcuPerSecond)} RCU/s, ${num(h.limits.wcuPerSecond)} WCU/s per partition key: ${h.allUnderLimit ? `every key under, the hottest with ${h.headroom === null ? '∞' : `${num(h.headroom)}×`} headroom` : 'OVER THE LIMIT'}`,
   ];
 }

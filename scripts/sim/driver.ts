@@ -198,6 +198,9 @@ export class Simulation {
         this.o.onProgress?.(this.progress(wallStart));
       };
       await this.clock.runUntil(this.endMs, () => this.settle(), progress);
+      // The day is over: the drain and the audit below happen at its last instant, which no
+      // deployment compresses a day into; the heat meter totals them apart.
+      this.heat?.close();
       // The sender paces itself in wall time (channel rate limits): count what it still holds.
       await this.rt.outbox.drained();
       // The promise the run is held to: no open party's clock stopped.

@@ -98,15 +98,33 @@ export interface HeatSeries {
   bucketMs: number;
   /** `index\tpartition` → [bucket start ms, rcu, wcu][] */
   keys: Record<string, [number, number, number][]>;
+  /** Units after the simulated day ended (PartitionHeat.close): counted, never in a peak. */
+  afterEnd?: { rcu: number; wcu: number };
 }
 
 export class PartitionHeat {
   private readonly keys = new Map<string, Map<number, [number, number]>>();
+  private closed = false;
+  private readonly afterEnd = { rcu: 0, wcu: 0 };
 
   constructor(readonly bucketMs = 1000) {}
 
+  /**
+   * The simulated day is over: what the store does from now on (the simulator's end-of-run drain
+   * of every queued notice and its audit of every open ticket, all at the last instant) is totalled
+   * apart instead of landing in one second no deployment ever sees.
+   */
+  close(): void {
+    this.closed = true;
+  }
+
   record(atMs: number, c: Charge): void {
     if (c.rcu === 0 && c.wcu === 0) return;
+    if (this.closed) {
+      this.afterEnd.rcu += c.rcu;
+      this.afterEnd.wcu += c.wcu;
+      return;
+    }
     const id = `${c.index}\t${c.partition}`;
     let series = this.keys.get(id);
     if (!series) {
@@ -125,7 +143,7 @@ export class PartitionHeat {
     const keys: HeatSeries['keys'] = {};
     for (const [id, series] of this.keys)
       keys[id] = [...series.entries()].map(([at, [r, w]]) => [at, r, w] as [number, number, number]);
-    return { bucketMs: this.bucketMs, keys };
+    return { bucketMs: this.bucketMs, keys, afterEnd: { ...this.afterEnd } };
   }
 }
 
@@ -153,7 +171,12 @@ export function mergeHeat(parts: readonly HeatSeries[]): HeatSeries {
   const keys: HeatSeries['keys'] = {};
   for (const [id, series] of merged)
     keys[id] = [...series.entries()].map(([at, [r, w]]) => [at, r, w] as [number, number, number]);
-  return { bucketMs, keys };
+  const afterEnd = { rcu: 0, wcu: 0 };
+  for (const p of parts) {
+    afterEnd.rcu += p.afterEnd?.rcu ?? 0;
+    afterEnd.wcu += p.afterEnd?.wcu ?? 0;
+  }
+  return { bucketMs, keys, afterEnd };
 }
 
 export interface HeatRow {
@@ -187,9 +210,24 @@ export interface HeatReport {
   allUnderLimit: boolean;
   /** The hottest key's headroom (limit ÷ peak). */
   headroom: number | null;
+  /** Units the store served after the simulated day (end-of-run drain and audit), as measured. */
+  afterEnd: { rcu: number; wcu: number };
 }
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
+
+/**
+ * Which of a key's units grow with the city's volume when a sample is scaled up. A ticket's own
+ * items (`T#<id>`) take the same writes in a city of 2,000 or 60,000 tickets a day: more tickets
+ * are more keys, not more load on one. The configuration is written when an administrator
+ * publishes, not per ticket (its reads, by every warm container, do grow). Everything else (the
+ * index keys, counters, codes, links) is shared and scales.
+ */
+export function grows(index: string, partition: string): { reads: boolean; writes: boolean } {
+  if (index === 'table' && partition.startsWith('T#')) return { reads: false, writes: false };
+  if (index === 'table' && partition === 'CONFIG') return { reads: true, writes: false };
+  return { reads: true, writes: true };
+}
 
 /** Peaks per key, extrapolated by `scale`, hottest first, against the per-partition limits. */
 export function summarizeHeat(
@@ -226,8 +264,11 @@ export function summarizeHeat(
       mr = Math.max(mr, cr);
       mw = Math.max(mw, cw);
     }
-    const rcu = r * perSecond * scale;
-    const wcu = w * perSecond * scale;
+    const g = grows(index, partition);
+    const rScale = g.reads ? scale : 1;
+    const wScale = g.writes ? scale : 1;
+    const rcu = r * perSecond * rScale;
+    const wcu = w * perSecond * wScale;
     const load = Math.max(rcu / PARTITION_LIMITS.rcuPerSecond, wcu / PARTITION_LIMITS.wcuPerSecond);
     rows.push({
       index,
@@ -240,8 +281,8 @@ export function summarizeHeat(
       },
       rcuPerSecond: r2(rcu),
       wcuPerSecond: r2(wcu),
-      busiestMinute: { rcuPerSecond: r2((mr / 60) * scale), wcuPerSecond: r2((mw / 60) * scale) },
-      total: { rcu: r2(rTotal * scale), wcu: r2(wTotal * scale) },
+      busiestMinute: { rcuPerSecond: r2((mr / 60) * rScale), wcuPerSecond: r2((mw / 60) * wScale) },
+      total: { rcu: r2(rTotal * rScale), wcu: r2(wTotal * wScale) },
       loadOfLimit: Math.round(load * 10_000) / 10_000,
       headroom: load === 0 ? null : r2(1 / load),
     });
@@ -276,11 +317,12 @@ export function summarizeHeat(
       opts.note ??
       (scale === 1
         ? 'measured'
-        : `a sample: every key's units × ${r2(scale)}, linearly (an upper bound: it assumes ${r2(scale)} times the requests land in the sample's peak second)`),
+        : `a sample: every shared key's units × ${r2(scale)}, linearly (an upper bound: it assumes ${r2(scale)} times the requests land in the sample's peak second); a ticket's own items and the configuration's writes as measured`),
     keys: rows.length,
     hottest,
     byIndex,
     allUnderLimit: rows.every((row) => row.loadOfLimit < 1),
     headroom: worst ? worst.headroom : null,
+    afterEnd: { rcu: r2(series.afterEnd?.rcu ?? 0), wcu: r2(series.afterEnd?.wcu ?? 0) },
   };
 }

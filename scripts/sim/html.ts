@@ -430,7 +430,8 @@ function heatSection(h: HeatReport): string {
     .join('');
   return `<h2>Partition heat 分区热度</h2>
 <p>Peak capacity units per second on each partition key (the table's and every index's), against DynamoDB's ${n(h.limits.rcuPerSecond)} RCU/s and ${n(h.limits.wcuPerSecond)} WCU/s per partition: ${h.allUnderLimit ? `every one of ${n(h.keys)} keys under, the hottest with ${h.headroom === null ? '∞' : `${n(h.headroom)}×`} headroom` : `<strong>keys over the limit</strong> (of ${n(h.keys)})`}. ${esc(h.scale === 1 ? 'As measured.' : h.note)}</p>
-<table><thead><tr><th>index</th><th>partition key</th><th>RCU/s</th><th>WCU/s</th><th>busiest minute RCU/WCU per s</th><th>of limit</th><th>headroom</th><th>write peak (UTC)</th></tr></thead><tbody>${rows}</tbody></table>`;
+<table><thead><tr><th>index</th><th>partition key</th><th>RCU/s</th><th>WCU/s</th><th>busiest minute RCU/WCU per s</th><th>of limit</th><th>headroom</th><th>write peak (UTC)</th></tr></thead><tbody>${rows}</tbody></table>
+<p>After the simulated day (the simulator's end-of-run drain of queued notices and its audit of every open ticket, at the last instant; in no peak above): ${n(h.afterEnd.rcu)} RCU, ${n(h.afterEnd.wcu)} WCU measured.</p>`;
 }
 
 export function renderComparisonHtml(cmp: Comparison): string {

@@ -155,6 +155,39 @@ describe('per key, per second', () => {
   });
 });
 
+describe('scaling a sample to the city', () => {
+  it("scales shared keys, never one ticket's items or the configuration's writes", () => {
+    const heat = new PartitionHeat();
+    heat.record(1_000, { index: 'table', partition: 'T#t1', rcu: 40, wcu: 130 });
+    heat.record(1_000, { index: 'table', partition: 'CONFIG', rcu: 10, wcu: 140 });
+    heat.record(1_000, { index: 'byKind', partition: 'NOTIF', rcu: 0, wcu: 20 });
+    const h = summarizeHeat(heat.toJSON(), { scale: 30 });
+    const row = (p: string) => h.hottest.find((k) => k.partition === p);
+    expect(row('T#t1')).toMatchObject({ rcuPerSecond: 40, wcuPerSecond: 130 });
+    expect(row('CONFIG')).toMatchObject({ rcuPerSecond: 300, wcuPerSecond: 140 });
+    expect(row('NOTIF')).toMatchObject({ wcuPerSecond: 600 });
+    expect(h.allUnderLimit).toBe(true);
+  });
+});
+
+describe('the end of the simulated day', () => {
+  it('totals what happens after the day apart, in no key and no peak', () => {
+    const heat = new PartitionHeat();
+    heat.record(5_000, { index: 'byKind', partition: 'NOTIF', rcu: 0, wcu: 10 });
+    heat.close();
+    heat.record(86_400_000, { index: 'byKind', partition: 'NOTIF', rcu: 0, wcu: 5_000 });
+    heat.record(86_400_000, { index: 'byStatus', partition: 'S#acknowledged', rcu: 600, wcu: 0 });
+    const other = new PartitionHeat();
+    other.close();
+    other.record(86_400_000, { index: 'byKind', partition: 'NOTIF', rcu: 0, wcu: 100 });
+    const h = summarizeHeat(mergeHeat([heat.toJSON(), other.toJSON()]), { scale: 30 });
+    expect(h.keys).toBe(1);
+    expect(h.hottest[0]?.wcuPerSecond).toBe(300);
+    expect(h.allUnderLimit).toBe(true);
+    expect(h.afterEnd).toEqual({ rcu: 600, wcu: 5_100 });
+  });
+});
+
 describe('the meter on the store client', () => {
   let store: LocalStore;
   const now = { ms: Date.parse('2026-03-02T01:00:00Z') };
