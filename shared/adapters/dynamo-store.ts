@@ -999,13 +999,42 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
       ...input,
       ScanIndexForward: Boolean(filter.ticketId),
       Limit: limit,
+      // The indexes carry a notice's keys, not its record: every status change of a notice would
+      // otherwise rewrite its entry on the city-wide and unit keys. The page's records come from
+      // the table in one BatchGet.
+      ...(filter.ticketId ? {} : { ProjectionExpression: 'pk, sk' }),
       ...(startKey ? { ExclusiveStartKey: startKey } : {}),
     });
     const nextCursor = encodeCursor(out.LastEvaluatedKey);
-    return {
-      items: (out.Items ?? []).map((i) => i.n as NotificationRecord),
-      ...(nextCursor ? { nextCursor } : {}),
-    };
+    const items = filter.ticketId
+      ? (out.Items ?? []).map((i) => i.n as NotificationRecord)
+      : await this.batchGetNotifications((out.Items ?? []).map((i) => ({ pk: String(i.pk), sk: String(i.sk) })));
+    return { items, ...(nextCursor ? { nextCursor } : {}) };
+  }
+
+  /** Notification records by their table keys, in the order given (a list page's order). */
+  private async batchGetNotifications(keys: { pk: string; sk: string }[]): Promise<NotificationRecord[]> {
+    const found = new Map<string, NotificationRecord>();
+    for (let i = 0; i < keys.length; i += 100) {
+      let batch: Record<string, unknown>[] = keys.slice(i, i + 100);
+      for (let attempt = 0; batch.length > 0 && attempt < 5; attempt += 1) {
+        const res = await guard(() =>
+          this.doc.send(
+            new BatchGetCommand({
+              RequestItems: { [this.tableName]: { Keys: batch, ProjectionExpression: 'pk, sk, n' } },
+            }),
+          ),
+        );
+        for (const item of res.Responses?.[this.tableName] ?? [])
+          found.set(`${item.pk}\t${item.sk}`, item.n as NotificationRecord);
+        batch = (res.UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+      }
+      if (batch.length > 0) throw new StoreBusyError('the store kept notification reads unprocessed');
+    }
+    return keys.flatMap((k) => {
+      const n = found.get(`${k.pk}\t${k.sk}`);
+      return n ? [n] : [];
+    });
   }
 
   // ------------------------------------------------------------------------------------------

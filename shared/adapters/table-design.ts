@@ -37,10 +37,12 @@
  * - byStatus:    gk4 = S#<status> | NQ#<shard>,                  gs4 = <instant>#<id> | <sendAfter>…
  *
  * Projections: INCLUDE of the small attributes the list paths read from the index itself (a
- * breach's `b`, a notice's `n`, a marker's `a`, an entry's `ticketId`, a ticket's `dueBy`); a
- * ticket's own record (`t`, ≈ 3 KB) is not copied into any index: ticket lists read their page of
- * keys from the index and the tickets from the table in one BatchGet. A ticket write that moves
- * no index key and no projected attribute then writes no index at all.
+ * breach's `b`, a marker's `a`, an entry's `ticketId`, a ticket's `dueBy`); a ticket's own record
+ * (`t`, ≈ 3 KB) and a notice's (`n`, which changes with every delivery attempt) are not copied
+ * into any index: those lists read their page of keys from the index and the records from the
+ * table in one BatchGet. A write that moves no index key and no projected attribute then writes no
+ * index at all, so a notice's status changes no longer rewrite its entries on the city-wide
+ * `NOTIF` key, its unit's `NU#` key and the queue shard (partition heat, docs/performance.md).
  */
 export const tableKeys = { partitionKey: 'pk', sortKey: 'sk' } as const;
 
@@ -55,7 +57,7 @@ export const gsiNames = {
 } as const;
 
 /** The non-key attributes every index carries (INCLUDE): what list paths read without the table. */
-export const projectedAttributes = ['ticketId', 'dueBy', 'b', 'n', 'a'] as const;
+export const projectedAttributes = ['ticketId', 'dueBy', 'b', 'a'] as const;
 
 export const globalSecondaryIndexes = [
   { indexName: gsiNames.byKind, partitionKey: 'gk1', sortKey: 'gs1' },
