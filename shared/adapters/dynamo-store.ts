@@ -1008,7 +1008,9 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
     const nextCursor = encodeCursor(out.LastEvaluatedKey);
     const items = filter.ticketId
       ? (out.Items ?? []).map((i) => i.n as NotificationRecord)
-      : await this.batchGetNotifications((out.Items ?? []).map((i) => ({ pk: String(i.pk), sk: String(i.sk) })));
+      : await this.batchGetNotifications(
+          (out.Items ?? []).map((i) => ({ pk: String(i.pk), sk: String(i.sk) })),
+        );
     return { items, ...(nextCursor ? { nextCursor } : {}) };
   }
 
