@@ -27,6 +27,7 @@ import {
   ticketStatuses,
   unitSchema,
 } from '../../shared/domain/model';
+import { missingScope } from '../../shared/domain/principal';
 import { optionalText, plainText, webUrl } from '../../shared/domain/text';
 import type { ActionName } from '../../shared/use-cases/ticket-service';
 import * as z from '../../shared/zod';
@@ -299,12 +300,8 @@ export const localTokenBody = z
   .check(
     z.superRefine((b, ctx) => {
       // The same rule the principal applies: a token without its scope would be refused anyway.
-      if (b.role === 'unit' && !b.unitId)
-        ctx.addIssue({ code: 'custom', path: ['unitId'], message: 'required for role unit' });
-      if (b.role === 'reporter' && !b.communityId)
-        ctx.addIssue({ code: 'custom', path: ['communityId'], message: 'required for role reporter' });
-      if (b.role === 'dispatcher' && !b.streetId)
-        ctx.addIssue({ code: 'custom', path: ['streetId'], message: 'required for role dispatcher' });
+      const field = missingScope(b);
+      if (field) ctx.addIssue({ code: 'custom', path: [field], message: `required for role ${b.role}` });
     }),
     z.meta({ examples: [{ role: 'reporter', communityId: 'cm-nanqiao' }] }),
   );

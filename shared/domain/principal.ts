@@ -6,6 +6,19 @@ import * as z from '../zod';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from './errors';
 import { idSchema, roles, type Ticket } from './model';
 
+/** The scope each scoped role must carry: a unit acts for its unit, a reporter for its community… */
+export const scopeOfRole = { unit: 'unitId', reporter: 'communityId', dispatcher: 'streetId' } as const;
+
+type ScopeField = (typeof scopeOfRole)[keyof typeof scopeOfRole];
+
+/** The scope field a role requires and the claims lack, if any. */
+export function missingScope(
+  p: { role: string } & Partial<Record<ScopeField, string>>,
+): ScopeField | undefined {
+  const field = scopeOfRole[p.role as keyof typeof scopeOfRole];
+  return field && !p[field] ? field : undefined;
+}
+
 export const principalSchema = z
   .object({
     sub: z.string().check(z.minLength(1), z.maxLength(128)),
@@ -18,12 +31,8 @@ export const principalSchema = z
   })
   .check(
     z.superRefine((p, ctx) => {
-      if (p.role === 'unit' && !p.unitId)
-        ctx.addIssue({ code: 'custom', path: ['unitId'], message: 'unit role needs unitId' });
-      if (p.role === 'reporter' && !p.communityId)
-        ctx.addIssue({ code: 'custom', path: ['communityId'], message: 'reporter role needs communityId' });
-      if (p.role === 'dispatcher' && !p.streetId)
-        ctx.addIssue({ code: 'custom', path: ['streetId'], message: 'dispatcher role needs streetId' });
+      const field = missingScope(p);
+      if (field) ctx.addIssue({ code: 'custom', path: [field], message: `${p.role} role needs ${field}` });
     }),
   );
 export type Principal = z.infer<typeof principalSchema>;

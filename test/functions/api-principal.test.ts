@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { makeQueries } from '../../functions/api/queries';
+import { localTokenBody } from '../../functions/api/schemas';
 import type { Deps } from '../../functions/lib/deps';
 import { UnauthorizedError } from '../../shared/domain/errors';
-import { principalFromClaims } from '../../shared/domain/principal';
+import { principalFromClaims, principalSchema } from '../../shared/domain/principal';
 import { LAILONGMEN, LAILONGMEN_OFFICE, NANQIAO } from '../helpers/fixtures';
 
 describe('principalFromClaims: local tokens and Cognito ID tokens give the same principal', () => {
@@ -108,5 +109,20 @@ describe('handlers read the principal from the authorizer only', () => {
       context as never,
     )) as { statusCode: number };
     expect(res.statusCode).toBe(401);
+  });
+});
+
+describe('a scoped role without its scope', () => {
+  it('is refused on the field it lacks, as a principal and as a dev-token request', () => {
+    const principal = principalSchema.safeParse({ sub: 'u1', role: 'dispatcher' });
+    expect(principal.error?.issues).toMatchObject([
+      { path: ['streetId'], message: 'dispatcher role needs streetId' },
+    ]);
+    const token = localTokenBody.safeParse({ role: 'reporter' });
+    expect(token.error?.issues).toMatchObject([
+      { path: ['communityId'], message: 'required for role reporter' },
+    ]);
+    expect(principalSchema.safeParse({ sub: 'a1', role: 'admin' }).success).toBe(true);
+    expect(localTokenBody.safeParse({ role: 'unit', unitId: 'u-xfjy' }).success).toBe(true);
   });
 });
