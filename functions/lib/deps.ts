@@ -37,7 +37,7 @@ export interface Deps extends TicketDeps {
 
 /** What an entry adds to the core: each piece comes from its own builder in functions/lib/aws/. */
 export type AwsParts = Partial<
-  Pick<Deps, 'workflow' | 'notifier' | 'queue' | 'deadLetters' | 'onDeliveryError' | 'links' | 'verifyToken'>
+  Pick<Deps, 'workflow' | 'notifier' | 'queue' | 'deadLetters' | 'links' | 'verifyToken'>
 >;
 
 const notConfigured = (what: string) => () => {

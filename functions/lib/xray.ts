@@ -138,37 +138,28 @@ export function traceClient<C>(client: C): C {
     (next, context) => async (args) => {
       const trace = parseTraceHeader(process.env._X_AMZN_TRACE_ID);
       if (!trace?.sampled) return next(args);
-      const base = {
-        service: (context.clientName ?? 'AWS').replace(/Client$/, ''),
-        operation: (context.commandName ?? 'Call').replace(/Command$/, ''),
-        region: process.env.AWS_REGION ?? '',
-        start: Date.now(),
-      };
-      try {
-        const result = await next(args);
-        const meta = result.output?.$metadata ?? {};
+      const start = Date.now();
+      const record = (meta: SdkMetadata = {}, error?: CallRecord['error']) =>
         send(
           subsegmentDocument(trace, {
-            ...base,
+            service: (context.clientName ?? 'AWS').replace(/Client$/, ''),
+            operation: (context.commandName ?? 'Call').replace(/Command$/, ''),
+            region: process.env.AWS_REGION ?? '',
+            start,
             end: Date.now(),
             ...(meta.httpStatusCode ? { status: meta.httpStatusCode } : {}),
             ...(meta.requestId ? { requestId: meta.requestId } : {}),
             ...(meta.attempts ? { attempts: meta.attempts } : {}),
+            ...(error ? { error } : {}),
           }),
         );
+      try {
+        const result = await next(args);
+        record(result.output?.$metadata);
         return result;
       } catch (err) {
         const e = err as Error & { $metadata?: SdkMetadata };
-        send(
-          subsegmentDocument(trace, {
-            ...base,
-            end: Date.now(),
-            ...(e.$metadata?.httpStatusCode ? { status: e.$metadata.httpStatusCode } : {}),
-            ...(e.$metadata?.requestId ? { requestId: e.$metadata.requestId } : {}),
-            ...(e.$metadata?.attempts ? { attempts: e.$metadata.attempts } : {}),
-            error: { name: e.name ?? 'Error', message: String(e.message ?? '') },
-          }),
-        );
+        record(e.$metadata, { name: e.name ?? 'Error', message: String(e.message ?? '') });
         throw err;
       }
     },

@@ -8,7 +8,6 @@ import { SqsDeadLetters } from '../../../shared/adapters/sqs-dead-letters';
 import { SqsNotificationQueue } from '../../../shared/adapters/sqs-notification-queue';
 import type { Deps } from '../deps';
 import type { FunctionEnv } from '../env';
-import { logger } from '../observability';
 import { traceClient } from '../xray';
 
 /** The pieces whose variable is set; the others stay as the core's stand-ins that name it. */
@@ -21,6 +20,5 @@ export function queueDeps(
     ...(sqs && env.DEAD_LETTER_QUEUE_URL
       ? { deadLetters: new SqsDeadLetters(sqs, env.DEAD_LETTER_QUEUE_URL) }
       : {}),
-    onDeliveryError: (message, err) => logger.error(message, err as Error),
   };
 }
