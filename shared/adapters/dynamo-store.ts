@@ -433,22 +433,11 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
     const drifted: string[] = [];
     const keys = [...truth.keys()];
     const stored = new Map<string, BoardCounts>();
-    for (let i = 0; i < keys.length; i += 100) {
-      const res = await guard(() =>
-        this.doc.send(
-          new BatchGetCommand({
-            RequestItems: {
-              [this.tableName]: {
-                Keys: keys.slice(i, i + 100).map((pk) => ({ pk, sk: COUNTER_SK })),
-                ConsistentRead: true,
-              },
-            },
-          }),
-        ),
-      );
-      for (const item of res.Responses?.[this.tableName] ?? [])
-        stored.set(item.pk as string, countsOfItem(item));
-    }
+    const { items: counters } = await this.batchGet(
+      keys.map((pk) => ({ pk, sk: COUNTER_SK })),
+      { consistent: true },
+    );
+    for (const item of counters) stored.set(item.pk as string, countsOfItem(item));
     for (const [pk, want] of truth) {
       if (sameCounts(stored.get(pk) ?? emptyCounts(), want)) continue;
       drifted.push(pk);
@@ -553,22 +542,42 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
   }
 
   private async batchGetItems(ids: string[]): Promise<Record<string, unknown>[]> {
-    const out: Record<string, unknown>[] = [];
-    for (let i = 0; i < ids.length; i += 100) {
-      let keys: Record<string, unknown>[] = ids
-        .slice(i, i + 100)
-        .map((id) => ({ pk: ticketPk(id), sk: TICKET_SK }));
-      for (let attempt = 0; keys.length > 0 && attempt < 5; attempt += 1) {
+    const keys = ids.map((id) => ({ pk: ticketPk(id), sk: TICKET_SK }));
+    return (await this.batchGet(keys, { consistent: true })).items;
+  }
+
+  /**
+   * Items by key: 100 a request, the keys the store left unprocessed asked again (five rounds at
+   * most). Returns what it read and how many keys stayed unprocessed; each caller decides.
+   */
+  private async batchGet(
+    keys: Record<string, unknown>[],
+    opts: { consistent?: boolean; projection?: string } = {},
+  ): Promise<{ items: Record<string, unknown>[]; unprocessed: number }> {
+    const items: Record<string, unknown>[] = [];
+    let unprocessed = 0;
+    for (let i = 0; i < keys.length; i += 100) {
+      let batch = keys.slice(i, i + 100);
+      for (let attempt = 0; batch.length > 0 && attempt < 5; attempt += 1) {
         const res = await guard(() =>
           this.doc.send(
-            new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+            new BatchGetCommand({
+              RequestItems: {
+                [this.tableName]: {
+                  Keys: batch,
+                  ...(opts.consistent ? { ConsistentRead: true } : {}),
+                  ...(opts.projection ? { ProjectionExpression: opts.projection } : {}),
+                },
+              },
+            }),
           ),
         );
-        out.push(...(res.Responses?.[this.tableName] ?? []));
-        keys = (res.UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+        items.push(...(res.Responses?.[this.tableName] ?? []));
+        batch = (res.UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
       }
+      unprocessed += batch.length;
     }
-    return out;
+    return { items, unprocessed };
   }
 
   /** `CODE#<code>` names the ticket: the code people read out finds it with one GetItem. */
@@ -750,20 +759,8 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
   }
 
   private async batchGetTickets(ids: string[]): Promise<Ticket[]> {
-    const out: Ticket[] = [];
-    for (let i = 0; i < ids.length; i += 100) {
-      let keys: Record<string, unknown>[] = ids
-        .slice(i, i + 100)
-        .map((id) => ({ pk: ticketPk(id), sk: TICKET_SK }));
-      for (let attempt = 0; keys.length > 0 && attempt < 5; attempt += 1) {
-        const res = await guard(() =>
-          this.doc.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } })),
-        );
-        for (const item of res.Responses?.[this.tableName] ?? []) out.push(item.t as Ticket);
-        keys = (res.UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
-      }
-    }
-    return out;
+    const keys = ids.map((id) => ({ pk: ticketPk(id), sk: TICKET_SK }));
+    return (await this.batchGet(keys)).items.map((item) => item.t as Ticket);
   }
 
   async *scanPeriod(from: string, to: string): AsyncIterable<Ticket[]> {
@@ -1016,23 +1013,9 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
 
   /** Notification records by their table keys, in the order given (a list page's order). */
   private async batchGetNotifications(keys: { pk: string; sk: string }[]): Promise<NotificationRecord[]> {
-    const found = new Map<string, NotificationRecord>();
-    for (let i = 0; i < keys.length; i += 100) {
-      let batch: Record<string, unknown>[] = keys.slice(i, i + 100);
-      for (let attempt = 0; batch.length > 0 && attempt < 5; attempt += 1) {
-        const res = await guard(() =>
-          this.doc.send(
-            new BatchGetCommand({
-              RequestItems: { [this.tableName]: { Keys: batch, ProjectionExpression: 'pk, sk, n' } },
-            }),
-          ),
-        );
-        for (const item of res.Responses?.[this.tableName] ?? [])
-          found.set(`${item.pk}\t${item.sk}`, item.n as NotificationRecord);
-        batch = (res.UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
-      }
-      if (batch.length > 0) throw new StoreBusyError('the store kept notification reads unprocessed');
-    }
+    const { items, unprocessed } = await this.batchGet(keys, { projection: 'pk, sk, n' });
+    if (unprocessed > 0) throw new StoreBusyError('the store kept notification reads unprocessed');
+    const found = new Map(items.map((item) => [`${item.pk}\t${item.sk}`, item.n as NotificationRecord]));
     return keys.flatMap((k) => {
       const n = found.get(`${k.pk}\t${k.sk}`);
       return n ? [n] : [];
