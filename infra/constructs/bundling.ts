@@ -21,3 +21,18 @@ export const bundleAliases: Record<string, string> = {
 export function aliasArgs(aliases: Record<string, string> = bundleAliases): Record<string, string> {
   return Object.fromEntries(Object.entries(aliases).map(([from, to]) => [`--alias:${from}`, to]));
 }
+
+/**
+ * The same build as esbuild API options, for the tools that bundle outside CDK (the bundle bench,
+ * the bundle test): what app-function.ts asks NodejsFunction for, minus output paths.
+ */
+export const lambdaBuildOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node22',
+  minify: true,
+  mainFields: ['module', 'main'],
+  banner: { js: esmRequireBanner },
+  alias: bundleAliases,
+} as const;

@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
 import { apiFunctions } from '../../functions/api/routes';
-import { esmRequireBanner as banner, bundleAliases } from '../../infra/constructs/bundling';
+import { bundleAliases, lambdaBuildOptions } from '../../infra/constructs/bundling';
 import { allTasks } from '../../workflows/tasks';
 import { round } from './common';
 
@@ -70,16 +70,11 @@ async function bundle(
 ): Promise<{ file: string; metafile: Metafile }> {
   const outfile = join(outDir, 'index.mjs');
   const result = await build({
+    ...lambdaBuildOptions,
+    mainFields: [...lambdaBuildOptions.mainFields],
     entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    minify: true,
     sourcemap: 'external',
     sourcesContent: false,
-    mainFields: ['module', 'main'],
-    banner: { js: banner },
     alias,
     outfile,
     metafile: true,

@@ -1,6 +1,7 @@
 /**
  * A Lambda bundle as it deploys: the `queries` entry built with the construct's esbuild settings
- * (infra/constructs/bundling.ts: ESM, minified, the credential chain cut to its environment link),
+ * (infra/constructs/bundling.ts `lambdaBuildOptions`: ESM, minified, the credential chain cut to
+ * its environment link),
  * loaded in a fresh Node process with a Lambda-like environment, answers an API Gateway event from
  * a real table (dynalite over HTTP), signing with the credentials Lambda puts in the environment.
  * Without them the call fails on credentials instead of wandering through profiles and instance
@@ -13,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleAliases, esmRequireBanner } from '../../infra/constructs/bundling';
+import { lambdaBuildOptions } from '../../infra/constructs/bundling';
 import { LOCAL_TABLE, type LocalStore, startStore } from '../../infra/local/store-server';
 import { DynamoStore } from '../../shared/adapters/dynamo-store';
 import { seedConfig } from '../../shared/config/seed';
@@ -27,15 +28,9 @@ let local: LocalStore;
 async function bundle(entry: string): Promise<string> {
   const outfile = join(work, entry.replace(/\W+/g, '-'), 'index.mjs');
   await build({
+    ...lambdaBuildOptions,
+    mainFields: [...lambdaBuildOptions.mainFields],
     entryPoints: [join(root, entry)],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    minify: true,
-    mainFields: ['module', 'main'],
-    banner: { js: esmRequireBanner },
-    alias: bundleAliases,
     outfile,
     logLevel: 'error',
     absWorkingDir: root,
