@@ -1,11 +1,12 @@
 /**
  * Where resolution photos go. Embedded runtime: through the API into the store, one item per photo
  * (≤ 350 KB after the phone has downscaled it). AWS: straight from the phone to S3 with a
- * presigned PUT that fixes the key, type and size; read back through short presigned GETs.
+ * presigned PUT that fixes the key, type and size; read back through short presigned GETs. Only
+ * signed here, never sent: no S3 client (s3-presigner.ts).
  */
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { fromEnv } from '@aws-sdk/credential-provider-env';
 import type { EvidenceObject, EvidenceStore, LinkStore } from '../ports';
+import { S3Presigner } from './s3-presigner';
 
 export class StoreEvidence implements EvidenceStore {
   readonly mode = 'inline' as const;
@@ -36,22 +37,19 @@ export class S3Evidence implements EvidenceStore {
   readonly mode = 'presigned' as const;
 
   constructor(
-    private readonly s3: S3Client,
+    private readonly signer: S3Presigner,
     private readonly bucket: string,
   ) {}
 
-  /**
-   * Checksums only when S3 requires them: by default the SDK would sign the CRC32 of the empty
-   * body it presigns with, and S3 would then refuse every photo as corrupt.
-   */
+  /** Signed with the function role's credentials, which Lambda puts in the environment. */
   static forBucket(bucket: string): S3Evidence {
-    return new S3Evidence(new S3Client({ requestChecksumCalculation: 'WHEN_REQUIRED' }), bucket);
+    const region = process.env.AWS_REGION ?? 'us-east-1';
+    return new S3Evidence(new S3Presigner({ region, credentials: fromEnv() }), bucket);
   }
 
   /** The origin the phone page must be allowed to connect to (its CSP): the presigned URLs' host. */
   get origin(): string {
-    const region = process.env.AWS_REGION ?? 'us-east-1';
-    return `https://${this.bucket}.s3.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`;
+    return this.signer.origin(this.bucket);
   }
 
   put(): Promise<void> {
@@ -59,28 +57,28 @@ export class S3Evidence implements EvidenceStore {
   }
 
   async presignPut(name: string, contentType: string, size: number) {
-    const command = new PutObjectCommand({
-      Bucket: this.bucket,
-      Key: `${EVIDENCE_PREFIX}${name}`,
-      ContentType: contentType,
-      ContentLength: size,
-      // Write-once: S3 refuses the PUT when the object exists, so a leaked URL cannot replace a
-      // photo already cited in a resolution (the bucket policy refuses PUTs without it, too).
-      IfNoneMatch: '*',
-    });
-    // Type, length and If-None-Match are signed: S3 refuses another type, a bigger file or an
-    // overwrite under this URL.
-    const signed = new Set(['content-type', 'content-length', 'if-none-match']);
-    const url = await getSignedUrl(this.s3, command, {
+    const url = await this.signer.presign({
+      method: 'PUT',
+      bucket: this.bucket,
+      key: `${EVIDENCE_PREFIX}${name}`,
+      // Type, length and If-None-Match are signed headers: S3 refuses another type, a bigger file,
+      // or (write-once) a PUT over an existing object, so a leaked URL cannot replace a photo
+      // already cited in a resolution (the bucket policy refuses PUTs without it, too).
+      headers: { 'content-type': contentType, 'content-length': String(size), 'if-none-match': '*' },
       expiresIn: PUT_EXPIRES_SECONDS,
-      signableHeaders: signed,
-      unhoistableHeaders: signed,
     });
     return { url, headers: { 'content-type': contentType, 'if-none-match': '*' } };
   }
 
   async open(name: string) {
-    const command = new GetObjectCommand({ Bucket: this.bucket, Key: `${EVIDENCE_PREFIX}${name}` });
-    return { redirect: await getSignedUrl(this.s3, command, { expiresIn: GET_EXPIRES_SECONDS }) };
+    const key = `${EVIDENCE_PREFIX}${name}`;
+    return {
+      redirect: await this.signer.presign({
+        method: 'GET',
+        bucket: this.bucket,
+        key,
+        expiresIn: GET_EXPIRES_SECONDS,
+      }),
+    };
   }
 }

@@ -3,12 +3,12 @@
  * and a presigned evidence PUT cannot overwrite a photo (If-None-Match is signed).
  */
 
-import { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { readLinkSecret } from '../../functions/lib/aws/links';
 import { S3Evidence } from '../../shared/adapters/evidence';
+import { S3Presigner } from '../../shared/adapters/s3-presigner';
 
 const ARN = 'arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:LinkSecret-AbCdEf';
 
@@ -34,7 +34,7 @@ describe('readLinkSecret', () => {
 
 describe('S3Evidence.presignPut', () => {
   it('signs If-None-Match: * so the URL can create the photo but never replace it', async () => {
-    const s3 = new S3Client({
+    const s3 = new S3Presigner({
       region: 'ap-southeast-1',
       credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'secret' },
     });
