@@ -15,6 +15,8 @@ export const bundleAliases: Record<string, string> = {
   // The SDK's full credential chain (with the SSO and STS clients) for its first link: Lambda puts
   // the role's credentials in the environment (functions/lib/aws/lambda-credentials.ts).
   '@aws-sdk/credential-provider-node': './functions/lib/aws/lambda-credentials.ts',
+  // Event-stream support that no operation we call uses (functions/lib/aws/no-event-streams.ts).
+  '@smithy/core/event-streams': './functions/lib/aws/no-event-streams.ts',
 };
 
 /** The aliases as esbuild command-line arguments (NodejsFunction's `esbuildArgs`). */

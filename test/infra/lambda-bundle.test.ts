@@ -1,14 +1,14 @@
 /**
  * A Lambda bundle as it deploys: the `queries` entry built with the construct's esbuild settings
  * (infra/constructs/bundling.ts `lambdaBuildOptions`: ESM, minified, the credential chain cut to
- * its environment link),
+ * its environment link, no event-stream support),
  * loaded in a fresh Node process with a Lambda-like environment, answers an API Gateway event from
  * a real table (dynalite over HTTP), signing with the credentials Lambda puts in the environment.
  * Without them the call fails on credentials instead of wandering through profiles and instance
  * metadata, and a function deployed without its state machine fails at import.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -95,6 +95,11 @@ describe('a Lambda bundle as deployed', () => {
     expect(res.statusCode).toBe(200);
     const body = JSON.parse(res.body) as { items: { id: string }[] };
     expect(body.items.length).toBeGreaterThan(10);
+    // The SDK's on-demand event-stream support is replaced (no call streams), and the call above
+    // went through the same protocol code without needing it.
+    const code = readFileSync(file, 'utf8');
+    expect(code).toContain('event streams are not bundled');
+    expect(code).not.toContain(':message-type');
   }, 60_000);
 
   it('names the field and the reason of a bad request in English (zod/mini with its locale)', async () => {
