@@ -12,17 +12,16 @@
  * Without the variable (the embedded runtime, tests) the check is off: there is no CloudFront.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { MiddlewareObj } from '@middy/core';
 import type {
   APIGatewayProxyEventV2WithJWTAuthorizer,
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
+import { type ReadSecret, secretsManagerReader } from './aws/secrets';
 import { envNames } from './env';
 import { logger } from './observability';
 import { PROBLEM_CONTENT_TYPE, problemJson } from './problem';
-import { traceClient } from './xray';
 
 /** The header CloudFront sets on the API origin (lowercase: API Gateway's payload 2.0 headers are). */
 export const ORIGIN_VERIFY_HEADER = 'x-whistle-origin-verify';
@@ -39,17 +38,15 @@ export interface OriginVerifier {
 }
 
 /** The versions accepted: the current value, and the previous one during a rotation. */
-async function readValues(client: SecretsManagerClient, secretArn: string): Promise<string[]> {
-  const current = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
-  if (!current.SecretString || current.SecretString.length < 16) {
+async function readValues(read: ReadSecret, secretArn: string): Promise<string[]> {
+  const current = await read(secretArn);
+  if (!current || current.length < 16) {
     throw new Error(`secret ${secretArn} holds no usable origin-verify value (at least 16 characters)`);
   }
-  const values = [current.SecretString];
+  const values = [current];
   try {
-    const previous = await client.send(
-      new GetSecretValueCommand({ SecretId: secretArn, VersionStage: 'AWSPREVIOUS' }),
-    );
-    if (previous.SecretString && previous.SecretString.length >= 16) values.push(previous.SecretString);
+    const previous = await read(secretArn, 'AWSPREVIOUS');
+    if (previous && previous.length >= 16) values.push(previous);
   } catch {
     // No previous version: never rotated.
   }
@@ -63,7 +60,7 @@ function same(a: string, b: string): boolean {
 }
 
 export function originVerifier(
-  client: SecretsManagerClient,
+  read: ReadSecret,
   secretArn: string,
   now: () => number = Date.now,
 ): OriginVerifier {
@@ -71,7 +68,7 @@ export function originVerifier(
   let readAt = 0;
   const load = () => {
     readAt = now();
-    values = readValues(client, secretArn);
+    values = readValues(read, secretArn);
     // A failed read is retried by the next request, not cached.
     values.catch(() => {
       values = undefined;
@@ -117,7 +114,7 @@ export function originVerify(
       const secretArn = process.env[ORIGIN_VERIFY_SECRET_VARIABLE];
       if (!verifier && !secretArn) return undefined;
       if (!verifier && !shared) {
-        shared = originVerifier(traceClient(new SecretsManagerClient({})), secretArn as string);
+        shared = originVerifier(secretsManagerReader(), secretArn as string);
       }
       const active = (verifier ?? shared) as OriginVerifier;
       const headers = request.event.headers ?? {};

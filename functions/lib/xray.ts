@@ -13,6 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
+import type { AwsCallRecord } from '../../shared/adapters/aws-json-client';
 
 export interface TraceHeader {
   root: string;
@@ -126,6 +127,14 @@ function tracingOn(): boolean {
     process.env.POWERTOOLS_TRACE_ENABLED !== 'false' &&
     process.env.AWS_XRAY_SDK_ENABLED !== 'false'
   );
+}
+
+/** A subsegment for one call made without an SDK client (shared/adapters/aws-json-client.ts). */
+export function traceCall(call: AwsCallRecord): void {
+  if (!tracingOn()) return;
+  const trace = parseTraceHeader(process.env._X_AMZN_TRACE_ID);
+  if (!trace?.sampled) return;
+  send(subsegmentDocument(trace, { ...call, region: process.env.AWS_REGION ?? '' }));
 }
 
 /**

@@ -5,19 +5,13 @@
  * URLs are the ones `getSignedUrl` builds, byte for byte (pinned by test/unit/s3-presigner.test.ts
  * against URLs the SDK produced): virtual-hosted bucket, `UNSIGNED-PAYLOAD`, the SDK's `x-id`.
  */
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
-
-export interface S3Credentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
+import { type AwsCredentialSource, credentialProvider, NodeSha256, regionalEndpoint } from './sigv4';
 
 export interface S3PresignerOptions {
   region: string;
   /** Read on every signature, so rotated role credentials are picked up. */
-  credentials: S3Credentials | (() => Promise<S3Credentials>);
+  credentials: AwsCredentialSource;
 }
 
 export interface PresignRequest {
@@ -29,40 +23,6 @@ export interface PresignRequest {
   expiresIn: number;
   /** Fixed in tests; now otherwise. */
   signingDate?: Date;
-}
-
-type Bytes = string | ArrayBuffer | ArrayBufferView;
-
-const toBuffer = (data: Bytes): Buffer =>
-  typeof data === 'string'
-    ? Buffer.from(data, 'utf8')
-    : ArrayBuffer.isView(data)
-      ? Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-      : Buffer.from(data);
-
-/** SHA-256 and HMAC-SHA256 in the shape the signer takes (what @smithy/hash-node does, on node:crypto). */
-class NodeSha256 {
-  private hash: Hash | Hmac;
-
-  constructor(private readonly secret?: Bytes) {
-    this.hash = this.fresh();
-  }
-
-  private fresh(): Hash | Hmac {
-    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', toBuffer(this.secret));
-  }
-
-  update(data: Bytes): void {
-    this.hash.update(toBuffer(data));
-  }
-
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(new Uint8Array(this.hash.digest()));
-  }
-
-  reset(): void {
-    this.hash = this.fresh();
-  }
 }
 
 /** The operation name the SDK adds to every S3 request's query (`x-id`), and the GET's checksum mode. */
@@ -87,11 +47,10 @@ export class S3Presigner {
   private readonly signer: SignatureV4;
 
   constructor(private readonly options: S3PresignerOptions) {
-    const { credentials } = options;
     this.signer = new SignatureV4({
       service: 's3',
       region: options.region,
-      credentials: typeof credentials === 'function' ? credentials : async () => credentials,
+      credentials: credentialProvider(options.credentials),
       sha256: NodeSha256,
       // S3 signs the path as sent: no second round of encoding.
       uriEscapePath: false,
@@ -101,8 +60,7 @@ export class S3Presigner {
 
   /** The bucket's virtual-hosted origin (China regions answer under amazonaws.com.cn). */
   origin(bucket: string): string {
-    const { region } = this.options;
-    return `https://${bucket}.s3.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`;
+    return regionalEndpoint(`${bucket}.s3`, this.options.region);
   }
 
   async presign(request: PresignRequest): Promise<string> {

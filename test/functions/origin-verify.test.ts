@@ -4,10 +4,9 @@
  * Secrets Manager once, accepts the previous value during a rotation, and is off where the
  * variable is not set (the embedded runtime).
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { secretsManagerReader } from '../../functions/lib/aws/secrets';
 import { type ApiEvent, httpHandler, json } from '../../functions/lib/http';
 import {
   ORIGIN_VERIFY_HEADER,
@@ -15,12 +14,13 @@ import {
   originVerifier,
   REFRESH_MS,
 } from '../../functions/lib/origin-verify';
+import { type SecretsEndpoint, startSecretsEndpoint } from '../helpers/secrets-endpoint';
 
 const ARN = 'arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:OriginVerify-AbCdEf';
 const CURRENT = 'c'.repeat(48);
 const PREVIOUS = 'p'.repeat(48);
 
-const sm = mockClient(SecretsManagerClient);
+let secrets: SecretsEndpoint;
 let served = 0;
 const handler = httpHandler(undefined, {
   'GET /v1/board': async () => {
@@ -48,17 +48,21 @@ const call = (headers: Record<string, string>) =>
     body: string;
   }>;
 
-beforeEach(() => {
-  sm.reset();
-  sm.on(GetSecretValueCommand, { SecretId: ARN }).resolves({ SecretString: CURRENT });
-  sm.on(GetSecretValueCommand, { SecretId: ARN, VersionStage: 'AWSPREVIOUS' }).rejects(
-    Object.assign(new Error('no previous version'), { name: 'ResourceNotFoundException' }),
-  );
+beforeAll(async () => {
+  secrets = await startSecretsEndpoint();
+  process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = secrets.endpoint;
 });
 
-afterAll(() => {
+beforeEach(() => {
+  secrets.reset();
+  // No previous version (never rotated): the endpoint answers ResourceNotFoundException.
+  secrets.set(ARN, CURRENT);
+});
+
+afterAll(async () => {
   delete process.env[ORIGIN_VERIFY_SECRET_VARIABLE];
-  sm.restore();
+  delete process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER;
+  await secrets.close();
 });
 
 describe('an API function on AWS (ORIGIN_VERIFY_SECRET_ARN set)', () => {
@@ -82,7 +86,7 @@ describe('an API function on AWS (ORIGIN_VERIFY_SECRET_ARN set)', () => {
       expect((await call({ [ORIGIN_VERIFY_HEADER]: CURRENT })).statusCode).toBe(200);
     expect(served).toBe(5);
     // Read once (the current and the previous version) at the first request that carried a value.
-    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+    expect(secrets.calls).toHaveLength(2);
   });
 
   it('is off without the variable: the embedded runtime has no CloudFront', async () => {
@@ -94,23 +98,19 @@ describe('an API function on AWS (ORIGIN_VERIFY_SECRET_ARN set)', () => {
 describe('originVerifier', () => {
   it('accepts the previous value during a rotation and a new value after a throttled re-read', async () => {
     let now = 1_000_000;
-    sm.on(GetSecretValueCommand, { SecretId: ARN, VersionStage: 'AWSPREVIOUS' }).resolves({
-      SecretString: PREVIOUS,
-    });
-    const verifier = originVerifier(new SecretsManagerClient({ region: 'ap-southeast-1' }), ARN, () => now);
+    secrets.set(ARN, PREVIOUS, 'AWSPREVIOUS');
+    const verifier = originVerifier(secretsManagerReader(), ARN, () => now);
     expect(await verifier.check(CURRENT)).toBe(true);
     expect(await verifier.check(PREVIOUS)).toBe(true);
     expect(await verifier.check(undefined)).toBe(false);
-    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+    expect(secrets.calls).toHaveLength(2);
 
     // Rotated: a new current value. Within the refresh window a forged value costs no read.
     const NEXT = 'n'.repeat(48);
-    sm.on(GetSecretValueCommand, { SecretId: ARN }).resolves({ SecretString: NEXT });
-    sm.on(GetSecretValueCommand, { SecretId: ARN, VersionStage: 'AWSPREVIOUS' }).resolves({
-      SecretString: CURRENT,
-    });
+    secrets.set(ARN, NEXT);
+    secrets.set(ARN, CURRENT, 'AWSPREVIOUS');
     expect(await verifier.check(NEXT)).toBe(false);
-    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+    expect(secrets.calls).toHaveLength(2);
     now += REFRESH_MS;
     expect(await verifier.check(NEXT)).toBe(true);
     expect(await verifier.check(CURRENT)).toBe(true);
@@ -118,8 +118,8 @@ describe('originVerifier', () => {
   });
 
   it('refuses to run on an empty or short secret', async () => {
-    sm.on(GetSecretValueCommand, { SecretId: ARN }).resolves({ SecretString: 'short' });
-    const verifier = originVerifier(new SecretsManagerClient({ region: 'ap-southeast-1' }), ARN);
+    secrets.set(ARN, 'short');
+    const verifier = originVerifier(secretsManagerReader(), ARN);
     await expect(verifier.check(CURRENT)).rejects.toThrow(/no usable origin-verify value/);
   });
 });

@@ -2,33 +2,36 @@
  * Adapters of the security review: the link key comes from Secrets Manager once at cold start,
  * and a presigned evidence PUT cannot overwrite a photo (If-None-Match is signed).
  */
-
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { mockClient } from 'aws-sdk-client-mock';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readLinkSecret } from '../../functions/lib/aws/links';
+import { secretsManagerReader } from '../../functions/lib/aws/secrets';
 import { S3Evidence } from '../../shared/adapters/evidence';
 import { S3Presigner } from '../../shared/adapters/s3-presigner';
+import { type SecretsEndpoint, startSecretsEndpoint } from '../helpers/secrets-endpoint';
 
 const ARN = 'arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:LinkSecret-AbCdEf';
 
+let secrets: SecretsEndpoint;
+beforeAll(async () => {
+  secrets = await startSecretsEndpoint();
+  process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = secrets.endpoint;
+});
+beforeEach(() => secrets.reset());
+afterAll(async () => {
+  delete process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER;
+  await secrets.close();
+});
+
 describe('readLinkSecret', () => {
   it('reads the secret by its ARN', async () => {
-    const sm = mockClient(SecretsManagerClient);
-    sm.on(GetSecretValueCommand, { SecretId: ARN }).resolves({ SecretString: 'k'.repeat(64) });
-    expect(await readLinkSecret(new SecretsManagerClient({ region: 'ap-southeast-1' }), ARN)).toBe(
-      'k'.repeat(64),
-    );
-    sm.restore();
+    secrets.set(ARN, 'k'.repeat(64));
+    expect(await readLinkSecret(secretsManagerReader(), ARN)).toBe('k'.repeat(64));
+    expect(secrets.calls).toEqual([{ SecretId: ARN }]);
   });
 
   it('refuses an empty or short key (the cold start fails loudly)', async () => {
-    const sm = mockClient(SecretsManagerClient);
-    sm.on(GetSecretValueCommand).resolves({ SecretString: 'short' });
-    await expect(readLinkSecret(new SecretsManagerClient({ region: 'ap-southeast-1' }), ARN)).rejects.toThrow(
-      /no usable link key/,
-    );
-    sm.restore();
+    secrets.set(ARN, 'short');
+    await expect(readLinkSecret(secretsManagerReader(), ARN)).rejects.toThrow(/no usable link key/);
   });
 });
 
