@@ -4,8 +4,8 @@
  * source of truth (`failed`, ticket flagged); the queue gives operators one place to pick up every
  * undelivered dispatch, with the full text, and phone the unit instead.
  */
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DeadLetters, NotificationRecord } from '../ports';
+import type { AwsJsonClient } from './aws-json-client';
 
 type Message = NotificationRecord['messages'][number];
 
@@ -46,20 +46,18 @@ export function deadLetterBody(record: NotificationRecord, m: Message): DeadLett
 
 export class SqsDeadLetters implements DeadLetters {
   constructor(
-    private readonly client: SQSClient,
+    private readonly sqs: Pick<AwsJsonClient, 'call'>,
     private readonly queueUrl: string,
   ) {}
 
   async put(record: NotificationRecord, m: Message): Promise<void> {
-    await this.client.send(
-      new SendMessageCommand({
-        QueueUrl: this.queueUrl,
-        MessageBody: JSON.stringify(deadLetterBody(record, m)),
-        MessageAttributes: {
-          kind: { DataType: 'String', StringValue: record.kind },
-          channel: { DataType: 'String', StringValue: m.channel },
-        },
-      }),
-    );
+    await this.sqs.call('SendMessage', {
+      QueueUrl: this.queueUrl,
+      MessageBody: JSON.stringify(deadLetterBody(record, m)),
+      MessageAttributes: {
+        kind: { DataType: 'String', StringValue: record.kind },
+        channel: { DataType: 'String', StringValue: m.channel },
+      },
+    });
   }
 }

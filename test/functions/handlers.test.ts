@@ -7,14 +7,14 @@ import { gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { seedConfig } from '../../shared/config/seed';
 import { toShanghaiIso } from '../../shared/domain/deadlines';
 import type { Ticket } from '../../shared/domain/model';
+import { type AwsJsonEndpoint, startAwsJsonEndpoint } from '../helpers/aws-json-endpoint';
 import { LAILONGMEN, LAILONGMEN_OFFICE, NANQIAO, NEIGHBOR_DISPUTE } from '../helpers/fixtures';
 
 process.env.TABLE_NAME = 'whistle-test';
@@ -28,7 +28,8 @@ process.env.NOTIFY_QUEUE_URL = 'https://sqs.ap-east-1.amazonaws.com/123456789012
 const ddb = mockClient(DynamoDBDocumentClient);
 const sfn = mockClient(SFNClient);
 const sns = mockClient(SNSClient);
-const sqs = mockClient(SQSClient);
+/** The notification queue's endpoint (SQS's JSON protocol), started before the entries load. */
+let sqs: AwsJsonEndpoint;
 
 const context = {
   functionName: 'test',
@@ -51,6 +52,11 @@ let handlers: {
   awaitParty: (e: unknown, c: Context) => Promise<unknown>;
 };
 beforeAll(async () => {
+  sqs = await startAwsJsonEndpoint(() => ({
+    status: 200,
+    body: { Successful: [{ Id: '0', MessageId: 'q-1', MD5OfMessageBody: '' }] },
+  }));
+  process.env.AWS_ENDPOINT_URL_SQS = sqs.endpoint;
   handlers = {
     intake: (await import('../../functions/entries/ticket-intake')).handler as never,
     onTimer: (await import('../../functions/entries/on-timer')).handler as never,
@@ -58,7 +64,13 @@ beforeAll(async () => {
   };
 });
 
+afterAll(async () => {
+  delete process.env.AWS_ENDPOINT_URL_SQS;
+  await sqs?.close();
+});
+
 afterEach(() => {
+  sqs.calls.length = 0;
   ddb.reset();
   sfn.reset();
   sns.reset();
@@ -189,9 +201,6 @@ describe('UnitTimer task (on-timer)', () => {
     });
     ddb.on(PutCommand).resolves({});
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
-    sqs
-      .on(SendMessageBatchCommand)
-      .resolves({ Successful: [{ Id: '0', MessageId: 'q-1', MD5OfMessageBody: '' }] });
     const step = (await handlers.onTimer(
       {
         ticketId: ticket.id,
@@ -229,7 +238,9 @@ describe('UnitTimer task (on-timer)', () => {
     expect(sms?.text.length).toBeLessThanOrEqual(70);
     expect(email).toMatchObject({ channel: 'email', to: leader?.email, status: 'queued' });
     expect(notice?.gk4).toMatch(/^NQ#/);
-    const queued = sqs.commandCalls(SendMessageBatchCommand).map((c) => c.args[0].input);
+    const queued = sqs.calls
+      .filter((c) => c.target === 'AmazonSQS.SendMessageBatch')
+      .map((c) => c.input as { QueueUrl?: string; Entries?: { MessageBody?: string }[] });
     expect(queued.flatMap((q) => q.Entries ?? []).map((e) => JSON.parse(e.MessageBody ?? '{}'))).toEqual([
       { ticketId: ticket.id, notificationId: notice?.n.id },
     ]);

@@ -4,7 +4,7 @@
  * right phone (SMS: PhoneNumber, transactional, capped price) or the dispatch topic (e-mail:
  * TopicArn + the attributes its subscriptions filter on). Then faults: throttling is retried,
  * permanent refusals fail, and every failure flags the ticket in the same write and lands on the
- * DLQ (mocked SQS).
+ * DLQ (SQS calls recorded).
  */
 import {
   InvalidParameterException,
@@ -13,7 +13,6 @@ import {
   SNSClient,
   ThrottledException,
 } from '@aws-sdk/client-sns';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { notifierDeps } from '../../functions/lib/aws/notifier';
@@ -40,6 +39,7 @@ import {
   awaitParty as useCaseAwaitParty,
   onTimer as useCaseOnTimer,
 } from '../../shared/use-cases/ticket-service';
+import { startAwsJsonEndpoint } from '../helpers/aws-json-endpoint';
 import { LAILONGMEN, NANQIAO } from '../helpers/fixtures';
 import { RecordingQueue, testSender } from '../helpers/sender-harness';
 import { RecordingWorkflow } from '../helpers/stub-workflow';
@@ -52,7 +52,15 @@ const QUEUE = 'https://sqs.ap-east-1.amazonaws.com/111122223333/WhistleDispatch-
 const BASE = 'https://wd.liling.gov.cn';
 
 const sns = mockClient(SNSClient);
-const sqs = mockClient(SQSClient);
+/** The DLQ's SQS calls, recorded (the wire format is tested in aws-json-client.test.ts). */
+const sqsCalls: { op: string; input: { QueueUrl?: string; MessageBody?: string } }[] = [];
+const sqs = {
+  call: async <T>(op: string, input: Record<string, unknown>): Promise<T> => {
+    sqsCalls.push({ op, input });
+    return { MessageId: 'd-1' } as T;
+  },
+};
+const sentMessages = () => sqsCalls.filter((c) => c.op === 'SendMessage').map((c) => c.input);
 
 class TestClock implements Clock {
   constructor(public ms: number) {}
@@ -104,7 +112,7 @@ beforeAll(async () => {
     clock,
     workflow: new RecordingWorkflow(),
     notifier: new SnsNotifier(new SNSClient({ region: 'ap-east-1' }), TOPIC, '0.05'),
-    deadLetters: new SqsDeadLetters(new SQSClient({ region: 'ap-east-1' }), QUEUE),
+    deadLetters: new SqsDeadLetters(sqs, QUEUE),
     queue: new RecordingQueue(),
     publicBaseUrl: BASE,
     backoffMs: [0, 0, 0],
@@ -119,9 +127,8 @@ afterAll(async () => {
 });
 beforeEach(() => {
   sns.reset();
-  sqs.reset();
+  sqsCalls.length = 0;
   sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
-  sqs.on(SendMessageCommand).resolves({ MessageId: 'd-1' });
   metrics.length = 0;
 });
 
@@ -319,7 +326,7 @@ describe('each kind of event publishes to the right recipients', () => {
     );
     expect(records.flatMap((r) => r.messages.map((m) => m.status)).every((s) => s === 'sent')).toBe(true);
     expect((await stored(t0.id)).flags).not.toContain(NOTIFICATION_FAILED_FLAG);
-    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+    expect(sentMessages()).toHaveLength(0);
   });
 
   it('sends a retried task nothing twice', async () => {
@@ -378,7 +385,7 @@ describe('with publish failures injected', () => {
       ['sms', 'failed'],
       ['email', 'sent'],
     ]);
-    const parked = sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
+    const parked = sentMessages();
     expect(parked).toHaveLength(1);
     expect(parked[0]!.QueueUrl).toBe(QUEUE);
     expect(JSON.parse(parked[0]!.MessageBody!)).toMatchObject({
@@ -505,7 +512,10 @@ describe('composition (functions/lib/aws/notifier.ts, queue.ts)', () => {
       SMS_MAX_PRICE: '0.08',
       DEAD_LETTER_QUEUE_URL: QUEUE,
     });
+    const dlq = await startAwsJsonEndpoint(() => ({ status: 200, body: { MessageId: 'd-1' } }));
+    process.env.AWS_ENDPOINT_URL_SQS = dlq.endpoint;
     const d = { ...queueDeps(env), ...notifierDeps(env) };
+    delete process.env.AWS_ENDPOINT_URL_SQS;
     await d.notifier!.send(
       { channel: 'sms', to: '+8613800000001', text: '派单' },
       { ticketId: 't1', kind: 'dispatch' },
@@ -532,7 +542,8 @@ describe('composition (functions/lib/aws/notifier.ts, queue.ts)', () => {
         error: 'Throttling',
       },
     );
-    expect(sqs.commandCalls(SendMessageCommand)[0]!.args[0].input.QueueUrl).toBe(QUEUE);
+    await dlq.close();
+    expect(dlq.calls.map((c) => [c.target, c.input.QueueUrl])).toEqual([['AmazonSQS.SendMessage', QUEUE]]);
   });
 
   it('refuses a malformed SMS price at cold start', () => {

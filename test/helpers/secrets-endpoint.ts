@@ -1,10 +1,8 @@
 /**
- * A local Secrets Manager endpoint for GetSecretValue (JSON protocol 1.1): answers what a test set
- * per secret and version stage, `ResourceNotFoundException` otherwise, and records every request.
- * Point the product at it with AWS_ENDPOINT_URL_SECRETS_MANAGER, as the SDK would be.
+ * A local Secrets Manager endpoint for GetSecretValue: answers what a test set per secret and
+ * version stage, `ResourceNotFoundException` otherwise, and records every request.
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startAwsJsonEndpoint } from './aws-json-endpoint';
 
 export interface SecretsEndpoint {
   endpoint: string;
@@ -19,38 +17,28 @@ export interface SecretsEndpoint {
 export async function startSecretsEndpoint(): Promise<SecretsEndpoint> {
   const values = new Map<string, string>();
   const calls: SecretsEndpoint['calls'] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      const input = JSON.parse(body || '{}') as { SecretId: string; VersionStage?: string };
-      calls.push(input);
-      const value = values.get(`${input.SecretId}|${input.VersionStage ?? 'AWSCURRENT'}`);
-      const ok = req.headers['x-amz-target'] === 'secretsmanager.GetSecretValue' && value !== undefined;
-      res.writeHead(ok ? 200 : 400, { 'content-type': 'application/x-amz-json-1.1' });
-      res.end(
-        JSON.stringify(
-          ok
-            ? { ARN: input.SecretId, Name: 'secret', SecretString: value }
-            : {
-                __type: 'ResourceNotFoundException',
-                message: "Secrets Manager can't find the specified secret.",
-              },
-        ),
-      );
-    });
+  const server = await startAwsJsonEndpoint(({ target, input }) => {
+    const asked = input as { SecretId: string; VersionStage?: string };
+    calls.push(asked);
+    const value = values.get(`${asked.SecretId}|${asked.VersionStage ?? 'AWSCURRENT'}`);
+    return target === 'secretsmanager.GetSecretValue' && value !== undefined
+      ? { status: 200, body: { ARN: asked.SecretId, Name: 'secret', SecretString: value } }
+      : {
+          status: 400,
+          body: {
+            __type: 'ResourceNotFoundException',
+            message: "Secrets Manager can't find the specified secret.",
+          },
+        };
   });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    endpoint: server.endpoint,
     set: (secretId, value, versionStage = 'AWSCURRENT') => values.set(`${secretId}|${versionStage}`, value),
     calls,
     reset: () => {
       values.clear();
       calls.length = 0;
     },
-    close: () => new Promise<void>((done) => server.close(() => done())),
+    close: () => server.close(),
   };
 }
