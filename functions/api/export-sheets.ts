@@ -1,14 +1,15 @@
 /**
  * Lists as sheets for the weekly meeting: a title that says what, a line per filter, when it was
  * made, then the rows as the console shows them (names, not ids; Beijing time), in Chinese or
- * English. Written to Excel (exceljs) or CSV (UTF-8 with a BOM, so Excel opens it in Chinese).
+ * English. Written to Excel (functions/lib/xlsx.ts, a small writer of our own) or CSV (UTF-8 with
+ * a BOM, so Excel opens it in Chinese).
  */
-import ExcelJS from 'exceljs';
 import type { ConfigSnapshot, Ticket } from '../../shared/domain/model';
 import { leagueTable, scoreWeights } from '../../shared/domain/rankings';
 import type { BreachRecord } from '../../shared/ports';
 import type { StreetMetrics, UnitMetrics } from '../../shared/use-cases/metrics';
 import { type BreachSummary, breachClosedAt, type CollectedBreaches } from '../../shared/use-cases/oversight';
+import { writeXlsx } from '../lib/xlsx';
 
 export type Lang = 'zh' | 'en';
 type Cell = string | number | null;
@@ -513,41 +514,45 @@ export function toCsv(sheet: Sheet): string {
   return `\uFEFF${lines.join('\r\n')}\r\n`;
 }
 
-export async function toXlsx(sheet: Sheet): Promise<Buffer> {
-  const book = new ExcelJS.Workbook();
-  book.creator = 'Whistle Dispatch';
-  book.created = new Date();
-  const ws = book.addWorksheet(sheet.name, {
-    pageSetup: { paperSize: 9, orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 },
-  });
+/**
+ * The sheet as an Excel workbook: the title in large bold type and the filter lines in grey, each
+ * across the table's width; a blank row; the column headers bold on a light fill, frozen, with
+ * an autofilter and repeated on every printed page (A4 landscape, one page wide); then the rows,
+ * rates as percentages. Times stay text (`2026-10-08 17:30`), as the console shows them.
+ */
+export function toXlsx(sheet: Sheet, created = new Date()): Buffer {
   const n = sheet.columns.length;
-  ws.columns = sheet.columns.map((c) => ({ width: c.width }));
-  const title = ws.addRow([sheet.title]);
-  title.font = { bold: true, size: 14 };
-  ws.mergeCells(1, 1, 1, n);
-  for (const line of sheet.lines) {
-    const row = ws.addRow([line]);
-    row.font = { color: { argb: 'FF555555' } };
-    ws.mergeCells(row.number, 1, row.number, n);
-  }
-  ws.addRow([]);
-  const head = ws.addRow(sheet.columns.map((c) => c.header));
-  head.font = { bold: true };
-  head.eachCell((cell) => {
-    cell.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFEEF2F7' } };
-    cell.border = { bottom: { style: 'thin', color: { argb: 'FF999999' } } };
+  const across = (row: number) => ({ top: row, left: 1, bottom: row, right: n });
+  const headRow = sheet.lines.length + 3; // title, lines, a blank row, then the header
+  const lastRow = headRow + sheet.rows.length;
+  return writeXlsx({
+    creator: 'Whistle Dispatch',
+    created,
+    sheets: [
+      {
+        name: sheet.name,
+        columns: sheet.columns.map((c) => ({
+          width: c.width,
+          ...(c.kind === 'percent' ? { numFmt: '0.0%' } : {}),
+        })),
+        rows: [
+          { cells: [sheet.title], style: { bold: true, size: 14 } },
+          ...sheet.lines.map((line) => ({ cells: [line], style: { color: 'FF555555' } })),
+          [],
+          {
+            cells: sheet.columns.map((c) => c.header),
+            style: { bold: true, fill: 'FFEEF2F7', borderBottom: 'FF999999' },
+          },
+          ...sheet.rows,
+        ],
+        merges: [across(1), ...sheet.lines.map((_, i) => across(i + 2))],
+        frozenRows: headRow,
+        ...(sheet.rows.length ? { autoFilter: { top: headRow, left: 1, bottom: lastRow, right: n } } : {}),
+        printTitleRows: { from: headRow, to: headRow },
+        page: { paperSize: 9, landscape: true, fitToWidth: true },
+      },
+    ],
   });
-  const headRow = head.number;
-  for (const r of sheet.rows) ws.addRow(r);
-  sheet.columns.forEach((c, i) => {
-    if (c.kind === 'percent') ws.getColumn(i + 1).numFmt = '0.0%';
-  });
-  ws.views = [{ state: 'frozen', ySplit: headRow }];
-  if (sheet.rows.length)
-    ws.autoFilter = { from: { row: headRow, column: 1 }, to: { row: headRow, column: n } };
-  // Repeat the header on every printed page.
-  ws.pageSetup.printTitlesRow = `${headRow}:${headRow}`;
-  return Buffer.from(await book.xlsx.writeBuffer());
 }
 
 /** `Content-Disposition` with an ASCII fallback and the UTF-8 name (RFC 6266 / 5987). */

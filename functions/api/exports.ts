@@ -43,7 +43,7 @@ async function file(sheet: Sheet, base: string, format: 'xlsx' | 'csv'): Promise
       text: toCsv(sheet),
     };
   }
-  const bytes = await toXlsx(sheet);
+  const bytes = toXlsx(sheet);
   return {
     status: 200,
     headers: {

@@ -130,7 +130,7 @@ export class ApiStack extends Stack {
         .bindEvidence(props.evidenceBucketName),
       // The console: a signed-in lead unit's resolution photos, in the same bucket as the links'.
       ticketEvidence: fn('ticketEvidence').bindTable(table, 'read').bindEvidence(props.evidenceBucketName),
-      // Lists as Excel/CSV files (exceljs): read-only.
+      // Lists as Excel/CSV files (functions/lib/xlsx.ts writes the workbooks): read-only.
       exports: fn('exports').bindTable(table, 'read'),
       // Gateway delivery receipts: the URL key derives from the link secret; a failed SMS falls back.
       receipts: fn('receipts')
