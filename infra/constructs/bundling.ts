@@ -17,6 +17,8 @@ export const bundleAliases: Record<string, string> = {
   '@aws-sdk/credential-provider-node': './functions/lib/aws/lambda-credentials.ts',
   // Event-stream support that no operation we call uses (functions/lib/aws/no-event-streams.ts).
   '@smithy/core/event-streams': './functions/lib/aws/no-event-streams.ts',
+  // The DynamoDB client's endpoint-discovery cache on a Map (functions/lib/aws/small-lru-cache.ts).
+  'mnemonist/lru-cache': './functions/lib/aws/small-lru-cache.ts',
 };
 
 /** The aliases as esbuild command-line arguments (NodejsFunction's `esbuildArgs`). */
