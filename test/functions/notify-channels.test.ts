@@ -1,8 +1,8 @@
 /**
  * Each channel adapter against a local server that implements the provider's documented request,
- * signature and answer: the real SDKs sign (Alibaba ACS3-HMAC-SHA256, Tencent TC3-HMAC-SHA256),
- * the server verifies, renders the registered template and answers as the gateway does. What the
- * handset would show is byte for byte the text the record holds. No network.
+ * signature and answer: the adapters sign (Alibaba ACS3-HMAC-SHA256, Tencent TC3-HMAC-SHA256),
+ * the server verifies independently, renders the registered template and answers as the gateway
+ * does. What the handset would show is byte for byte the text the record holds. No network.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AliyunSms } from '../../shared/adapters/aliyun-sms';
@@ -87,7 +87,7 @@ const tencent = (secret = 'tc-secret') =>
     agent: servers.agent,
   });
 
-describe('Alibaba Cloud SMS (official SDK)', () => {
+describe('Alibaba Cloud SMS (signed SendSms call)', () => {
   it('sends the template code and parameters; the handset text is the record’s text, byte for byte', async () => {
     const m = smsOf(settings('aliyun'));
     const out = await aliyun().send(m, meta);
@@ -118,7 +118,7 @@ describe('Alibaba Cloud SMS (official SDK)', () => {
   });
 });
 
-describe('Tencent Cloud SMS (official SDK)', () => {
+describe('Tencent Cloud SMS (signed SendSms call)', () => {
   it('sends the template id with the parameters in order; the handset text is the record’s text', async () => {
     const m = smsOf(settings('tencent'));
     const out = await tencent().send(m, meta);

@@ -1,7 +1,7 @@
 /**
  * Local stand-ins for the providers, implementing their documented requests, signatures and
- * answers, so the real SDKs can be tested offline: the server verifies each signature the SDK made
- * and renders the registered template the way the gateway would (that rendering is what a unit
+ * answers, so the adapters can be tested offline: the server verifies each signature an adapter
+ * made and renders the registered template the way the gateway would (that rendering is what a unit
  * reads, and must equal the text the record shows).
  *
  * - Alibaba Cloud Dysmsapi SendSms (RPC, ACS3-HMAC-SHA256: canonical request of method, path,
@@ -51,7 +51,7 @@ export interface ProviderOptions {
 export interface ProviderServers {
   url: string;
   port: number;
-  /** Reaches this server whatever host the client names (the Tencent SDK signs its real host). */
+  /** Reaches this server whatever host the client names (the Tencent adapter signs its real host). */
   agent: Agent;
   sms: SentSms[];
   groups: GroupPost[];
