@@ -9,17 +9,16 @@
  * Channel credentials (gateways, robots) come from Secrets Manager, read once per container; each
  * of at most SENDER_CONCURRENCY instances takes its share of every channel's rate.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { ChannelRouter, parseChannelCredentials } from '../../shared/adapters/channel-router';
 import { NotificationSender } from '../../shared/use-cases/notification-sender';
 import { TokenBuckets } from '../../shared/use-cases/token-buckets';
 import * as z from '../../shared/zod';
+import { secretsManagerReader } from '../lib/aws/secrets';
 import type { Deps } from '../lib/deps';
 import { readFunctionEnv } from '../lib/env';
 import { logger } from '../lib/observability';
 import { taskHandler } from '../lib/task';
-import { traceClient } from '../lib/xray';
 
 const env = readFunctionEnv();
 const refSchema = z.strictObject({
@@ -37,9 +36,7 @@ const SWEEP_AFTER_MS = 2 * 60_000;
 
 async function credentials(): Promise<unknown> {
   if (!env.CHANNELS_SECRET_ARN) return {};
-  const sm = traceClient(new SecretsManagerClient({}));
-  const out = await sm.send(new GetSecretValueCommand({ SecretId: env.CHANNELS_SECRET_ARN }));
-  return JSON.parse(out.SecretString ?? '{}');
+  return JSON.parse((await secretsManagerReader()(env.CHANNELS_SECRET_ARN)) ?? '{}');
 }
 
 async function build(deps: Deps): Promise<NotificationSender> {
