@@ -8,7 +8,7 @@
  * metadata, and a function deployed without its state machine fails at import.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -123,6 +123,16 @@ describe('a Lambda bundle as deployed', () => {
     expect(res.logs).toContain('Unable to find environment variable credentials');
     expect(res.logs).not.toMatch(/169\.254|IMDS|profile/i);
   }, 60_000);
+
+  it('builds every function with the aliases, and the archiver (S3, which wires an event-stream marshaller at construction) runs', async () => {
+    const entries = readdirSync(join(root, 'functions/entries')).filter((f) => f.endsWith('.ts'));
+    expect(entries.length).toBeGreaterThanOrEqual(20);
+    for (const entry of entries) await bundle(`functions/entries/${entry}`);
+    const file = await bundle('functions/entries/archive-expired.ts');
+    const res = await invoke(file, { ...lambdaEnv(), ARCHIVE_BUCKET: 'whistle-archive' }, { Records: [] });
+    expect(res.logs).not.toContain('event streams are not bundled');
+    expect(res.logs).not.toMatch(/Error/);
+  }, 120_000);
 
   it('refuses to load a function that starts executions without its state machine', async () => {
     const file = await bundle('functions/entries/ticket-intake.ts');
