@@ -16,7 +16,6 @@ import {
   locationSchema,
   notificationKinds,
   notificationSettingsSchema,
-  ratings,
   reporterSchema,
   roles,
   slaClasses,
@@ -29,7 +28,12 @@ import {
 } from '../../shared/domain/model';
 import { missingScope } from '../../shared/domain/principal';
 import { optionalText, plainText, webUrl } from '../../shared/domain/text';
-import type { ActionName } from '../../shared/use-cases/ticket-service';
+import {
+  type ActionPolicy,
+  actionBodies,
+  actionPolicy,
+  type TicketAction,
+} from '../../shared/domain/ticket-actions';
 import * as z from '../../shared/zod';
 
 /** An integer within the safe range (JSON Schema `integer`). */
@@ -43,11 +47,19 @@ const text = (max: number, multiline = true) => plainText(max, { multiline });
 export const allowHttpUrls =
   z._default(z.enum(['on', 'off']), 'off').safeParse(process.env.WHISTLE_HTTP_URLS).data === 'on';
 const url = webUrl(500, { allowHttp: allowHttpUrls });
-/**
- * Evidence may be `http:` at parse time: the deployment's own photo URLs are plain HTTP on an
- * embedded runtime. The resolve handler refuses any other `http:` URL (ownHttpEvidenceOnly).
- */
-const evidenceRef = webUrl(500, { allowHttp: true });
+
+/** Ticket ids are `t` + 20 base32 characters; anything else cannot name a ticket. */
+export {
+  decisionBody,
+  emptyBody,
+  extensionBody,
+  feedbackBody,
+  noteBody,
+  reasonBody,
+  reassignBody,
+  resolveBody,
+  rulingBody,
+} from '../../shared/domain/ticket-actions';
 
 /** Ticket ids are `t` + 20 base32 characters; anything else cannot name a ticket. */
 export const ticketIdPattern = /^t[a-z0-9]{20}$/;
@@ -92,8 +104,6 @@ export const createTicketBody = z
     }),
   );
 
-export const emptyBody = z.strictObject({});
-
 /** POST /v1/tickets/{id}/triage: the duty item a dispatcher confirms or chooses. */
 export const triageBody = z.strictObject({ dutyItemId: idSchema });
 /** POST /v1/tickets/{id}/join: the reporter joins; the phone (optional) receives the closure SMS. */
@@ -131,39 +141,10 @@ export const mergeResult = z.object({
   duplicate: z.lazy(() => ticketView),
   into: z.lazy(() => ticketView),
 });
-export const noteBody = z.strictObject({ note: text(500) });
-export const resolveBody = z.strictObject({
-  summary: text(1000),
-  evidence: z.optional(z.array(evidenceRef).check(z.maxLength(10))),
-});
-export const reasonBody = z.strictObject({ reason: text(500) });
-export const extensionBody = z.strictObject({
-  workingDays: z.number().check(z.int(), z.gte(1), z.lte(30)),
-  reason: text(500),
-});
-export const decisionBody = z.strictObject({ approve: z.boolean() });
-export const feedbackBody = z.strictObject({
-  rating: z.enum(ratings),
-  comment: z.optional(optionalText(500, { multiline: true })),
-});
-export const rulingBody = z.strictObject({
-  decision: z.enum(['close', 'assign', 'reopen']),
-  unitId: z.optional(idSchema),
-  note: z.optional(optionalText(500, { multiline: true })),
-});
-
-export const reassignBody = z
-  .strictObject({ unitId: idSchema, reason: text(500) })
-  .check(
-    z.meta({ examples: [{ unitId: 'u-street-xishan', reason: '原承办单位逾期未签收，改由属地街道办理' }] }),
-  );
-
-type Role = (typeof roles)[number];
-
 export interface ActionSpec {
   body: z.ZodMiniType;
   /** Who may attempt the action at all (403 for anyone else, before the ticket is even read). */
-  roles: readonly Role[];
+  roles: ActionPolicy['roles'];
   status: 200 | 202;
   summary: string;
 }
@@ -173,81 +154,81 @@ export interface ActionSpec {
  */
 export const ticketActions = {
   acknowledge: {
-    body: emptyBody,
-    roles: ['unit'],
+    body: actionBodies.acknowledge,
+    roles: actionPolicy.acknowledge.roles,
     status: 200,
     summary: 'An assigned unit signs for the ticket (签收). Again → 409.',
   },
   arrive: {
-    body: emptyBody,
-    roles: ['unit'],
+    body: actionBodies.arrive,
+    roles: actionPolicy.arrive.roles,
     status: 200,
     summary: 'An assigned unit reports arrival on site (到场/报到), after acknowledging.',
   },
   progress: {
-    body: noteBody,
-    roles: ['unit'],
+    body: actionBodies.progress,
+    roles: actionPolicy.progress.roles,
     status: 200,
     summary: 'An assigned unit reports progress, after acknowledging.',
   },
   resolve: {
-    body: resolveBody,
-    roles: ['unit'],
+    body: actionBodies.resolve,
+    roles: actionPolicy.resolve.roles,
     status: 200,
     summary: 'The lead unit resolves the ticket (办结), after acknowledging; status `resolved`.',
   },
   return: {
-    body: reasonBody,
-    roles: ['unit'],
+    body: actionBodies.return,
+    roles: actionPolicy.return.roles,
     status: 200,
     summary:
       'An assigned unit returns a misrouted ticket (退单) before resolving, within the return window: re-routed, or held as `returned` for a ruling.',
   },
   extension: {
-    body: extensionBody,
-    roles: ['unit'],
+    body: actionBodies.extension,
+    roles: actionPolicy.extension.roles,
     status: 202,
     summary: 'The lead unit asks for more working days (延期); 202 until a supervisor decides.',
   },
   'extension/decision': {
-    body: decisionBody,
-    roles: ['supervisor', 'admin'],
+    body: actionBodies['extension/decision'],
+    roles: actionPolicy['extension/decision'].roles,
     status: 200,
     summary: 'A supervisor (within its street) approves or rejects the pending extension.',
   },
   urge: {
-    body: noteBody,
-    roles: ['supervisor', 'admin'],
+    body: actionBodies.urge,
+    roles: actionPolicy.urge.roles,
     status: 200,
     summary: 'A supervisor or admin urges the lead unit (催办/督办); the unit leader gets an SMS.',
   },
   feedback: {
-    body: feedbackBody,
-    roles: ['reporter'],
+    body: actionBodies.feedback,
+    roles: actionPolicy.feedback.roles,
     status: 200,
     summary:
       'The reporter of the ticket’s community gives the resident’s verdict after resolution: `closed`, or `reopened` with a new resolve deadline.',
   },
   cancel: {
-    body: reasonBody,
-    roles: ['admin'],
+    body: actionBodies.cancel,
+    roles: actionPolicy.cancel.roles,
     status: 200,
     summary: 'An admin cancels an open ticket; status `cancelled`.',
   },
   ruling: {
-    body: rulingBody,
-    roles: ['supervisor', 'admin'],
+    body: actionBodies.ruling,
+    roles: actionPolicy.ruling.roles,
     status: 200,
     summary: 'A supervisor rules on a held ticket: close it, assign it to a unit, or reopen it.',
   },
   reassign: {
-    body: reassignBody,
-    roles: ['supervisor', 'admin'],
+    body: actionBodies.reassign,
+    roles: actionPolicy.reassign.roles,
     status: 200,
     summary:
       'A supervisor (within its street) or admin hands any open, unresolved ticket to another lead unit (改派): the old lead’s clocks close, the new lead gets fresh clocks from now and is dispatched. The unit must be one of the street’s own units or a city department.',
   },
-} as const satisfies Record<ActionName, ActionSpec>;
+} as const satisfies Record<TicketAction, ActionSpec>;
 export type TicketActionName = keyof typeof ticketActions;
 
 export const unitBody = z.extend(z.omit(unitSchema, { id: true }), { id: z.optional(idSchema) });

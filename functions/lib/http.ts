@@ -22,6 +22,7 @@ import {
   VersionConflictError,
 } from '../../shared/domain/errors';
 import { type Principal, principalFromClaims } from '../../shared/domain/principal';
+import { zodIssues } from '../../shared/domain/validation';
 import * as z from '../../shared/zod';
 import type { Deps } from './deps';
 import { logger, metricsPort, publishMetrics } from './observability';
@@ -97,20 +98,8 @@ function parseJsonBody(event: ApiEvent, headers: Record<string, string>): unknow
   return parsed;
 }
 
-/**
- * zod issues → the contract's `errors: [{path, message}]`, one entry per offending field: an
- * unknown field is reported under its own path, a missing one as `required`.
- */
-export function zodErrors(error: z.core.$ZodError): { path: string; message: string }[] {
-  return error.issues.flatMap((i) => {
-    const at = i.path.map(String);
-    if (i.code === 'unrecognized_keys') {
-      return i.keys.map((k) => ({ path: [...at, k].join('.'), message: 'unknown field' }));
-    }
-    const missing = i.code === 'invalid_type' && /received undefined$/.test(i.message);
-    return [{ path: at.join('.'), message: missing ? 'required' : i.message }];
-  });
-}
+/** zod issues → the contract's `errors: [{path, message}]` (shared with the domain's action bodies). */
+export const zodErrors = zodIssues;
 
 export function parse<S extends z.core.$ZodType>(schema: S, value: unknown, what = 'request'): z.infer<S> {
   const out = z.safeParse(schema, value);

@@ -9,6 +9,7 @@ import { lambdaContext } from '../../infra/local/http-server';
 import type { Runtime } from '../../infra/local/runtime';
 import type { Ticket } from '../../shared/domain/model';
 import type { Principal } from '../../shared/domain/principal';
+import { readAction } from '../../shared/domain/ticket-actions';
 import type { NewTicketInput } from '../../shared/domain/ticket-rules';
 import { type ActionName, act, createTicket, type TicketDeps } from '../../shared/use-cases/ticket-service';
 
@@ -118,7 +119,7 @@ function useCaseApi(deps: TicketDeps): SimApi {
     },
     async act(actor, id, action, body) {
       try {
-        return { ok: true, ticket: await act(deps, actor, id, action, body) };
+        return { ok: true, ticket: await act(deps, actor, id, readAction(action, body)) };
       } catch (err) {
         return problemOf(err);
       }

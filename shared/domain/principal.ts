@@ -104,27 +104,12 @@ export function requireVisible(p: Principal, t: Ticket | undefined, id: string):
   return t;
 }
 
-/** Supervisors act within their street scope; admins everywhere. */
-export function requireOversight(p: Principal, t: Ticket, action: string): void {
-  requireRole(p, ['supervisor', 'admin'], action);
-  if (p.role === 'supervisor' && p.streetId && p.streetId !== t.streetId) {
-    throw new ForbiddenError(`supervisor of ${p.streetId} may not ${action} in ${t.streetId}`);
-  }
-}
-
 /** Dispatchers triage and merge within their street; supervisors within theirs; admins everywhere. */
 export function requireDispatch(p: Principal, t: Ticket, action: string): void {
   requireRole(p, ['dispatcher', 'supervisor', 'admin'], action);
   if (p.role !== 'admin' && p.streetId && p.streetId !== t.streetId) {
     throw new ForbiddenError(`${p.role} of ${p.streetId} may not ${action} in ${t.streetId}`);
   }
-}
-
-/** Reporters give verdicts for their own community only. */
-export function requireReporterOf(p: Principal, t: Ticket, action: string): void {
-  requireRole(p, ['reporter'], action);
-  if (p.communityId !== t.communityId)
-    throw new ForbiddenError(`reporter of ${p.communityId} may not ${action} here`);
 }
 
 /** Masks a phone number for roles that do not need it: +8613812345678 → +86138****5678. */

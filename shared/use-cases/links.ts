@@ -25,9 +25,10 @@ import {
   partyFor,
 } from '../domain/links';
 import type { NotificationKind, Ticket } from '../domain/model';
+import { readAction } from '../domain/ticket-actions';
 import type { EvidenceStore, LinkStore, StoredLink } from '../ports';
 import type { NoticeContext, NoticeSpec } from './notify';
-import { type ActionBody, act, type NoticeLinks, type TicketDeps } from './ticket-service';
+import { act, type NoticeLinks, type TicketDeps } from './ticket-service';
 
 // ---------------------------------------------------------------------------------------------
 // Codes and signatures
@@ -240,7 +241,7 @@ export async function actThroughLink(
   deps: LinkDeps,
   code: string,
   action: LinkAction,
-  body: ActionBody,
+  body: Record<string, unknown>,
   opts: { ticketId?: string | undefined } = {},
 ): Promise<LinkActionResult> {
   const link = await openOrRefuse(deps, code);
@@ -248,17 +249,19 @@ export async function actThroughLink(
   if (opts.ticketId !== undefined && opts.ticketId !== grant.ticketId)
     throw new LinkRefusal('other_ticket', link);
   if (!grant.actions.includes(action)) throw new LinkRefusal('not_granted', link);
-  let input = body;
+  let fields = body;
   if (action === 'resolve') {
-    const names = (body.evidence as string[] | undefined) ?? [];
+    const names = Array.isArray(body.evidence) ? body.evidence.map(String) : [];
     const foreign = names.filter((n) => !link.evidence.includes(n));
     if (foreign.length > 0)
       throw new UnprocessableError(`evidence not uploaded through this link: ${foreign.join(', ')}`);
-    input = {
+    fields = {
       ...body,
       evidence: names.length ? names.map((n) => evidenceUrl(deps.publicBaseUrl, n)) : undefined,
     };
   }
+  // The same schema as the API's body: the use case receives the action typed and checked.
+  const input = readAction(action, fields);
   const single = isSingleUse(action);
   if (single) {
     const at = toShanghaiIso(deps.clock.now());
@@ -268,7 +271,7 @@ export async function actThroughLink(
     }
   }
   try {
-    const ticket = await act(deps, linkPrincipal(grant), grant.ticketId, action, input);
+    const ticket = await act(deps, linkPrincipal(grant), grant.ticketId, input);
     return { ticket, link };
   } catch (err) {
     if (single) {

@@ -32,7 +32,8 @@ import {
   type WaitStage,
 } from '../domain/parties';
 import type { Principal } from '../domain/principal';
-import { requireOversight, requireReporterOf, requireRole, requireVisible } from '../domain/principal';
+import { requireRole, requireVisible } from '../domain/principal';
+import { type ActionInput, authorize, type TicketAction } from '../domain/ticket-actions';
 import * as rules from '../domain/ticket-rules';
 import type {
   Clock,
@@ -404,84 +405,39 @@ export async function createTicket(
 // Actions
 // ---------------------------------------------------------------------------------------------
 
-export type ActionName =
-  | 'acknowledge'
-  | 'arrive'
-  | 'progress'
-  | 'resolve'
-  | 'return'
-  | 'extension'
-  | 'extension/decision'
-  | 'urge'
-  | 'feedback'
-  | 'cancel'
-  | 'ruling'
-  | 'reassign';
+/** The action names (kept for callers that name an action without its body). */
+export type ActionName = TicketAction;
 
-export type ActionBody = Record<string, unknown>;
-
-function applyAction(
-  t: Ticket,
-  actor: Principal,
-  action: ActionName,
-  body: ActionBody,
-  ctx: rules.RuleContext,
-): Ticket {
-  switch (action) {
+/**
+ * The rule each action runs. Who may take it was decided before (`authorize`, from the policy
+ * table in domain/ticket-actions.ts); the body arrives typed and validated (`readAction`).
+ */
+function applyAction(t: Ticket, actor: Principal, input: ActionInput, ctx: rules.RuleContext): Ticket {
+  switch (input.action) {
     case 'acknowledge':
       return rules.acknowledge(t, actor, ctx);
     case 'arrive':
       return rules.arrive(t, actor, ctx);
     case 'progress':
-      return rules.progress(t, actor, body.note as string, ctx);
+      return rules.progress(t, actor, input.body.note, ctx);
     case 'resolve':
-      return rules.resolve(
-        t,
-        actor,
-        { summary: body.summary as string, evidence: body.evidence as string[] | undefined },
-        ctx,
-      );
+      return rules.resolve(t, actor, { summary: input.body.summary, evidence: input.body.evidence }, ctx);
     case 'return':
-      return rules.returnTicket(t, actor, body.reason as string, ctx);
+      return rules.returnTicket(t, actor, input.body.reason, ctx);
     case 'extension':
-      return rules.requestExtension(
-        t,
-        actor,
-        { workingDays: body.workingDays as number, reason: body.reason as string },
-        ctx,
-      );
+      return rules.requestExtension(t, actor, input.body, ctx);
     case 'extension/decision':
-      requireOversight(actor, t, 'decide extensions');
-      return rules.decideExtension(t, actor, body.approve as boolean, ctx);
+      return rules.decideExtension(t, actor, input.body.approve, ctx);
     case 'urge':
-      requireOversight(actor, t, 'urge');
-      return rules.urge(t, actor, body.note as string, ctx);
+      return rules.urge(t, actor, input.body.note, ctx);
     case 'feedback':
-      requireReporterOf(actor, t, 'give the verdict');
-      return rules.giveFeedback(
-        t,
-        actor,
-        { rating: body.rating as 'satisfied', comment: body.comment as string | undefined },
-        ctx,
-      );
+      return rules.giveFeedback(t, actor, input.body, ctx);
     case 'cancel':
-      requireRole(actor, ['admin'], 'cancel tickets');
-      return rules.cancel(t, actor, body.reason as string, ctx);
+      return rules.cancel(t, actor, input.body.reason, ctx);
     case 'ruling':
-      requireOversight(actor, t, 'rule on tickets');
-      return rules.rule(
-        t,
-        actor,
-        {
-          decision: body.decision as 'close',
-          unitId: body.unitId as string | undefined,
-          note: body.note as string | undefined,
-        },
-        ctx,
-      );
+      return rules.rule(t, actor, input.body, ctx);
     case 'reassign':
-      requireOversight(actor, t, 'reassign tickets');
-      return rules.reassign(t, actor, { unitId: body.unitId as string, reason: body.reason as string }, ctx);
+      return rules.reassign(t, actor, input.body, ctx);
   }
 }
 
@@ -489,16 +445,17 @@ export async function act(
   deps: TicketDeps,
   actor: Principal,
   id: string,
-  action: ActionName,
-  body: ActionBody,
+  input: ActionInput,
 ): Promise<Ticket> {
+  const { action } = input;
   let steps = new Map<string, Step>();
   const { after } = await mutate(deps, id, async (rec, ctx) => {
     requireVisible(actor, rec.ticket, id);
-    let ticket = applyAction(rec.ticket, actor, action, body, ctx);
+    authorize(actor, action, rec.ticket);
+    let ticket = applyAction(rec.ticket, actor, input, ctx);
     // Delivered before the write so a failure flags the ticket in that same write; a retried
     // request finds the notice recorded (keyed by the urge count) and does not send it twice.
-    if (action === 'urge') ticket = await notifyUrge(deps, ticket, body.note as string, ctx);
+    if (input.action === 'urge') ticket = await notifyUrge(deps, ticket, input.body.note, ctx);
     const next = { ...rec, ticket };
     steps = stepsAfter(next, deps.clock);
     return withSignals(next, steps, ctx.now);

@@ -27,6 +27,7 @@ import { toShanghaiIso } from '../../shared/domain/deadlines';
 import type { ConfigSnapshot, Ticket } from '../../shared/domain/model';
 import { smsSegment } from '../../shared/domain/notification-templates';
 import { type Principal, principalSchema } from '../../shared/domain/principal';
+import { readAction } from '../../shared/domain/ticket-actions';
 import type { Clock, Wait } from '../../shared/ports';
 import { ConfigService } from '../../shared/use-cases/config-service';
 import { NOTIFICATION_FAILED_FLAG } from '../../shared/use-cases/notify';
@@ -275,14 +276,14 @@ describe('each kind of event publishes to the right recipients', () => {
 
     // Urge: the lead unit's leader.
     sns.resetHistory();
-    await act(deps, supervisor, t0.id, 'urge', { note: '请今天内到场' });
+    await act(deps, supervisor, t0.id, readAction('urge', { note: '请今天内到场' }));
     expectSms(sms()[0], leadUnit.contacts.leaderPhone, /督办提醒/);
     expectEmail(emails()[0], { email: leadUnit.contacts.email, kind: 'urge', ticketId: t0.id, unitId: lead });
 
     // Resolved: the reporter's community office is asked for the verdict.
     const unit = who({ role: 'unit', unitId: lead });
-    await act(deps, unit, t0.id, 'acknowledge', {});
-    const resolved = await act(deps, unit, t0.id, 'resolve', { summary: '已更换灯泡' });
+    await act(deps, unit, t0.id, readAction('acknowledge', {}));
+    const resolved = await act(deps, unit, t0.id, readAction('resolve', { summary: '已更换灯泡' }));
     expect(resolved.status).toBe('resolved');
     sns.resetHistory();
     const verdict = ticketStep(resolved, clock);
@@ -298,10 +299,15 @@ describe('each kind of event publishes to the right recipients', () => {
     });
 
     // Unsatisfied: reopened to the lead unit.
-    const reopened = await act(deps, reporter, t0.id, 'feedback', {
-      rating: 'unsatisfied',
-      comment: '还是不亮',
-    });
+    const reopened = await act(
+      deps,
+      reporter,
+      t0.id,
+      readAction('feedback', {
+        rating: 'unsatisfied',
+        comment: '还是不亮',
+      }),
+    );
     expect(reopened.status).toBe('reopened');
     sns.resetHistory();
     await awaitParty(deps, unitWait(reopened, lead), 'tok-redo', origin);
@@ -439,7 +445,7 @@ describe('with publish failures injected', () => {
     sns
       .on(PublishCommand, { TopicArn: TOPIC })
       .rejects(new InvalidParameterException({ message: 'x', $metadata: {} }));
-    await act(deps, supervisor, t.id, 'urge', { note: '请尽快' });
+    await act(deps, supervisor, t.id, readAction('urge', { note: '请尽快' }));
     const urged = await stored(t.id);
     expect(urged.flags).toContain(NOTIFICATION_FAILED_FLAG);
     expect(urged.urgeCount).toBe(1);
@@ -476,7 +482,7 @@ describe('with publish failures injected', () => {
         clock.set(at);
         await onTimer(deps, wait, origin);
       }
-      await act(deps, supervisor, t.id, 'urge', { note: `第${i}次督办` });
+      await act(deps, supervisor, t.id, readAction('urge', { note: `第${i}次督办` }));
     }
     for (const id of tickets) {
       const records = (await db.listNotifications({ ticketId: id }, 100)).items;
