@@ -20,14 +20,14 @@ import {
 const ticket = { id: 't1', streetId: 'st-a', communityId: 'cm-a', assignments: [] } as unknown as Ticket;
 
 const actors = {
-  admin: { sub: 'a', role: 'admin' },
-  supervisor: { sub: 's', role: 'supervisor', streetId: 'st-a' },
-  'supervisor elsewhere': { sub: 's2', role: 'supervisor', streetId: 'st-b' },
-  'city supervisor': { sub: 's3', role: 'supervisor' },
-  dispatcher: { sub: 'd', role: 'dispatcher', streetId: 'st-a' },
-  reporter: { sub: 'r', role: 'reporter', communityId: 'cm-a' },
-  'reporter elsewhere': { sub: 'r2', role: 'reporter', communityId: 'cm-b' },
-  unit: { sub: 'u', role: 'unit', unitId: 'u-a' },
+  admin: { sub: 'a', role: 'admin', via: 'token' },
+  supervisor: { sub: 's', role: 'supervisor', streetId: 'st-a', via: 'token' },
+  'supervisor elsewhere': { sub: 's2', role: 'supervisor', streetId: 'st-b', via: 'token' },
+  'city supervisor': { sub: 's3', role: 'supervisor', via: 'token' },
+  dispatcher: { sub: 'd', role: 'dispatcher', streetId: 'st-a', via: 'token' },
+  reporter: { sub: 'r', role: 'reporter', communityId: 'cm-a', via: 'token' },
+  'reporter elsewhere': { sub: 'r2', role: 'reporter', communityId: 'cm-b', via: 'token' },
+  unit: { sub: 'u', role: 'unit', unitId: 'u-a', via: 'token' },
 } as const satisfies Record<string, Principal>;
 type Actor = keyof typeof actors;
 
