@@ -28,6 +28,13 @@ export const secretsManagerService: AwsJsonService = {
   endpointVariable: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
 };
 
+export const sfnService: AwsJsonService = {
+  signingName: 'states',
+  targetPrefix: 'AWSStepFunctions',
+  protocolVersion: '1.0',
+  endpointVariable: 'AWS_ENDPOINT_URL_SFN',
+};
+
 export const sqsService: AwsJsonService = {
   signingName: 'sqs',
   targetPrefix: 'AmazonSQS',
@@ -59,8 +66,15 @@ export interface AwsJsonClientOptions {
   observe?: (call: AwsCallRecord) => void;
 }
 
-/** An error the service answered, named by its code (`ResourceNotFoundException`, `QueueDoesNotExist`). */
+/**
+ * An error the service answered, named by its code (`ResourceNotFoundException`, `TaskTimedOut`).
+ * It carries the SDK's `$metadata` and `$retryable` marks, so isTransientError (transient-errors.ts)
+ * reads it as it reads the SDK's own errors.
+ */
 export class AwsServiceError extends Error {
+  readonly $metadata: { httpStatusCode?: number };
+  readonly $retryable?: { throttling: boolean };
+
   constructor(
     override readonly name: string,
     message: string,
@@ -68,7 +82,20 @@ export class AwsServiceError extends Error {
     readonly retryable: boolean,
   ) {
     super(message);
+    this.$metadata = statusCode ? { httpStatusCode: statusCode } : {};
+    if (retryable)
+      this.$retryable = { throttling: statusCode === 429 || /Throttl|TooManyRequests/.test(name) };
   }
+}
+
+/** The connection failed or timed out before an answer: the cause's code in the message, as the SDK's. */
+function networkError(service: string, operation: string, err: unknown): Error {
+  const e = err as Error & { cause?: { code?: string; message?: string } };
+  const why = e.name === 'TimeoutError' ? 'ETIMEDOUT' : (e.cause?.code ?? e.cause?.message ?? e.message);
+  return Object.assign(new Error(`${service} ${operation}: ${why}`), {
+    name: e.name === 'TimeoutError' ? 'TimeoutError' : 'NetworkingError',
+    cause: err,
+  });
 }
 
 /** Codes the SDK's standard retry strategy treats as throttling or transient. */
@@ -122,12 +149,12 @@ export class AwsJsonClient {
         const service = err instanceof AwsServiceError ? err : undefined;
         // Network errors and timeouts are worth another attempt, as in the SDK's standard strategy.
         if (service?.retryable === false || attempts >= maxAttempts) {
-          const e = err as Error;
+          const e = service ?? networkError(this.service.signingName, operation, err);
           done(attempts, {
             ...(service?.statusCode ? { status: service.statusCode } : {}),
             error: { name: e.name, message: e.message },
           });
-          throw err;
+          throw e;
         }
         // Full jitter on the SDK's base delay (100 ms, doubling).
         await sleep(Math.random() * 100 * 2 ** (attempts - 1));

@@ -11,21 +11,6 @@ import {
   RequestLimitExceeded,
 } from '@aws-sdk/client-dynamodb';
 import {
-  DescribeExecutionCommand,
-  ExecutionAlreadyExists,
-  ExecutionDoesNotExist,
-  ExecutionNotRedrivable,
-  InvalidToken,
-  RedriveExecutionCommand,
-  SendTaskFailureCommand,
-  SendTaskSuccessCommand,
-  SFNClient,
-  StartExecutionCommand,
-  StopExecutionCommand,
-  TaskDoesNotExist,
-  TaskTimedOut,
-} from '@aws-sdk/client-sfn';
-import {
   InternalErrorException,
   InvalidParameterException,
   PublishCommand,
@@ -55,6 +40,7 @@ import { ConfigService } from '../../shared/use-cases/config-service';
 import { buildNotice, enqueue } from '../../shared/use-cases/notify';
 import { awaitParty, createTicket, type TicketDeps, ticketStep } from '../../shared/use-cases/ticket-service';
 import { LAILONGMEN_OFFICE, NANQIAO, NEIGHBOR_DISPUTE } from '../helpers/fixtures';
+import { fail, JsonClientStub, serviceError } from '../helpers/json-client-stub';
 import { RecordingQueue, testSender } from '../helpers/sender-harness';
 import { RecordingWorkflow } from '../helpers/stub-workflow';
 
@@ -373,14 +359,11 @@ describe('SNS faults: retried with backoff, then recorded as failed and the tick
 });
 
 describe('Step Functions: generations, signals, redrive', () => {
-  let sfn: AwsClientStub<SFNClient>;
-  beforeAll(() => {
-    sfn = mockClient(SFNClient);
-  });
+  const sfn = new JsonClientStub();
   const arn = 'arn:aws:states:ap-east-1:111122223333:stateMachine:ticket-lifecycle';
   const executionArn = (name: string) =>
     `arn:aws:states:ap-east-1:111122223333:execution:ticket-lifecycle:${name}`;
-  const wf = () => new SfnWorkflow(new SFNClient({ region: 'ap-east-1' }), arn, clock);
+  const wf = () => new SfnWorkflow(sfn, arn, clock);
   const done: Step = { ticketId: 't1', next: 'done' };
   const wait: Step = {
     ticketId: 't1',
@@ -394,23 +377,21 @@ describe('Step Functions: generations, signals, redrive', () => {
     },
   };
   afterEach(() => sfn.reset());
-  afterAll(() => sfn.restore());
 
   it.each([
-    ['TaskTimedOut', new TaskTimedOut({ message: 'timed out', ...meta })],
-    ['TaskDoesNotExist', new TaskDoesNotExist({ message: 'gone', ...meta })],
-    ['InvalidToken', new InvalidToken({ message: 'bad token', ...meta })],
+    ['TaskTimedOut', serviceError('TaskTimedOut', 400, 'timed out')],
+    ['TaskDoesNotExist', serviceError('TaskDoesNotExist', 400, 'gone')],
+    ['InvalidToken', serviceError('InvalidToken', 400, 'bad token')],
   ])('answers false when the wait already ended (%s): the record holds the truth', async (_n, err) => {
-    sfn.on(SendTaskSuccessCommand).rejects(err);
+    sfn.on('SendTaskSuccess', fail(err));
     expect(await wf().resume('token', wait)).toBe(false);
   });
 
   it('resumes a wait with the next wait, its timeout in whole seconds under Payload', async () => {
-    sfn.on(SendTaskSuccessCommand).resolves({});
     expect(await wf().resume('token', wait)).toBe(true);
-    const sent = sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input;
+    const sent = sfn.calls('SendTaskSuccess')[0];
     expect(sent?.taskToken).toBe('token');
-    expect(JSON.parse(sent?.output ?? '{}')).toEqual({
+    expect(JSON.parse(String(sent?.output ?? '{}'))).toEqual({
       ticketId: 't1',
       next: 'wait',
       Payload: { ...wait.wait, timerSeconds: 91 },
@@ -418,55 +399,48 @@ describe('Step Functions: generations, signals, redrive', () => {
   });
 
   it('ends a party that is done with the task failure the ASL catches (PartyDone)', async () => {
-    sfn.on(SendTaskFailureCommand).resolves({});
     expect(await wf().resume('token', done)).toBe(true);
-    expect(sfn.commandCalls(SendTaskFailureCommand)[0]?.args[0].input).toMatchObject({
+    expect(sfn.calls('SendTaskFailure')[0]).toMatchObject({
       taskToken: 'token',
       error: 'PartyDone',
     });
-    expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
+    expect(sfn.calls('SendTaskSuccess')).toHaveLength(0);
   });
 
   it('names executions by ticket and generation; starting the running one again is a no-op', async () => {
-    sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', ...meta }));
+    sfn.on('StartExecution', fail(serviceError('ExecutionAlreadyExists', 400, 'exists')));
     await expect(wf().start('t1', 3, done)).resolves.toBeUndefined();
-    expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.name).toBe('ticket-t1-3');
+    expect(sfn.calls('StartExecution')[0]?.name).toBe('ticket-t1-3');
   });
 
   it('stops the generation it is told (a repair stops the old one), and a gone one is a no-op', async () => {
-    sfn.on(StopExecutionCommand).rejects(sdkError('ExecutionDoesNotExist', 400));
+    sfn.on('StopExecution', fail(serviceError('ExecutionDoesNotExist', 400)));
     await expect(wf().stop('t1', 2, 'superseded')).resolves.toBeUndefined();
-    expect(sfn.commandCalls(StopExecutionCommand)[0]?.args[0].input.executionArn).toBe(
-      executionArn('ticket-t1-2'),
-    );
+    expect(sfn.calls('StopExecution')[0]?.executionArn).toBe(executionArn('ticket-t1-2'));
   });
 
   it('describes an execution: running, ended (redrivable or not), or missing', async () => {
-    sfn
-      .on(DescribeExecutionCommand, { executionArn: executionArn('ticket-t1-1') })
-      .resolves({ status: 'RUNNING' } as never)
-      .on(DescribeExecutionCommand, { executionArn: executionArn('ticket-t1-2') })
-      .resolves({ status: 'FAILED', redriveStatus: 'REDRIVABLE' } as never)
-      .on(DescribeExecutionCommand, { executionArn: executionArn('ticket-t1-3') })
-      .rejects(new ExecutionDoesNotExist({ message: 'no', ...meta }));
+    sfn.on('DescribeExecution', ({ executionArn: arn }) => {
+      if (arn === executionArn('ticket-t1-1')) return { status: 'RUNNING' };
+      if (arn === executionArn('ticket-t1-2')) return { status: 'FAILED', redriveStatus: 'REDRIVABLE' };
+      throw serviceError('ExecutionDoesNotExist', 400, 'no');
+    });
     expect(await wf().describe('t1', 1)).toEqual({ execution: 'running', redrivable: false });
     expect(await wf().describe('t1', 2)).toEqual({ execution: 'ended', redrivable: true });
     expect(await wf().describe('t1', 3)).toEqual({ execution: 'missing' });
   });
 
   it('redrives a failed execution, and says so when it cannot', async () => {
-    sfn
-      .on(RedriveExecutionCommand, { executionArn: executionArn('ticket-t1-1') })
-      .resolves({})
-      .on(RedriveExecutionCommand, { executionArn: executionArn('ticket-t1-2') })
-      .rejects(new ExecutionNotRedrivable({ message: 'too old', ...meta }));
+    sfn.on('RedriveExecution', ({ executionArn: arn }) => {
+      if (arn === executionArn('ticket-t1-1')) return {};
+      throw serviceError('ExecutionNotRedrivable', 400, 'too old');
+    });
     expect(await wf().redrive('t1', 1)).toBe(true);
     expect(await wf().redrive('t1', 2)).toBe(false);
   });
 
   it('lets throttling through to the caller (the write stands; the signal stays pending)', async () => {
-    const throttled = sdkError('ThrottlingException', 400, { $retryable: { throttling: true } });
-    sfn.on(SendTaskSuccessCommand).rejects(throttled);
+    sfn.on('SendTaskSuccess', fail(serviceError('ThrottlingException', 400, 'Rate exceeded')));
     const err = await wf()
       .resume('token', wait)
       .catch((e: unknown) => e);

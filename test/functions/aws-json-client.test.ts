@@ -14,9 +14,11 @@ import {
   AwsJsonClient,
   AwsServiceError,
   secretsManagerService,
+  sfnService,
   sqsService,
 } from '../../shared/adapters/aws-json-client';
 import { NodeSha256 } from '../../shared/adapters/sigv4';
+import { isTransientError } from '../../shared/adapters/transient-errors';
 
 const credentials = {
   accessKeyId: 'AKIDEXAMPLE',
@@ -30,6 +32,15 @@ interface Seen {
   headers: IncomingMessage['headers'];
   body: string;
   signatureValid: boolean;
+}
+
+/** A port nothing listens on: opened, then closed. */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((done) => probe.close(() => done()));
+  return port;
 }
 
 let server: Server;
@@ -69,7 +80,12 @@ beforeAll(async () => {
       body += c;
     });
     req.on('end', async () => {
-      const service = String(req.headers['x-amz-target']).startsWith('AmazonSQS') ? 'sqs' : 'secretsmanager';
+      const target = String(req.headers['x-amz-target']);
+      const service = target.startsWith('AmazonSQS')
+        ? 'sqs'
+        : target.startsWith('AWSStepFunctions')
+          ? 'states'
+          : 'secretsmanager';
       seen.push({
         method: req.method ?? '',
         path: req.url ?? '',
@@ -174,6 +190,46 @@ describe('AwsJsonClient', () => {
       statusCode: 500,
     });
     expect(seen).toHaveLength(3);
+  });
+
+  it('speaks Step Functions (JSON 1.0, AWSStepFunctions.*, signed for `states`), with its codes as names', async () => {
+    answers = [
+      { status: 400, body: { __type: 'com.amazonaws.swf.service.model#TaskTimedOut', message: 'late' } },
+    ];
+    const client = new AwsJsonClient(sfnService, { region, endpoint, credentials });
+    const err = await client
+      .call('SendTaskSuccess', { taskToken: 't', output: '{}' })
+      .catch((e: unknown) => e);
+    expect((err as Error).name).toBe('TaskTimedOut');
+    expect(isTransientError(err)).toBe(false);
+    expect(seen[0]?.headers['x-amz-target']).toBe('AWSStepFunctions.SendTaskSuccess');
+    expect(seen[0]?.headers['content-type']).toBe('application/x-amz-json-1.0');
+    expect(seen[0]?.signatureValid).toBe(true);
+  });
+
+  it('reads throttling as transient, and a refused connection as a dropped one, after its attempts', async () => {
+    answers = [0, 1, 2].map(() => ({
+      status: 400,
+      body: { __type: 'ThrottlingException', message: 'slow' },
+    }));
+    const throttled = await new AwsJsonClient(sfnService, { region, endpoint, credentials })
+      .call('StartExecution', {})
+      .catch((e: unknown) => e);
+    expect(isTransientError(throttled)).toBe(true);
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const refused = await new AwsJsonClient(sfnService, {
+      region,
+      endpoint: closed,
+      credentials,
+      maxAttempts: 2,
+    })
+      .call('StartExecution', {})
+      .catch((e: unknown) => e);
+    expect(refused).toMatchObject({
+      name: 'NetworkingError',
+      message: expect.stringContaining('ECONNREFUSED'),
+    });
+    expect(isTransientError(refused)).toBe(true);
   });
 
   it('takes the endpoint from the variable the SDK reads, else the regional one', async () => {

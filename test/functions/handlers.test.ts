@@ -5,7 +5,6 @@
  */
 import { gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
@@ -26,10 +25,14 @@ process.env.NOTIFY_QUEUE_URL = 'https://sqs.ap-east-1.amazonaws.com/123456789012
 
 // The store talks through the DocumentClient, so that is what is mocked (plain JS items).
 const ddb = mockClient(DynamoDBDocumentClient);
-const sfn = mockClient(SFNClient);
 const sns = mockClient(SNSClient);
-/** The notification queue's endpoint (SQS's JSON protocol), started before the entries load. */
-let sqs: AwsJsonEndpoint;
+/**
+ * Step Functions' and the notification queue's endpoint (both speak AWS's JSON protocol), started
+ * before the entries load; each call is recorded with its target (`AWSStepFunctions.StartExecution`).
+ */
+let aws: AwsJsonEndpoint;
+const sent = (target: string) =>
+  aws.calls.filter((c) => c.target === target).map((c) => c.input as Record<string, string | undefined>);
 
 const context = {
   functionName: 'test',
@@ -52,11 +55,17 @@ let handlers: {
   awaitParty: (e: unknown, c: Context) => Promise<unknown>;
 };
 beforeAll(async () => {
-  sqs = await startAwsJsonEndpoint(() => ({
+  aws = await startAwsJsonEndpoint(({ target }) => ({
     status: 200,
-    body: { Successful: [{ Id: '0', MessageId: 'q-1', MD5OfMessageBody: '' }] },
+    body:
+      target === 'AWSStepFunctions.StartExecution'
+        ? { executionArn: 'arn:x', startDate: Date.now() / 1000 }
+        : target === 'AmazonSQS.SendMessageBatch'
+          ? { Successful: [{ Id: '0', MessageId: 'q-1', MD5OfMessageBody: '' }] }
+          : {},
   }));
-  process.env.AWS_ENDPOINT_URL_SQS = sqs.endpoint;
+  process.env.AWS_ENDPOINT_URL_SQS = aws.endpoint;
+  process.env.AWS_ENDPOINT_URL_SFN = aws.endpoint;
   handlers = {
     intake: (await import('../../functions/entries/ticket-intake')).handler as never,
     onTimer: (await import('../../functions/entries/on-timer')).handler as never,
@@ -66,13 +75,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   delete process.env.AWS_ENDPOINT_URL_SQS;
-  await sqs?.close();
+  delete process.env.AWS_ENDPOINT_URL_SFN;
+  await aws?.close();
 });
 
 afterEach(() => {
-  sqs.calls.length = 0;
+  aws.calls.length = 0;
   ddb.reset();
-  sfn.reset();
   sns.reset();
 });
 
@@ -142,7 +151,6 @@ describe('POST /v1/tickets (ticket-intake)', () => {
   it('writes the ticket with a conditional put and starts the execution named after it', async () => {
     mockConfig();
     ddb.on(PutCommand).resolves({});
-    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:x', startDate: new Date() });
     const res = await handlers.intake(
       apiEvent(
         'POST /v1/tickets',
@@ -162,7 +170,7 @@ describe('POST /v1/tickets (ticket-intake)', () => {
     const put = ddb.commandCalls(PutCommand)[0]?.args[0].input;
     expect(put?.ConditionExpression).toBe('attribute_not_exists(pk)');
     expect((put?.Item as { pk?: string } | undefined)?.pk).toBe(`T#${ticket.id}`);
-    const start = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
+    const start = sent('AWSStepFunctions.StartExecution')[0];
     // Generation 1 of the ticket's execution; the record names it and the start it owes.
     expect(start?.name).toBe(`ticket-${ticket.id}-1`);
     expect(start?.stateMachineArn).toBe(process.env.STATE_MACHINE_ARN);
@@ -188,7 +196,7 @@ describe('POST /v1/tickets (ticket-intake)', () => {
       expect.arrayContaining(['title', 'description', 'channel']),
     );
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
-    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    expect(sent('AWSStepFunctions.StartExecution')).toHaveLength(0);
   });
 });
 
@@ -238,7 +246,7 @@ describe('UnitTimer task (on-timer)', () => {
     expect(sms?.text.length).toBeLessThanOrEqual(70);
     expect(email).toMatchObject({ channel: 'email', to: leader?.email, status: 'queued' });
     expect(notice?.gk4).toMatch(/^NQ#/);
-    const queued = sqs.calls
+    const queued = aws.calls
       .filter((c) => c.target === 'AmazonSQS.SendMessageBatch')
       .map((c) => c.input as { QueueUrl?: string; Entries?: { MessageBody?: string }[] });
     expect(queued.flatMap((q) => q.Entries ?? []).map((e) => JSON.parse(e.MessageBody ?? '{}'))).toEqual([
@@ -294,7 +302,6 @@ describe('AwaitUnit task (await-party)', () => {
     ddb.on(GetCommand, { Key: { pk: `T#${ticket.id}`, sk: 'T' } }).resolves({
       Item: { pk: `T#${ticket.id}`, sk: 'T', version: 4, t: acked, tokens: {} },
     });
-    sfn.on(SendTaskSuccessCommand).resolves({});
     await handlers.awaitParty(
       {
         ticketId: ticket.id,
@@ -308,9 +315,12 @@ describe('AwaitUnit task (await-party)', () => {
       },
       context,
     );
-    const sent = sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input;
-    expect(sent?.taskToken).toBe('token-123');
-    expect(JSON.parse(sent?.output as string)).toMatchObject({ next: 'wait', Payload: { stage: 'resolve' } });
+    const success = sent('AWSStepFunctions.SendTaskSuccess')[0];
+    expect(success?.taskToken).toBe('token-123');
+    expect(JSON.parse(success?.output as string)).toMatchObject({
+      next: 'wait',
+      Payload: { stage: 'resolve' },
+    });
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
   });

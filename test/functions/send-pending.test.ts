@@ -5,9 +5,7 @@
  * (batch item failures), so the stream retries it without any client.
  */
 import { type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Deps } from '../../functions/lib/deps';
 import { makeSendPending } from '../../functions/tasks/send-pending';
@@ -21,6 +19,7 @@ import type { Principal } from '../../shared/domain/principal';
 import type { Clock } from '../../shared/ports';
 import { ConfigService } from '../../shared/use-cases/config-service';
 import { createTicket } from '../../shared/use-cases/ticket-service';
+import { fail, JsonClientStub, serviceError } from '../helpers/json-client-stub';
 import { RecordingQueue } from '../helpers/sender-harness';
 
 const TABLE = 'whistle-dispatch';
@@ -34,28 +33,23 @@ const reporter: Principal = {
   via: 'token',
 };
 
-const throttled = () =>
-  Object.assign(new Error('Rate exceeded (injected)'), {
-    name: 'ThrottlingException',
-    $metadata: { httpStatusCode: 400 },
-  });
+const throttled = () => serviceError('ThrottlingException', 400, 'Rate exceeded (injected)');
 
 describe('the stream consumer sends what a write left pending', () => {
   let local: LocalStore;
-  let sfn: AwsClientStub<SFNClient>;
+  const sfn = new JsonClientStub();
   let deps: Deps;
   let sendPending: ReturnType<typeof makeSendPending>;
   beforeAll(async () => {
     local = await startStore(undefined);
     const store = new DynamoStore(local.client, TABLE);
     await store.put(seedConfig(toShanghaiIso(NOW)));
-    sfn = mockClient(SFNClient);
     deps = {
       store,
       configStore: store,
       configs: new ConfigService(store, clock),
       clock,
-      workflow: new SfnWorkflow(new SFNClient({ region: 'ap-east-1' }), ARN, clock),
+      workflow: new SfnWorkflow(sfn, ARN, clock),
       notifier: { send: async () => {} },
       queue: new RecordingQueue(),
       publicBaseUrl: 'https://whistle.example.org',
@@ -65,7 +59,6 @@ describe('the stream consumer sends what a write left pending', () => {
   });
   afterEach(() => sfn.reset());
   afterAll(async () => {
-    sfn.restore();
     await local.close();
   });
 
@@ -92,7 +85,7 @@ describe('the stream consumer sends what a write left pending', () => {
     }>;
 
   it('starts a ticket whose StartExecution was throttled at intake, retrying through the stream', async () => {
-    sfn.on(StartExecutionCommand).rejects(throttled());
+    sfn.on('StartExecution', fail(throttled()));
     const { ticket } = await createTicket(deps, reporter, {
       dutyItemId: 'di-neighbor-dispute',
       communityId: 'cm-nanqiao',
@@ -110,20 +103,19 @@ describe('the stream consumer sends what a write left pending', () => {
     expect(refused.batchItemFailures).toEqual([{ itemIdentifier: '100' }]);
 
     sfn.reset();
-    sfn.on(StartExecutionCommand).resolves({ executionArn: `${ARN}:ticket-${ticket.id}-1`, startDate: NOW });
+    sfn.on('StartExecution', () => ({ executionArn: `${ARN}:ticket-${ticket.id}-1`, startDate: NOW }));
     const ok = await invoke(event({ seq: '100', NewImage: written }));
     expect(ok.batchItemFailures).toEqual([]);
-    const calls = sfn.commandCalls(StartExecutionCommand);
+    const calls = sfn.calls('StartExecution');
     expect(calls).toHaveLength(1);
-    expect(calls[0]?.args[0].input).toMatchObject({ stateMachineArn: ARN, name: `ticket-${ticket.id}-1` });
+    expect(calls[0]).toMatchObject({ stateMachineArn: ARN, name: `ticket-${ticket.id}-1` });
   });
 
   it('sends nothing for a write that added no start or signal', async () => {
-    sfn.on(StartExecutionCommand).resolves({});
     const { Items = [] } = await (local.client as DynamoDBClient).send(new ScanCommand({ TableName: TABLE }));
     const item = Items.find((i) => ticketRecordFromImage(unmarshall(i)));
     const res = await invoke(event({ seq: '200', NewImage: item, OldImage: item }));
     expect(res.batchItemFailures).toEqual([]);
-    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    expect(sfn.calls('StartExecution')).toHaveLength(0);
   });
 });
