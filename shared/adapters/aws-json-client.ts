@@ -58,7 +58,7 @@ export interface AwsJsonClientOptions {
   region: string;
   /** Read on every call, so rotated role credentials are picked up. */
   credentials: AwsCredentialSource;
-  /** Defaults to the service's override variable, else the regional endpoint. */
+  /** Defaults to the service's override variable, then AWS_ENDPOINT_URL (as the SDK), else the regional endpoint. */
   endpoint?: string;
   maxAttempts?: number;
   timeoutMs?: number;
@@ -124,6 +124,7 @@ export class AwsJsonClient {
     this.url = new URL(
       options.endpoint ??
         process.env[service.endpointVariable] ??
+        process.env.AWS_ENDPOINT_URL ??
         regionalEndpoint(service.signingName, options.region),
     );
   }
