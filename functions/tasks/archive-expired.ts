@@ -8,6 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { TICKET_SK } from '../../shared/adapters/table-keys';
 import { TicketArchive } from '../../shared/adapters/ticket-archive';
 import { readFunctionEnv } from '../lib/env';
 import { logger } from '../lib/observability';
@@ -33,7 +34,7 @@ export const makeArchiveExpired = () =>
       const old = record.dynamodb?.OldImage;
       if (!old) continue;
       const item = unmarshall(old as Image);
-      if (item.sk !== 'T' || !item.t) continue;
+      if (item.sk !== TICKET_SK || !item.t) continue;
       try {
         const key = await archive.archive(item);
         logger.info('ticket archived', { ticketId: (item.t as { id: string }).id, key });

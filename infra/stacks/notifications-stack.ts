@@ -38,6 +38,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import { envNames } from '../../functions/lib/env';
+import { CONFIG_PK, CONFIG_VERSION_PREFIX } from '../../shared/adapters/table-keys';
 import { serviceTasks } from '../../workflows/tasks';
 import type { StageConfig } from '../config';
 import { AppFunction } from '../constructs/app-function';
@@ -299,8 +300,8 @@ export class NotificationsStack extends Stack {
             // Version items only (V#…), not the latest-version pointer moved beside each of them.
             dynamodb: {
               Keys: {
-                pk: { S: lambda.FilterRule.isEqual('CONFIG') },
-                sk: { S: lambda.FilterRule.beginsWith('V#') },
+                pk: { S: lambda.FilterRule.isEqual(CONFIG_PK) },
+                sk: { S: lambda.FilterRule.beginsWith(CONFIG_VERSION_PREFIX) },
               },
             },
           }),

@@ -1,7 +1,7 @@
 /**
  * The board's counters, kept with the writes (issue 16): what a ticket adds to the counts of its
- * street and of its lead unit, and the change a write owes to them. Pure; dynamo-store.ts applies
- * it.
+ * street and of its lead unit, and the change a write owes to them. Pure; dynamo-board.ts applies
+ * it (the counter items' keys: table-keys.ts).
  *
  * No transactions (dynalite has none), so a ticket write and its counter updates are separate
  * writes. What keeps the counters from drifting for good:
@@ -19,6 +19,7 @@
 import { createHash } from 'node:crypto';
 import type { Ticket } from '../domain/model';
 import { openStatuses } from '../domain/statuses';
+import { CITY_COUNTER_PK, streetCounterPk, unitCounterPk } from './table-keys';
 
 /** What the board reads of an open ticket; null when it is not open (not counted). */
 export interface BoardFacet {
@@ -39,16 +40,6 @@ export interface CountChange {
   from: BoardFacet | null;
   to: BoardFacet | null;
 }
-
-/** The city's counter: the administrator's board is one read. */
-export const CITY_COUNTER_PK = 'BOARD#ALL';
-export const streetCounterPk = (streetId: string) => `BOARD#S#${streetId}`;
-export const unitCounterPk = (unitId: string) => `BOARD#U#${unitId}`;
-export const COUNTER_SK = 'C';
-/** The attention marker of a ticket (beside its record): listed by street and city-wide. */
-export const ATTENTION_SK = 'A';
-export const ATTENTION_KIND = 'ATTN';
-export const attentionStreetKey = (streetId: string) => `AS#${streetId}`;
 
 /** Idempotency slots on a counter item: few, so the item stays within one write unit. */
 export const COUNTER_SLOTS = 32;

@@ -23,6 +23,15 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { DeliveryStore, MessageProvider, NotificationRecord, NotificationRef } from '../ports';
 import { gsiNames } from './table-design';
+import {
+  notificationSk,
+  queueShardKey,
+  RECEIPT_SK,
+  receiptPk,
+  SPEND_SK,
+  spendPk,
+  ticketPk,
+} from './table-keys';
 
 export const QUEUE_SHARDS = 4;
 const NUL = '#';
@@ -33,16 +42,19 @@ function shardOf(id: string): number {
   return h % QUEUE_SHARDS;
 }
 
-/** The queue key a notification item carries while it is due (dynamo-store.ts writes it too). */
+/** The queue key a notification item carries while it is due (dynamo-notices.ts writes it too). */
 export function notificationQueueKey(record: NotificationRecord): { gk4: string; gs4: string } | undefined {
   if (!record.sendAfter) return undefined;
   return {
-    gk4: `NQ#${shardOf(record.id)}`,
+    gk4: queueShardKey(shardOf(record.id)),
     gs4: `${record.sendAfter}${NUL}${record.ticketId}${NUL}${record.id}`,
   };
 }
 
-const itemKey = (ref: NotificationRef) => ({ pk: `T#${ref.ticketId}`, sk: `N#${ref.notificationId}` });
+const itemKey = (ref: NotificationRef) => ({
+  pk: ticketPk(ref.ticketId),
+  sk: notificationSk(ref.notificationId),
+});
 
 /** Another sender holds the record (its lease has not run out). */
 export class NotificationBusyError extends Error {
@@ -122,7 +134,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
             TableName: this.tableName,
             IndexName: gsiNames.byStatus,
             KeyConditionExpression: 'gk4 = :q AND gs4 <= :before',
-            ExpressionAttributeValues: { ':q': `NQ#${shard}`, ':before': `${before}${NUL}\uffff` },
+            ExpressionAttributeValues: { ':q': queueShardKey(shard), ':before': `${before}${NUL}\uffff` },
             ProjectionExpression: 'gs4',
             Limit: limit,
           }),
@@ -145,7 +157,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: `SPEND#${month}`, sk: 'S' },
+          Key: { pk: spendPk(month), sk: SPEND_SK },
           UpdateExpression: 'ADD fen :f',
           ...(guarded
             ? {
@@ -166,7 +178,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
     const out = await this.doc.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: { pk: `SPEND#${month}`, sk: 'S' },
+        Key: { pk: spendPk(month), sk: SPEND_SK },
         ConsistentRead: true,
       }),
     );
@@ -181,7 +193,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
     await this.doc.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { pk: `RCPT#${provider}#${providerMessageId}`, sk: 'R', ref },
+        Item: { pk: receiptPk(provider, providerMessageId), sk: RECEIPT_SK, ref },
       }),
     );
   }
@@ -193,7 +205,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
     const out = await this.doc.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: { pk: `RCPT#${provider}#${providerMessageId}`, sk: 'R' },
+        Key: { pk: receiptPk(provider, providerMessageId), sk: RECEIPT_SK },
       }),
     );
     return out.Item?.ref as (NotificationRef & { index: number }) | undefined;

@@ -25,7 +25,9 @@
  * (shared/use-cases/ticket-service.ts), so a replay lands on the same ticket item.
  *
  * `itemKinds` and `indexKeys` below say the same in code; test/e2e/table-design.test.ts runs a
- * ticket's life and checks every item and index key in the table against them.
+ * ticket's life and checks every item and index key in the table against them. The code builds
+ * its keys in table-keys.ts, and test/unit/table-keys.test.ts checks every builder against them
+ * too (the patterns here are written out on their own, so the checks compare two sources).
  *
  * Closed tickets carry `expiresAt` (epoch seconds, CLOSED_RETENTION_DAYS after closing) on every
  * item of the ticket: DynamoDB's TTL deletes them and the archiver keeps them in S3.

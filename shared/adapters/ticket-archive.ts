@@ -9,6 +9,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Ticket } from '../domain/model';
+import { BREACH_SK_PREFIX, CODE_SK, codePk, NOTIFICATION_SK_PREFIX, TICKET_SK, ticketPk } from './table-keys';
 
 /** Where a ticket's archive lives: by month of creation, then id. */
 export function archiveKey(t: Pick<Ticket, 'id' | 'createdAt'>): string {
@@ -37,7 +38,7 @@ export class TicketArchive {
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': `T#${t.id}` },
+          ExpressionAttributeValues: { ':pk': ticketPk(t.id) },
           ConsistentRead: true,
           ...(start ? { ExclusiveStartKey: start } : {}),
         }),
@@ -54,15 +55,15 @@ export class TicketArchive {
         Body: JSON.stringify({
           archivedAt: new Date().toISOString(),
           ticket: t,
-          breaches: rest.filter((i) => String(i.sk).startsWith('B#')).map((i) => i.b),
-          notifications: rest.filter((i) => String(i.sk).startsWith('N#')).map((i) => i.n),
+          breaches: rest.filter((i) => String(i.sk).startsWith(BREACH_SK_PREFIX)).map((i) => i.b),
+          notifications: rest.filter((i) => String(i.sk).startsWith(NOTIFICATION_SK_PREFIX)).map((i) => i.n),
         }),
       }),
     );
     // Only after the object is written: the rest of the partition and the code's pointer.
     const keys = [
-      ...rest.filter((i) => i.sk !== 'T').map((i) => ({ pk: i.pk, sk: i.sk })),
-      { pk: `CODE#${t.code}`, sk: 'C' },
+      ...rest.filter((i) => i.sk !== TICKET_SK).map((i) => ({ pk: i.pk, sk: i.sk })),
+      { pk: codePk(t.code), sk: CODE_SK },
     ];
     for (let i = 0; i < keys.length; i += 25) {
       let batch = keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));

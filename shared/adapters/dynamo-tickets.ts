@@ -1,0 +1,336 @@
+/**
+ * Tickets in the table: the ticket item (one conditional PutItem guarded by `version` per state
+ * change, the board counters' bookkeeping inside), its code and list entries, and the lists read
+ * through the indexes. The counters are settled by dynamo-board.ts.
+ */
+import { VersionConflictError } from '../domain/errors';
+import { openStatuses, type Ticket } from '../domain/model';
+import type { Page, StoredTicket, TicketFilter } from '../ports';
+import {
+  attentionChanged,
+  type BoardFacet,
+  boardFacet,
+  type CountChange,
+  counterDeltas,
+} from './board-counts';
+import type { DynamoBoard } from './dynamo-board';
+import { type DynamoTable, timeRangeCondition } from './dynamo-table';
+import { gsiNames } from './table-design';
+import {
+  CODE_SK,
+  codePk,
+  communityKey,
+  coUnitSk,
+  STREET_SK,
+  statusKey,
+  streetKey,
+  TICKET_KIND,
+  TICKET_PK_PREFIX,
+  TICKET_SK,
+  ticketIdOfPk,
+  ticketPk,
+  timeKey,
+  unitKey,
+} from './table-keys';
+
+/** Every filter of a ticket list, applied to the ticket as the table holds it now. */
+function matches(t: Ticket, f: TicketFilter): boolean {
+  return (
+    (!f.status || t.status === f.status) &&
+    (!f.communityId || t.communityId === f.communityId) &&
+    (!f.streetId || t.streetId === f.streetId) &&
+    (f.breached === undefined || t.breaches.length > 0 === f.breached) &&
+    (!f.slaClass || t.slaClass === f.slaClass) &&
+    (f.level === undefined || t.escalationLevel === f.level) &&
+    (!f.extensionPending || t.extension?.status === 'pending') &&
+    (!f.flag || t.flags.includes(f.flag))
+  );
+}
+
+function ticketRecordOf(item: Record<string, unknown>): StoredTicket {
+  return {
+    ticket: item.t as Ticket,
+    tokens: (item.tokens as StoredTicket['tokens']) ?? {},
+    ...(item.requestHash ? { requestHash: item.requestHash as string } : {}),
+    ...(item.run ? { run: item.run as StoredTicket['run'] } : {}),
+    ...(item.pending ? { pending: item.pending as StoredTicket['pending'] } : {}),
+    ...(item.dueBy ? { dueBy: item.dueBy as string } : {}),
+    // The board counters' bookkeeping rides along, so the next conditional write carries it on.
+    counts: {
+      facet: (item.bf as BoardFacet | null | undefined) ?? null,
+      owed: (item.cq as CountChange[] | undefined) ?? [],
+      known: 'bf' in item,
+    },
+  };
+}
+
+/** The counters' bookkeeping on a ticket record (opaque to the core: see board-counts.ts). */
+interface CountsState {
+  facet: BoardFacet | null;
+  owed: CountChange[];
+  /** False for records written before the counters existed (the recount counts them). */
+  known: boolean;
+}
+
+/**
+ * The ticket record in a table stream image (already unmarshalled), or undefined for any other
+ * item: the stream consumer that sends pending starts and signals reads records through this.
+ */
+export function ticketRecordFromImage(item: Record<string, unknown> | undefined): StoredTicket | undefined {
+  if (
+    !item ||
+    item.sk !== TICKET_SK ||
+    typeof item.pk !== 'string' ||
+    !item.pk.startsWith(TICKET_PK_PREFIX) ||
+    !item.t
+  )
+    return undefined;
+  return ticketRecordOf(item);
+}
+
+export class DynamoTickets {
+  constructor(
+    private readonly table: DynamoTable,
+    private readonly counters: DynamoBoard,
+    /** Days a closed or cancelled ticket stays in the table before TTL moves it to the archive. */
+    private readonly closedRetentionDays: number,
+  ) {}
+
+  private ticketItem(r: StoredTicket, owed: CountChange[] = []): Record<string, unknown> {
+    const t = r.ticket;
+    const key = timeKey(t.createdAt, t.id);
+    const lead = t.assignments.find((a) => a.role === 'lead' && a.status !== 'returned');
+    return {
+      pk: ticketPk(t.id),
+      sk: TICKET_SK,
+      version: t.version,
+      t,
+      tokens: r.tokens,
+      ...(r.requestHash ? { requestHash: r.requestHash } : {}),
+      ...(r.run ? { run: r.run } : {}),
+      ...(r.pending ? { pending: r.pending } : {}),
+      ...(r.dueBy ? { dueBy: r.dueBy } : {}),
+      // What the board counters count of this ticket, and the changes they may not have yet.
+      bf: boardFacet(t),
+      ...(owed.length ? { cq: owed } : {}),
+      ...this.expiry(t),
+      gk1: TICKET_KIND,
+      gs1: key,
+      ...(lead ? { gk2: unitKey(lead.unitId), gs2: key } : {}),
+      gk3: communityKey(t.communityId),
+      gs3: key,
+      gk4: statusKey(t.status),
+      gs4: key,
+    };
+  }
+
+  /**
+   * A closed or cancelled ticket's TTL (epoch seconds): DynamoDB deletes it after the retention
+   * and the archiver keeps it, timeline and all, in S3. A reopened ticket loses it again.
+   */
+  private expiry(t: Ticket): { expiresAt?: number } {
+    if (t.status !== 'closed' && t.status !== 'cancelled') return {};
+    const since = Date.parse(t.closedAt ?? t.updatedAt);
+    if (!Number.isFinite(since)) return {};
+    return { expiresAt: Math.floor(since / 1000) + this.closedRetentionDays * 86_400 };
+  }
+
+  async createTicket(record: StoredTicket): Promise<boolean> {
+    const change: CountChange = { v: record.ticket.version, from: null, to: boardFacet(record.ticket) };
+    if (!(await this.table.putIfAbsent(this.ticketItem(record, [change])))) return false;
+    await Promise.all([
+      this.indexCoUnits(record.ticket, []),
+      this.indexCode(record.ticket),
+      this.indexStreet(record.ticket),
+      this.counters.settleCounts(record.ticket.id, record.ticket.version, [change]),
+    ]);
+    return true;
+  }
+
+  /** `CODE#<code>` names the ticket: the code people read out finds it with one GetItem. */
+  private async indexCode(t: Ticket): Promise<void> {
+    await this.table.put({ pk: codePk(t.code), sk: CODE_SK, ticketId: t.id });
+  }
+
+  /** The street never changes (it follows the community), so one small item at creation. */
+  private async indexStreet(t: Ticket): Promise<void> {
+    await this.table.put({
+      pk: ticketPk(t.id),
+      sk: STREET_SK,
+      ticketId: t.id,
+      gk3: streetKey(t.streetId),
+      gs3: timeKey(t.createdAt, t.id),
+    });
+  }
+
+  async findTicketIdByCode(code: string): Promise<string | undefined> {
+    const item = await this.table.get({ pk: codePk(code), sk: CODE_SK });
+    return item?.ticketId as string | undefined;
+  }
+
+  async getTickets(ids: readonly string[]): Promise<Ticket[]> {
+    return this.batchGetTickets([...new Set(ids)]);
+  }
+
+  /** Co-handling units find their tickets through small index items (byOwner). */
+  private async indexCoUnits(t: Ticket, before: readonly string[]): Promise<void> {
+    const co = t.assignments
+      .filter((a) => a.role === 'co' && !before.includes(a.unitId))
+      .map((a) => a.unitId);
+    const key = timeKey(t.createdAt, t.id);
+    await Promise.all(
+      co.map((unitId) =>
+        this.table.put({
+          pk: ticketPk(t.id),
+          sk: coUnitSk(unitId),
+          ticketId: t.id,
+          gk2: unitKey(unitId),
+          gs2: key,
+        }),
+      ),
+    );
+  }
+
+  async getTicket(id: string): Promise<StoredTicket | undefined> {
+    const item = await this.table.get({ pk: ticketPk(id), sk: TICKET_SK }, { consistent: true });
+    return item ? ticketRecordOf(item) : undefined;
+  }
+
+  async saveTicket(record: StoredTicket, expectedVersion: number): Promise<StoredTicket> {
+    const next: StoredTicket = { ...record, ticket: { ...record.ticket, version: expectedVersion + 1 } };
+    const counts = record.counts as CountsState | undefined;
+    const change: CountChange = {
+      v: next.ticket.version,
+      from: counts?.facet ?? null,
+      to: boardFacet(next.ticket),
+    };
+    const effective = (c: CountChange) => counterDeltas(c).size > 0 || attentionChanged(c);
+    // What the counters are owed, written in the same conditional write as the change itself.
+    const owed = [...(counts?.owed ?? []), change].filter(effective);
+    let settle: CountChange[] = owed;
+    const out = await this.table.putIfVersion(
+      this.ticketItem(next, counts?.known === false ? [] : owed),
+      expectedVersion,
+    );
+    if (!out)
+      throw new VersionConflictError(`ticket ${record.ticket.id} moved past version ${expectedVersion}`);
+    // The item replaced is the authority (a caller that dropped `counts` still counts right).
+    const old = out.old;
+    if (old && !('bf' in old))
+      settle = []; // counted by the recount, not by changes
+    else if (old && JSON.stringify(old.bf ?? null) !== JSON.stringify(counts?.facet ?? null)) {
+      settle = [
+        ...((old.cq as CountChange[] | undefined) ?? []),
+        { ...change, from: (old.bf as BoardFacet | null) ?? null },
+      ].filter(effective);
+    }
+    await this.counters.settleCounts(next.ticket.id, next.ticket.version, settle);
+    return { ...next, counts: { facet: change.to, owed: [], known: true } satisfies CountsState };
+  }
+
+  /**
+   * A page of tickets from the one index key that narrows the most (unit, community, street,
+   * status, or all), newest first. The indexes carry keys only for tickets (table-design.ts), so
+   * the page's tickets are then read from the table in one BatchGet and every filter applies to
+   * the ticket as it is now: a page may come back shorter than `limit` (as with a DynamoDB
+   * filter), its cursor goes on where the index left off.
+   */
+  async listTickets(filter: TicketFilter, limit: number, cursor?: string): Promise<Page<Ticket>> {
+    const values: Record<string, unknown> = {};
+    let index: string;
+    let pkName: string;
+    let skName: string;
+    let pkValue: string;
+    if (filter.unitId) {
+      [index, pkName, skName, pkValue] = [gsiNames.byOwner, 'gk2', 'gs2', unitKey(filter.unitId)];
+    } else if (filter.communityId) {
+      [index, pkName, skName, pkValue] = [
+        gsiNames.byCommunity,
+        'gk3',
+        'gs3',
+        communityKey(filter.communityId),
+      ];
+    } else if (filter.streetId) {
+      [index, pkName, skName, pkValue] = [gsiNames.byCommunity, 'gk3', 'gs3', streetKey(filter.streetId)];
+    } else if (filter.status) {
+      [index, pkName, skName, pkValue] = [gsiNames.byStatus, 'gk4', 'gs4', statusKey(filter.status)];
+    } else {
+      [index, pkName, skName, pkValue] = [gsiNames.byKind, 'gk1', 'gs1', TICKET_KIND];
+    }
+    values[':pk'] = pkValue;
+    const keyCondition = timeRangeCondition(pkName, skName, filter, values);
+    const page = await this.table.queryPage(
+      {
+        IndexName: index,
+        KeyConditionExpression: keyCondition,
+        ExpressionAttributeValues: values,
+        ScanIndexForward: false,
+        Limit: limit,
+      },
+      cursor,
+    );
+    // Ticket items name themselves by pk; index items (co-unit, street) by ticketId.
+    const ids = page.items.map((i) => (i.ticketId as string | undefined) ?? ticketIdOfPk(i.pk));
+    const byId = new Map((await this.batchGetTickets([...new Set(ids)])).map((t) => [t.id, t]));
+    const tickets = [...new Set(ids)]
+      .map((id) => byId.get(id))
+      .filter((t): t is Ticket => t !== undefined && matches(t, filter));
+    return { ...page, items: tickets };
+  }
+
+  private async batchGetTickets(ids: string[]): Promise<Ticket[]> {
+    const keys = ids.map((id) => ({ pk: ticketPk(id), sk: TICKET_SK }));
+    return (await this.table.batchGet(keys)).items.map((item) => item.t as Ticket);
+  }
+
+  async *scanPeriod(from: string, to: string): AsyncIterable<Ticket[]> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.listTickets({ from, to }, 500, cursor);
+      yield page.items;
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+
+  async *openTickets(): AsyncIterable<Ticket[]> {
+    for (const status of openStatuses) {
+      let cursor: string | undefined;
+      do {
+        const page = await this.listTickets({ status }, 500, cursor);
+        if (page.items.length) yield page.items;
+        cursor = page.nextCursor;
+      } while (cursor);
+    }
+  }
+
+  /**
+   * Interim: walks the open tickets. The sparse due index (issue 16's store work) replaces this
+   * with one query per shard, so the reconciler's cost follows the stranded tickets only.
+   */
+  async listDue(before: string, limit: number, cursor?: string): Promise<Page<string>> {
+    const due: { id: string; at: string }[] = [];
+    const byStatus = await Promise.all(
+      openStatuses.map(async (status) => {
+        const out: { id: string; at: string }[] = [];
+        for await (const page of this.table.queryPages({
+          IndexName: gsiNames.byStatus,
+          KeyConditionExpression: 'gk4 = :pk',
+          FilterExpression: 'dueBy <= :before',
+          ExpressionAttributeValues: { ':pk': statusKey(status), ':before': before },
+          ProjectionExpression: 'pk, dueBy',
+        })) {
+          for (const i of page) out.push({ id: ticketIdOfPk(i.pk), at: String(i.dueBy) });
+        }
+        return out;
+      }),
+    );
+    for (const list of byStatus) due.push(...list);
+    due.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : 1));
+    const offset = cursor ? Number.parseInt(cursor, 10) || 0 : 0;
+    const items = due.slice(offset, offset + limit).map((d) => d.id);
+    return {
+      items,
+      ...(offset + limit < due.length ? { nextCursor: String(offset + limit) } : {}),
+    };
+  }
+}

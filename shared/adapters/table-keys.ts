@@ -1,0 +1,97 @@
+/**
+ * Every key the store writes or queries, in one place: the item keys (pk / sk) and the values of
+ * the overloaded index keys (gk1..gk4 / gs1..gs4). table-design.ts documents the same shapes as
+ * patterns, independently, and test/unit/table-keys.test.ts checks these builders against them
+ * (test/e2e/table-design.test.ts checks the items a ticket's life leaves in the table).
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Items of a ticket's partition (T#<id>)
+// ---------------------------------------------------------------------------------------------
+
+export const TICKET_PK_PREFIX = 'T#';
+export const ticketPk = (id: string) => `${TICKET_PK_PREFIX}${id}`;
+/** The ticket id a ticket partition's key names (index entries of tickets carry only pk). */
+export const ticketIdOfPk = (pk: unknown) => String(pk).slice(TICKET_PK_PREFIX.length);
+/** The ticket record itself. */
+export const TICKET_SK = 'T';
+/** A ticket's street list entry (T#<id> / ST, on byCommunity): the street's lists by key. */
+export const STREET_SK = 'ST';
+/** A co-handling unit's entry (byOwner). */
+export const coUnitSk = (unitId: string) => `CO#${unitId}`;
+/** The attention marker of a ticket (beside its record): listed by street and city-wide. */
+export const ATTENTION_SK = 'A';
+/** One breach of a deadline: a retried timer task rewrites the same item. */
+export const BREACH_SK_PREFIX = 'B#';
+export const breachSk = (stage: string, unitId: string, level: number | string, dueAt: string) =>
+  `${BREACH_SK_PREFIX}${stage}#${unitId}#${level}#${dueAt}`;
+/** One notice (SMS, e-mail, robots together). */
+export const NOTIFICATION_SK_PREFIX = 'N#';
+export const notificationSk = (id: string) => `${NOTIFICATION_SK_PREFIX}${id}`;
+
+// ---------------------------------------------------------------------------------------------
+// Items outside the tickets' partitions
+// ---------------------------------------------------------------------------------------------
+
+/** `CODE#<code>` names the ticket: the code people read out finds it with one GetItem. */
+export const codePk = (code: string) => `CODE#${code}`;
+export const CODE_SK = 'C';
+
+/** The board's counters (board-counts.ts). The city's: the administrator's board is one read. */
+export const CITY_COUNTER_PK = 'BOARD#ALL';
+export const STREET_COUNTER_PREFIX = 'BOARD#S#';
+export const UNIT_COUNTER_PREFIX = 'BOARD#U#';
+export const streetCounterPk = (streetId: string) => `${STREET_COUNTER_PREFIX}${streetId}`;
+export const unitCounterPk = (unitId: string) => `${UNIT_COUNTER_PREFIX}${unitId}`;
+export const COUNTER_SK = 'C';
+
+/** Configuration: one immutable item per version, and the pointer to the latest. */
+export const CONFIG_PK = 'CONFIG';
+export const CONFIG_VERSION_PREFIX = 'V#';
+export const configVersionSk = (v: number) => `${CONFIG_VERSION_PREFIX}${String(v).padStart(9, '0')}`;
+/** The pointer to the latest configuration version (beside the `V#` items, outside their prefix). */
+export const CONFIG_LATEST_SK = 'LATEST';
+
+/** Signed links (LINK#<code> / L). */
+export const linkPk = (code: string) => `LINK#${code}`;
+export const LINK_SK = 'L';
+
+/** Evidence photos kept in the store (EV#<name> / E): embedded runtime only. */
+export const evidencePk = (name: string) => `EV#${name}`;
+export const EVIDENCE_SK = 'E';
+
+/** This month's SMS spend (SPEND#<YYYY-MM> / S). */
+export const spendPk = (month: string) => `SPEND#${month}`;
+export const SPEND_SK = 'S';
+
+/** A gateway's message id → the notice it sent (RCPT#<provider>#<gateway id> / R). */
+export const receiptPk = (provider: string, providerMessageId: string) =>
+  `RCPT#${provider}#${providerMessageId}`;
+export const RECEIPT_SK = 'R';
+
+// ---------------------------------------------------------------------------------------------
+// Index keys (overloaded GSIs: table-design.ts)
+// ---------------------------------------------------------------------------------------------
+
+/** The sort key of every time-ordered list: `<instant>#<id>`. */
+export const timeKey = (at: string, id: string) => `${at}#${id}`;
+
+/** byKind (gk1): the city-wide lists. */
+export const TICKET_KIND = 'TICKET';
+export const BREACH_KIND = 'BREACH';
+export const NOTIFICATION_KIND = 'NOTIF';
+export const ATTENTION_KIND = 'ATTN';
+
+/** byOwner (gk2): a unit's tickets (lead or co-handling), breaches and notices; a street's markers. */
+export const unitKey = (unitId: string) => `U#${unitId}`;
+export const breachUnitKey = (unitId: string) => `BU#${unitId}`;
+export const notificationUnitKey = (unitId: string) => `NU#${unitId}`;
+export const attentionStreetKey = (streetId: string) => `AS#${streetId}`;
+
+/** byCommunity (gk3): a community's tickets, a street's tickets. */
+export const communityKey = (communityId: string) => `C#${communityId}`;
+export const streetKey = (streetId: string) => `ST#${streetId}`;
+
+/** byStatus (gk4): tickets by status; the sender's queue shards (dynamo-delivery-store.ts). */
+export const statusKey = (status: string) => `S#${status}`;
+export const queueShardKey = (shard: number) => `NQ#${shard}`;
