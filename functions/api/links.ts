@@ -4,7 +4,7 @@
  * redirects back to the page (POST-redirect-GET); photos are uploaded by the page's script.
  * Every refusal is a page that explains itself, never an error dump.
  */
-import { S3Evidence, StoreEvidence } from '../../shared/adapters/evidence';
+import { StoreEvidence, s3EvidenceOrigin } from '../../shared/adapters/evidence';
 import { isTransientError } from '../../shared/adapters/transient-errors';
 import { addDuration } from '../../shared/domain/deadlines';
 import {
@@ -60,30 +60,30 @@ import { whistlePage } from './whistle-page';
 // Composition
 // ---------------------------------------------------------------------------------------------
 
-/** Set on AWS (photos in S3 by presigned PUT); absent on the embedded runtime (photos in the store). */
+/**
+ * Set on AWS (photos in S3 by presigned PUT); absent on the embedded runtime (photos in the
+ * store). Read here only for the pages' CSP, which must let the phone connect to the bucket's
+ * origin; the photo store itself comes with the dependencies (`deps.evidence`, built by the entry).
+ */
 const bucket = z
   .optional(z.string().check(z.minLength(3)))
   .safeParse(process.env[envNames.evidenceBucket]).data;
-let s3Evidence: S3Evidence | undefined;
 
 class LinksUnavailable extends Error {
   override readonly name = 'LinksUnavailable';
 }
 
-function linkDeps(deps: Deps): LinkDeps {
-  if (!deps.links) throw new LinksUnavailable('LINK_SECRET_ARN is not configured for this function');
-  return deps as LinkDeps;
+function linkDeps(deps: Deps): Deps & LinkDeps {
+  const { links } = deps;
+  if (!links) throw new LinksUnavailable('LINK_SECRET_ARN is not configured for this function');
+  return { ...deps, links };
 }
 
-function evidenceStore(deps: LinkDeps): EvidenceStore {
-  if (bucket) {
-    s3Evidence ??= S3Evidence.forBucket(bucket);
-    return s3Evidence;
-  }
-  return new StoreEvidence(deps.links.store);
+function evidenceStore(deps: LinkDeps & Pick<Deps, 'evidence'>): EvidenceStore {
+  return deps.evidence ?? new StoreEvidence(deps.links.store);
 }
 
-const origins = (): string[] => (bucket ? [(s3Evidence ?? S3Evidence.forBucket(bucket)).origin] : []);
+const origins = (): string[] => (bucket ? [s3EvidenceOrigin(bucket)] : []);
 
 // ---------------------------------------------------------------------------------------------
 // Replies

@@ -3,29 +3,19 @@
  * then cites the returned URL in its resolve. Photos are served where the phone page's are
  * (`/l/evidence/<name>`). Bodies carry a photo (base64), so the size limit is the photo's.
  */
-import { S3Evidence, StoreEvidence } from '../../shared/adapters/evidence';
+import { StoreEvidence } from '../../shared/adapters/evidence';
 import { NotFoundError, PayloadTooLargeError, ServiceUnavailableError } from '../../shared/domain/errors';
 import type { EvidenceStore } from '../../shared/ports';
 import { uploadTicketEvidence } from '../../shared/use-cases/ticket-evidence';
-import * as z from '../../shared/zod';
 import type { Deps } from '../lib/deps';
-import { envNames } from '../lib/env';
 import { httpHandler, json, parse, parseQuery, rawBody } from '../lib/http';
 import { noQuery, ticketEvidenceBody, ticketIdPattern } from './schemas';
 
-/** Set on AWS (photos in S3 by presigned PUT); absent on the embedded runtime (photos in the store). */
-const bucket = z
-  .optional(z.string().check(z.minLength(3)))
-  .safeParse(process.env[envNames.evidenceBucket]).data;
-let s3: S3Evidence | undefined;
-
 const MAX_UPLOAD_BYTES = 480 * 1024 + 4096;
 
+/** AWS: S3 (built by the entry); the embedded runtime: the store, through the link service's. */
 function evidenceStore(deps: Deps): EvidenceStore {
-  if (bucket) {
-    s3 ??= S3Evidence.forBucket(bucket);
-    return s3;
-  }
+  if (deps.evidence) return deps.evidence;
   const links = deps.links;
   if (!links) throw new ServiceUnavailableError('photo storage is not configured');
   return new StoreEvidence(links.store);

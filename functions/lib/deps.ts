@@ -10,7 +10,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDeliveryStore } from '../../shared/adapters/dynamo-delivery-store';
 import { DynamoStore } from '../../shared/adapters/dynamo-store';
 import { WallClock } from '../../shared/adapters/wall-clock';
-import type { ConfigStore, DeliveryStore, TicketStore, WorkflowPort } from '../../shared/ports';
+import type {
+  ConfigStore,
+  DeliveryStore,
+  EvidenceStore,
+  TicketStore,
+  WorkflowPort,
+} from '../../shared/ports';
 import type { AuditReport } from '../../shared/use-cases/clock-reconciler';
 import { ConfigService } from '../../shared/use-cases/config-service';
 import type { LinkService } from '../../shared/use-cases/links';
@@ -31,13 +37,15 @@ export interface Deps extends TicketDeps {
   links?: LinkService;
   /** The sender's bookkeeping (spend, queue, receipt index): channel view, receipts, the sender. */
   delivery?: DeliveryStore;
+  /** Where resolution photos go on AWS (S3 by presigned URL, EVIDENCE_BUCKET); absent: into the store. */
+  evidence?: EvidenceStore;
   /** GET /v1/admin/clock-audit: the engine's view of every clock it can check. */
   clockAudit?: () => Promise<AuditReport>;
 }
 
 /** What an entry adds to the core: each piece comes from its own builder in functions/lib/aws/. */
 export type AwsParts = Partial<
-  Pick<Deps, 'workflow' | 'notifier' | 'queue' | 'deadLetters' | 'links' | 'verifyToken'>
+  Pick<Deps, 'workflow' | 'notifier' | 'queue' | 'deadLetters' | 'links' | 'verifyToken' | 'evidence'>
 >;
 
 const notConfigured = (what: string) => () => {

@@ -4,31 +4,20 @@
  * and notices to the archive bucket, and the rest of its items leave the table. A failed record
  * fails only itself (batch item failures): the stream retries it in order.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { TICKET_SK } from '../../shared/adapters/table-keys';
-import { TicketArchive } from '../../shared/adapters/ticket-archive';
-import { readFunctionEnv } from '../lib/env';
+import type { TicketArchive } from '../../shared/adapters/ticket-archive';
 import { logger } from '../lib/observability';
 import { taskHandler } from '../lib/task';
-import { traceClient } from '../lib/xray';
 
 type Image = Parameters<typeof unmarshall>[0];
 
-const env = readFunctionEnv();
-let archive: TicketArchive | undefined;
-
-export const makeArchiveExpired = () =>
+/** `archive` is absent when the function was deployed without ARCHIVE_BUCKET: every record fails loudly. */
+export const makeArchiveExpired = (deps: { archive?: TicketArchive }) =>
   taskHandler(async (event: unknown): Promise<DynamoDBBatchResponse> => {
-    if (!env.ARCHIVE_BUCKET) throw new Error('ARCHIVE_BUCKET is not configured for this function');
-    archive ??= new TicketArchive(
-      traceClient(new DynamoDBClient({})),
-      env.TABLE_NAME,
-      traceClient(new S3Client({})),
-      env.ARCHIVE_BUCKET,
-    );
+    const { archive } = deps;
+    if (!archive) throw new Error('ARCHIVE_BUCKET is not configured for this function');
     const failures: DynamoDBBatchResponse['batchItemFailures'] = [];
     for (const record of (event as DynamoDBStreamEvent).Records ?? []) {
       const old = record.dynamodb?.OldImage;

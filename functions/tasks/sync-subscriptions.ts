@@ -5,34 +5,30 @@
  * (`aws lambda invoke`). The event itself is ignored: the latest version is the whole truth, so
  * every run is a full, idempotent reconciliation.
  */
-import { SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import { syncEmailSubscriptions } from '../../shared/adapters/sns-subscriptions';
 import type { Deps } from '../lib/deps';
 import { readFunctionEnv } from '../lib/env';
 import { logger } from '../lib/observability';
 import { taskHandler } from '../lib/task';
-import { traceClient } from '../lib/xray';
 
 export class SubscriptionSyncError extends Error {
   override readonly name = 'SubscriptionSyncError';
 }
 
-let sns: SNSClient | undefined;
-
-/** Needs only the configuration: the latest version and its snapshot. */
+/** Needs the configuration (the latest version and its snapshot) and an SNS client. */
 export const makeSyncSubscriptions = (deps: {
   configStore: Pick<Deps['configStore'], 'latestVersion' | 'get'>;
+  sns: SNSClient;
 }) =>
   taskHandler(async () => {
     const env = readFunctionEnv();
     if (!env.DISPATCH_TOPIC_ARN || !env.DEAD_LETTER_QUEUE_ARN) {
       throw new Error('DISPATCH_TOPIC_ARN and DEAD_LETTER_QUEUE_ARN must be set for the subscription sync');
     }
-    const { configStore } = deps;
+    const { configStore, sns } = deps;
     const version = await configStore.latestVersion();
     const config = await configStore.get(version);
-    // SDK retries (standard mode) are welcome here: nothing else retries these calls.
-    sns ??= traceClient(new SNSClient({}));
     const report = await syncEmailSubscriptions(
       sns,
       { topicArn: env.DISPATCH_TOPIC_ARN, deadLetterQueueArn: env.DEAD_LETTER_QUEUE_ARN },

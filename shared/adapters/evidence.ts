@@ -7,6 +7,7 @@
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 import type { EvidenceObject, EvidenceStore, LinkStore } from '../ports';
 import { S3Presigner } from './s3-presigner';
+import { regionalEndpoint } from './sigv4';
 
 export class StoreEvidence implements EvidenceStore {
   readonly mode = 'inline' as const;
@@ -32,6 +33,11 @@ export const EVIDENCE_PREFIX = 'evidence/';
 /** Long enough for a slow phone connection to start the upload; short enough to be useless later. */
 const PUT_EXPIRES_SECONDS = 600;
 const GET_EXPIRES_SECONDS = 300;
+
+/** The origin the phone page must be allowed to connect to (its CSP): the presigned URLs' host. */
+export function s3EvidenceOrigin(bucket: string, region = process.env.AWS_REGION ?? 'us-east-1'): string {
+  return regionalEndpoint(`${bucket}.s3`, region);
+}
 
 export class S3Evidence implements EvidenceStore {
   readonly mode = 'presigned' as const;

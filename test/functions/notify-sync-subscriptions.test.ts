@@ -231,7 +231,7 @@ describe('the sync-subscriptions handler', () => {
       latestVersion: async () => 7,
       get: async (v) => ({ ...cfg, version: v }),
     };
-    return makeSyncSubscriptions({ configStore });
+    return makeSyncSubscriptions({ configStore, sns: new SNSClient({ region: 'ap-east-1' }) });
   }
 
   it('subscribes every mailbox of the latest configuration', async () => {

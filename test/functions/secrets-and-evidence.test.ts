@@ -3,9 +3,11 @@
  * and a presigned evidence PUT cannot overwrite a photo (If-None-Match is signed).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { evidenceDeps } from '../../functions/lib/aws/evidence';
 import { readLinkSecret } from '../../functions/lib/aws/links';
 import { secretsManagerReader } from '../../functions/lib/aws/secrets';
-import { S3Evidence } from '../../shared/adapters/evidence';
+import { readFunctionEnv } from '../../functions/lib/env';
+import { S3Evidence, s3EvidenceOrigin } from '../../shared/adapters/evidence';
 import { S3Presigner } from '../../shared/adapters/s3-presigner';
 import { type SecretsEndpoint, startSecretsEndpoint } from '../helpers/secrets-endpoint';
 
@@ -51,5 +53,16 @@ describe('S3Evidence.presignPut', () => {
     expect(signed.split(';')).toEqual(
       expect.arrayContaining(['content-type', 'content-length', 'if-none-match']),
     );
+  });
+});
+
+describe('evidenceDeps (the links and ticketEvidence entries)', () => {
+  it('puts photos in the bucket when EVIDENCE_BUCKET is set, and leaves them to the store otherwise', async () => {
+    const bucket = 'whistle-dispatch-dev-evidence-111122223333-ap-east-1';
+    const { evidence } = evidenceDeps(readFunctionEnv({ TABLE_NAME: 'whistle-table', EVIDENCE_BUCKET: bucket }));
+    expect(evidence?.mode).toBe('presigned');
+    const put = await evidence?.presignPut('AAAAAAAAAAAAAAAAAAAAAA.jpg', 'image/png', 2048);
+    expect(new URL(put?.url ?? '').origin).toBe(s3EvidenceOrigin(bucket));
+    expect(evidenceDeps(readFunctionEnv({ TABLE_NAME: 'whistle-table' }))).toEqual({});
   });
 });
