@@ -59,7 +59,9 @@ describe('S3Evidence.presignPut', () => {
 describe('evidenceDeps (the links and ticketEvidence entries)', () => {
   it('puts photos in the bucket when EVIDENCE_BUCKET is set, and leaves them to the store otherwise', async () => {
     const bucket = 'whistle-dispatch-dev-evidence-111122223333-ap-east-1';
-    const { evidence } = evidenceDeps(readFunctionEnv({ TABLE_NAME: 'whistle-table', EVIDENCE_BUCKET: bucket }));
+    const { evidence } = evidenceDeps(
+      readFunctionEnv({ TABLE_NAME: 'whistle-table', EVIDENCE_BUCKET: bucket }),
+    );
     expect(evidence?.mode).toBe('presigned');
     const put = await evidence?.presignPut('AAAAAAAAAAAAAAAAAAAAAA.jpg', 'image/png', 2048);
     expect(new URL(put?.url ?? '').origin).toBe(s3EvidenceOrigin(bucket));
