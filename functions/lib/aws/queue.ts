@@ -4,26 +4,18 @@
  * so the SNS client lives apart (./notifier.ts) and stays out of the other bundles. SQS is reached
  * through the JSON-protocol client, not the SDK's (24 KB in each of these bundles for two calls).
  */
-import { fromEnv } from '@aws-sdk/credential-provider-env';
-import { AwsJsonClient, sqsService } from '../../../shared/adapters/aws-json-client';
+import { sqsService } from '../../../shared/adapters/aws-json-client';
 import { SqsDeadLetters } from '../../../shared/adapters/sqs-dead-letters';
 import { SqsNotificationQueue } from '../../../shared/adapters/sqs-notification-queue';
 import type { Deps } from '../deps';
 import type { FunctionEnv } from '../env';
-import { traceCall } from '../xray';
+import { lambdaJsonClient } from './json-client';
 
 /** The pieces whose variable is set; the others stay as the core's stand-ins that name it. */
 export function queueDeps(
   env: FunctionEnv,
 ): Pick<Deps, 'onDeliveryError'> & Partial<Pick<Deps, 'deadLetters' | 'queue'>> {
-  const sqs =
-    env.NOTIFY_QUEUE_URL || env.DEAD_LETTER_QUEUE_URL
-      ? new AwsJsonClient(sqsService, {
-          region: process.env.AWS_REGION ?? 'us-east-1',
-          credentials: fromEnv(),
-          observe: traceCall,
-        })
-      : undefined;
+  const sqs = env.NOTIFY_QUEUE_URL || env.DEAD_LETTER_QUEUE_URL ? lambdaJsonClient(sqsService) : undefined;
   return {
     ...(sqs && env.NOTIFY_QUEUE_URL ? { queue: new SqsNotificationQueue(sqs, env.NOTIFY_QUEUE_URL) } : {}),
     ...(sqs && env.DEAD_LETTER_QUEUE_URL
