@@ -69,6 +69,12 @@ export interface StoredTicket {
   counts?: unknown;
 }
 
+/** Counter name → count (see shared/use-cases/metrics.ts), per unit and per street id. */
+export interface DailyTallies {
+  units: Map<string, Record<string, number>>;
+  streets: Map<string, Record<string, number>>;
+}
+
 export interface Page<T> {
   items: T[];
   nextCursor?: string;
@@ -200,6 +206,12 @@ export interface TicketStore {
     counts: { open: number; byStatus: Record<string, number>; byLevel: Record<string, number> };
     flagged: { id: string; code: string; flags: string[] }[];
   }>;
+  /**
+   * The rankings' daily aggregates: what the tickets raised on each of `days` (Asia/Shanghai
+   * dates) add up to, per unit and per street (`streetId`: that street's tickets only). Kept with
+   * the ticket writes; costs a query or two a day, never a read of the tickets.
+   */
+  dailyTallies(days: readonly string[], streetId?: string): Promise<DailyTallies>;
   /** Open tickets (for re-attaching executions). */
   openTickets(): AsyncIterable<Ticket[]>;
   /** Ids of tickets whose `dueBy` is at or before `before`, oldest first (the reconciler's query). */

@@ -16,7 +16,7 @@ import {
 } from '../../shared/use-cases/oversight';
 import { json, parseQuery, type Request, type RouteHandler } from '../lib/http';
 import { breachSummaryQuery, metricsQuery, noQuery } from './schemas';
-import { bound } from './scope';
+import { bound, defaultPeriodFrom } from './scope';
 
 type BreachQuery = {
   unitId?: string | undefined;
@@ -59,7 +59,7 @@ export function metricsPeriodOf(
     throw new ForbiddenError('outside your street');
   }
   const to = bound(q.to, true) ?? toShanghaiIso(now);
-  const from = bound(q.from, false) ?? toShanghaiIso(new Date(now.getTime() - 30 * 86_400_000));
+  const from = bound(q.from, false) ?? defaultPeriodFrom(now);
   if (from > to)
     throw new ValidationError('empty period', [{ path: 'from', message: 'must not be after to' }]);
   const streetId = p.role === 'supervisor' && p.streetId ? p.streetId : q.streetId;

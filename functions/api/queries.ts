@@ -7,9 +7,9 @@ import { canSee, type Principal, requireRole } from '../../shared/domain/princip
 import { openStatuses } from '../../shared/domain/ticket-rules';
 import type { BreachRecord, NotificationRecord } from '../../shared/ports';
 import { suggestForConfig } from '../../shared/use-cases/duty-suggestions';
-import { UnitMetricsAccumulator } from '../../shared/use-cases/metrics';
 import { spendMonth } from '../../shared/use-cases/notification-sender';
 import { notificationSettings } from '../../shared/use-cases/notify';
+import { periodMetrics } from '../../shared/use-cases/oversight';
 import { getTicket } from '../../shared/use-cases/ticket-service';
 import { viewTicket } from '../../shared/views/ticket-view';
 import type { Deps } from '../lib/deps';
@@ -27,7 +27,7 @@ import {
   ticketIdPattern,
   yearParam,
 } from './schemas';
-import { bound, ticketByCode, ticketFilterOf } from './scope';
+import { bound, defaultPeriodFrom, ticketByCode, ticketFilterOf } from './scope';
 import { triageReadRoutes } from './triage';
 
 async function listTickets(req: Request) {
@@ -336,15 +336,13 @@ async function unitMetrics(req: Request) {
   const deps = req.deps;
   const now = deps.clock.now();
   const to = bound(q.to, true) ?? toShanghaiIso(now);
-  const from = bound(q.from, false) ?? toShanghaiIso(new Date(now.getTime() - 30 * 86_400_000));
+  const from = bound(q.from, false) ?? defaultPeriodFrom(now);
   if (from > to)
     throw new ValidationError('empty period', [{ path: 'from', message: 'must not be after to' }]);
-  const acc = new UnitMetricsAccumulator(now);
   const streetId = p.role === 'supervisor' && p.streetId ? p.streetId : q.streetId;
-  for await (const page of deps.store.scanPeriod(from, to)) {
-    for (const t of page) if (!streetId || t.streetId === streetId) acc.add(t);
-  }
-  return json(200, { from, to, items: acc.result(), nextCursor: null });
+  // The daily aggregates kept with the writes (periodMetrics): the cost follows the days asked.
+  const { units } = await periodMetrics(deps.store, { from, to, ...(streetId ? { streetId } : {}) }, now);
+  return json(200, { from, to, items: units, nextCursor: null });
 }
 
 async function board(req: Request) {

@@ -3,7 +3,7 @@
  * reporter its community, a street supervisor its street), date bounds as whole Beijing days,
  * and the lookup by ticket code. Shared by the list routes and the export route.
  */
-import { shanghaiInstant } from '../../shared/domain/calendar';
+import { shanghaiDate, shanghaiInstant } from '../../shared/domain/calendar';
 import { toShanghaiIso } from '../../shared/domain/deadlines';
 import { ForbiddenError, ValidationError } from '../../shared/domain/errors';
 import type { ConfigSnapshot, Ticket } from '../../shared/domain/model';
@@ -14,6 +14,15 @@ import type { Deps } from '../lib/deps';
 import type { listTicketsQuery } from './schemas';
 
 /** Dates (`2026-10-01`) bound whole Asia/Shanghai days; instants are taken as given. */
+/**
+ * A metrics period's start when none is given: midnight (Asia/Shanghai) thirty days back, so the
+ * period is whole days and its figures come from the daily aggregates without reading a ticket.
+ */
+export function defaultPeriodFrom(now: Date): string {
+  const day = shanghaiDate(new Date(now.getTime() - 30 * 86_400_000));
+  return toShanghaiIso(shanghaiInstant(day, 0, 0));
+}
+
 export function bound(value: string | undefined, end: boolean): string | undefined {
   if (!value) return undefined;
   if (value.length === 10) return toShanghaiIso(shanghaiInstant(value, end ? 23 : 0, end ? 59 : 0));

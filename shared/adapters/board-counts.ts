@@ -1,7 +1,8 @@
 /**
  * The board's counters, kept with the writes (issue 16): what a ticket adds to the counts of its
  * street and of its lead unit, and the change a write owes to them. Pure; dynamo-board.ts applies
- * it (the counter items' keys: table-keys.ts).
+ * it (the counter items' keys: table-keys.ts). The rankings' daily aggregates (metric-counts.ts)
+ * ride on the same changes and the same bookkeeping.
  *
  * No transactions (dynalite has none), so a ticket write and its counter updates are separate
  * writes. What keeps the counters from drifting for good:
@@ -19,6 +20,7 @@
 import { createHash } from 'node:crypto';
 import type { Ticket } from '../domain/model';
 import { openStatuses } from '../domain/statuses';
+import { type MetricsFacet, metricDeltas } from './metric-counts';
 import { CITY_COUNTER_PK, streetCounterPk, unitCounterPk } from './table-keys';
 
 /** What the board reads of an open ticket; null when it is not open (not counted). */
@@ -39,6 +41,12 @@ export interface CountChange {
   v: number;
   from: BoardFacet | null;
   to: BoardFacet | null;
+  /**
+   * The same change for the rankings' daily aggregates (metric-counts.ts), settled with the board
+   * counters'. Absent on changes queued before the aggregates existed: they move no row.
+   */
+  mfrom?: MetricsFacet | null;
+  mto?: MetricsFacet | null;
 }
 
 /** Idempotency slots on a counter item: few, so the item stays within one write unit. */
@@ -94,6 +102,15 @@ export function counterDeltas(change: CountChange): Map<string, Record<string, n
     if (Object.keys(d).length === 0) out.delete(pk);
   }
   return out;
+}
+
+/** Whether a change moves anything at all (a counter, a marker, an aggregate row). */
+export function changeMovesSomething(change: CountChange): boolean {
+  return (
+    counterDeltas(change).size > 0 ||
+    attentionChanged(change) ||
+    metricDeltas(change.mfrom, change.mto).length > 0
+  );
 }
 
 /** Whether the attention marker must be rewritten for this change. */

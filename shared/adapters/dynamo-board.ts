@@ -11,6 +11,7 @@ import {
   type BoardFacet,
   boardFacet,
   type CountChange,
+  changeMovesSomething,
   counterDeltas,
   countFacets,
   countsOfItem,
@@ -19,6 +20,7 @@ import {
   slotOf,
 } from './board-counts';
 import type { DynamoTable } from './dynamo-table';
+import { metricDeltas } from './metric-counts';
 import { gsiNames } from './table-design';
 import {
   ATTENTION_KIND,
@@ -49,7 +51,7 @@ export class DynamoBoard {
    * nobody wrote the ticket since: a later writer carries them on and applies them itself).
    */
   async settleCounts(ticketId: string, version: number, owed: CountChange[]): Promise<void> {
-    const effective = owed.filter((c) => counterDeltas(c).size > 0 || attentionChanged(c));
+    const effective = owed.filter(changeMovesSomething);
     if (effective.length === 0) return;
     for (const change of effective) await this.applyChange(ticketId, change);
     await this.table.update({
@@ -60,10 +62,17 @@ export class DynamoBoard {
     });
   }
 
-  /** One change, idempotently: each counter applies a ticket's versions once and in order. */
+  /**
+   * One change, idempotently: each counter (and each daily aggregate row) applies a ticket's
+   * versions once and in order.
+   */
   private async applyChange(ticketId: string, change: CountChange): Promise<void> {
     const { slot, tag } = slotOf(ticketId);
-    const updates: Promise<unknown>[] = [...counterDeltas(change)].map(([pk, deltas]) => {
+    const rows = [
+      ...[...counterDeltas(change)].map(([pk, deltas]) => ({ pk, sk: COUNTER_SK, deltas })),
+      ...metricDeltas(change.mfrom, change.mto),
+    ];
+    const updates: Promise<unknown>[] = rows.map(({ pk, sk, deltas }) => {
       const names: Record<string, string> = { '#slot': slot, '#slotv': `v${slot.slice(1)}` };
       const values: Record<string, unknown> = { ':tag': tag, ':v': change.v };
       const adds = Object.entries(deltas).map(([attr, n], i) => {
@@ -73,7 +82,7 @@ export class DynamoBoard {
       });
       // A failed condition: applied already (a writer that carried this change on, or a replay).
       return this.table.update({
-        key: { pk, sk: COUNTER_SK },
+        key: { pk, sk },
         update: `SET #slot = :tag, #slotv = :v ADD ${adds.join(', ')}`,
         condition: 'attribute_not_exists(#slot) OR #slot <> :tag OR #slotv < :v',
         names,

@@ -8,6 +8,7 @@
  * (dynamo-table.ts: guarded and conditional puts, updates, paged queries, BatchGet):
  * - dynamo-tickets.ts   tickets, their code and list entries, the ticket lists
  * - dynamo-board.ts     the board counters and attention markers, the recount
+ * - dynamo-metrics.ts   the rankings' daily aggregates and their back-fill
  * - dynamo-breaches.ts  breaches
  * - dynamo-notices.ts   notices (the sender's side: dynamo-delivery-store.ts)
  * - dynamo-config.ts    configuration versions and the latest-version pointer
@@ -20,6 +21,7 @@ import type {
   BreachFilter,
   BreachRecord,
   ConfigStore,
+  DailyTallies,
   EvidenceObject,
   LinkStore,
   NotificationFilter,
@@ -35,6 +37,7 @@ import { DynamoBoard } from './dynamo-board';
 import { DynamoBreaches } from './dynamo-breaches';
 import { DynamoConfig } from './dynamo-config';
 import { DynamoLinks } from './dynamo-links';
+import { DynamoMetrics } from './dynamo-metrics';
 import { DynamoNotices } from './dynamo-notices';
 import { DynamoTable } from './dynamo-table';
 import { DynamoTickets } from './dynamo-tickets';
@@ -47,6 +50,7 @@ export const DEFAULT_CLOSED_RETENTION_DAYS = 180;
 export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
   private readonly tickets: DynamoTickets;
   private readonly counters: DynamoBoard;
+  private readonly metrics: DynamoMetrics;
   private readonly breaches: DynamoBreaches;
   private readonly notices: DynamoNotices;
   private readonly config: DynamoConfig;
@@ -68,6 +72,7 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
       this.counters,
       options.closedRetentionDays ?? DEFAULT_CLOSED_RETENTION_DAYS,
     );
+    this.metrics = new DynamoMetrics(table, (id, v, owed) => this.counters.settleCounts(id, v, owed));
     this.breaches = new DynamoBreaches(table);
     this.notices = new DynamoNotices(table);
     this.config = new DynamoConfig(table);
@@ -125,6 +130,15 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
   }
   recountBoard(repair: boolean): Promise<{ counters: number; drifted: string[]; markers: number }> {
     return this.counters.recountBoard(repair);
+  }
+
+  // Daily aggregates (dynamo-metrics.ts)
+
+  dailyTallies(days: readonly string[], streetId?: string): Promise<DailyTallies> {
+    return this.metrics.dailyTallies(days, streetId);
+  }
+  backfillMetrics(now: string): Promise<{ counted: number; already: boolean }> {
+    return this.metrics.backfill(now);
   }
 
   // Breaches (dynamo-breaches.ts)

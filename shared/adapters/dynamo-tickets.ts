@@ -6,15 +6,10 @@
 import { VersionConflictError } from '../domain/errors';
 import { openStatuses, type Ticket } from '../domain/model';
 import type { Page, StoredTicket, TicketFilter } from '../ports';
-import {
-  attentionChanged,
-  type BoardFacet,
-  boardFacet,
-  type CountChange,
-  counterDeltas,
-} from './board-counts';
+import { type BoardFacet, boardFacet, type CountChange, changeMovesSomething } from './board-counts';
 import type { DynamoBoard } from './dynamo-board';
 import { type DynamoTable, timeRangeCondition } from './dynamo-table';
+import { type MetricsFacet, metricsFacet } from './metric-counts';
 import { gsiNames } from './table-design';
 import {
   CODE_SK,
@@ -32,6 +27,21 @@ import {
   timeKey,
   unitKey,
 } from './table-keys';
+
+/** Whether two stored values are equal, whatever order their maps' keys come back in. */
+function sameJson(a: unknown, b: unknown): boolean {
+  const canon = (v: unknown): unknown =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, canon((v as Record<string, unknown>)[k])]),
+        )
+      : Array.isArray(v)
+        ? v.map(canon)
+        : v;
+  return JSON.stringify(canon(a)) === JSON.stringify(canon(b));
+}
 
 /** Every filter of a ticket list, applied to the ticket as the table holds it now. */
 function matches(t: Ticket, f: TicketFilter): boolean {
@@ -60,6 +70,7 @@ function ticketRecordOf(item: Record<string, unknown>): StoredTicket {
       facet: (item.bf as BoardFacet | null | undefined) ?? null,
       owed: (item.cq as CountChange[] | undefined) ?? [],
       known: 'bf' in item,
+      metrics: (item.mf as MetricsFacet | undefined) ?? null,
     },
   };
 }
@@ -70,6 +81,8 @@ interface CountsState {
   owed: CountChange[];
   /** False for records written before the counters existed (the recount counts them). */
   known: boolean;
+  /** What the daily aggregates count of it; null if they never counted it (older records). */
+  metrics: MetricsFacet | null;
 }
 
 /**
@@ -110,8 +123,10 @@ export class DynamoTickets {
       ...(r.run ? { run: r.run } : {}),
       ...(r.pending ? { pending: r.pending } : {}),
       ...(r.dueBy ? { dueBy: r.dueBy } : {}),
-      // What the board counters count of this ticket, and the changes they may not have yet.
+      // What the board counters and the daily aggregates count of this ticket, and the changes
+      // they may not have yet.
       bf: boardFacet(t),
+      mf: metricsFacet(t),
       ...(owed.length ? { cq: owed } : {}),
       ...this.expiry(t),
       gk1: TICKET_KIND,
@@ -136,7 +151,13 @@ export class DynamoTickets {
   }
 
   async createTicket(record: StoredTicket): Promise<boolean> {
-    const change: CountChange = { v: record.ticket.version, from: null, to: boardFacet(record.ticket) };
+    const change: CountChange = {
+      v: record.ticket.version,
+      from: null,
+      to: boardFacet(record.ticket),
+      mfrom: null,
+      mto: metricsFacet(record.ticket),
+    };
     if (!(await this.table.putIfAbsent(this.ticketItem(record, [change])))) return false;
     await Promise.all([
       this.indexCoUnits(record.ticket, []),
@@ -203,29 +224,38 @@ export class DynamoTickets {
       v: next.ticket.version,
       from: counts?.facet ?? null,
       to: boardFacet(next.ticket),
+      mfrom: counts?.metrics ?? null,
+      mto: metricsFacet(next.ticket),
     };
-    const effective = (c: CountChange) => counterDeltas(c).size > 0 || attentionChanged(c);
+    // A record from before the board counters: the recount counts it on the board, while the
+    // daily aggregates still take the change.
+    const boardless = (c: CountChange): CountChange => ({ ...c, from: null, to: null });
     // What the counters are owed, written in the same conditional write as the change itself.
-    const owed = [...(counts?.owed ?? []), change].filter(effective);
-    let settle: CountChange[] = owed;
-    const out = await this.table.putIfVersion(
-      this.ticketItem(next, counts?.known === false ? [] : owed),
-      expectedVersion,
+    const owed = (counts?.known === false ? [boardless(change)] : [...(counts?.owed ?? []), change]).filter(
+      changeMovesSomething,
     );
+    let settle: CountChange[] = owed;
+    const out = await this.table.putIfVersion(this.ticketItem(next, owed), expectedVersion);
     if (!out)
       throw new VersionConflictError(`ticket ${record.ticket.id} moved past version ${expectedVersion}`);
     // The item replaced is the authority (a caller that dropped `counts` still counts right).
     const old = out.old;
-    if (old && !('bf' in old))
-      settle = []; // counted by the recount, not by changes
-    else if (old && JSON.stringify(old.bf ?? null) !== JSON.stringify(counts?.facet ?? null)) {
-      settle = [
-        ...((old.cq as CountChange[] | undefined) ?? []),
-        { ...change, from: (old.bf as BoardFacet | null) ?? null },
-      ].filter(effective);
+    if (old) {
+      const oldBoard = (old.bf as BoardFacet | null | undefined) ?? null;
+      const oldMetrics = (old.mf as MetricsFacet | undefined) ?? null;
+      if (!('bf' in old)) settle = [boardless({ ...change, mfrom: oldMetrics })].filter(changeMovesSomething);
+      else if (!sameJson(oldBoard, counts?.facet ?? null) || !sameJson(oldMetrics, counts?.metrics ?? null)) {
+        settle = [
+          ...((old.cq as CountChange[] | undefined) ?? []),
+          { ...change, from: oldBoard, mfrom: oldMetrics },
+        ].filter(changeMovesSomething);
+      }
     }
     await this.counters.settleCounts(next.ticket.id, next.ticket.version, settle);
-    return { ...next, counts: { facet: change.to, owed: [], known: true } satisfies CountsState };
+    return {
+      ...next,
+      counts: { facet: change.to, owed: [], known: true, metrics: change.mto ?? null } satisfies CountsState,
+    };
   }
 
   /**

@@ -14,6 +14,10 @@
  * - ticket code       CODE#<code> / C         the code people read out → the ticket id
  * - board counter     BOARD#ALL | BOARD#S#<streetId> | BOARD#U#<unitId> / C   open tickets by status,
  *                                             level and attention, kept with the writes (board-counts.ts)
+ * - daily metrics     MET#<day> / U#<unitId> | SU#<streetId>#<unitId> | S#<streetId>   the rankings'
+ *                                             tallies of the tickets raised that day, kept with the
+ *                                             writes (metric-counts.ts); `mf` on a ticket: what they count of it
+ * - metrics state     MET#STATE / BACKFILLED  every older ticket has been counted into them
  * - config version    CONFIG / V#<000000042>  the whole configuration, gzipped, immutable
  * - config pointer    CONFIG / LATEST         the latest version number (read every few seconds)
  * - signed link       LINK#<code> / L         grant, HMAC, single-use marks, evidence names
@@ -78,6 +82,12 @@ export const itemKinds = [
   { kind: 'notification', pk: /^T#[^#]+$/, sk: /^N#.+$/ },
   { kind: 'ticket code', pk: /^CODE#[A-Z0-9]+$/, sk: /^C$/ },
   { kind: 'board counter', pk: /^BOARD#(ALL|S#[a-z0-9-]+|U#[a-z0-9-]+)$/, sk: /^C$/ },
+  {
+    kind: 'daily metrics',
+    pk: /^MET#\d{4}-\d{2}-\d{2}$/,
+    sk: /^(U#[a-z0-9-]+|SU#[a-z0-9-]+#[a-z0-9-]+|S#[a-z0-9-]+)$/,
+  },
+  { kind: 'metrics state', pk: /^MET#STATE$/, sk: /^BACKFILLED$/ },
   { kind: 'config version', pk: /^CONFIG$/, sk: /^V#\d{9}$/ },
   { kind: 'config pointer', pk: /^CONFIG$/, sk: /^LATEST$/ },
   { kind: 'signed link', pk: /^LINK#[0-9A-Za-z]+$/, sk: /^L$/ },

@@ -45,6 +45,23 @@ export const streetCounterPk = (streetId: string) => `${STREET_COUNTER_PREFIX}${
 export const unitCounterPk = (unitId: string) => `${UNIT_COUNTER_PREFIX}${unitId}`;
 export const COUNTER_SK = 'C';
 
+/**
+ * The rankings' daily aggregates (metric-counts.ts): one partition per day a ticket was raised,
+ * a row per unit, per street and unit, and per street.
+ */
+export const METRICS_PK_PREFIX = 'MET#';
+export const metricsPk = (day: string) => `${METRICS_PK_PREFIX}${day}`;
+export const METRICS_UNIT_PREFIX = 'U#';
+export const METRICS_STREET_PREFIX = 'S#';
+export const metricsUnitSk = (unitId: string) => `${METRICS_UNIT_PREFIX}${unitId}`;
+export const metricsStreetUnitPrefix = (streetId: string) => `SU#${streetId}#`;
+export const metricsStreetUnitSk = (streetId: string, unitId: string) =>
+  `${metricsStreetUnitPrefix(streetId)}${unitId}`;
+export const metricsStreetSk = (streetId: string) => `${METRICS_STREET_PREFIX}${streetId}`;
+/** Set once every ticket raised before the aggregates existed has been counted into them. */
+export const METRICS_STATE_PK = 'MET#STATE';
+export const METRICS_BACKFILLED_SK = 'BACKFILLED';
+
 /** Configuration: one immutable item per version, and the pointer to the latest. */
 export const CONFIG_PK = 'CONFIG';
 export const CONFIG_VERSION_PREFIX = 'V#';

@@ -4,6 +4,8 @@
  * the decisions waiting for someone; the three rates per unit and per street for a period.
  * The API's list routes and the export route both read through here.
  */
+import { dateOfDayNumber, shanghaiDayNumber, shanghaiInstantMs } from '../domain/calendar';
+import { toShanghaiIso } from '../domain/deadlines';
 import {
   type ConfigSnapshot,
   type Stage,
@@ -14,7 +16,14 @@ import {
 import type { Principal } from '../domain/principal';
 import { isOpen } from '../domain/ticket-rules';
 import type { BreachFilter, BreachRecord, TicketFilter, TicketStore } from '../ports';
-import { StreetMetricsAccumulator, UnitMetricsAccumulator } from './metrics';
+import {
+  streetMetricsList,
+  streetTally,
+  TallySum,
+  tallyInstant,
+  unitMetricsList,
+  unitTallies,
+} from './metrics';
 
 /** Rows one summary or export reads at most: a city's quarter of breaches fits many times over. */
 export const MAX_ROWS = 20_000;
@@ -403,21 +412,60 @@ export function inboxCounts(items: readonly InboxItem[]): Record<InboxKind, numb
 // The three rates for a period
 // ---------------------------------------------------------------------------------------------
 
-/** Tickets created in [from, to] (of one street, if given) through the metrics accumulators. */
+/** How far back a period's daily aggregates are read: ten years of days (3,653 partitions). */
+export const MAX_PERIOD_DAYS = 3_653;
+
+/**
+ * The three rates of the tickets created in [from, to] (of one street, if given), from the daily
+ * aggregates kept with the writes: one partition a day, whatever the number of tickets. A bound
+ * that is not a midnight reads the slice of its day outside the period (the tickets raised on
+ * the first day before `from`, on the last day after `to`) and takes it off again, so the figures
+ * are exact to the instant; a period given in dates, or ending now, reads no ticket at all.
+ */
 export async function periodMetrics(
   store: TicketStore,
   period: { from: string; to: string; streetId?: string | undefined },
   now: Date,
   streetIds: readonly string[] = [],
 ) {
-  const units = new UnitMetricsAccumulator(now);
-  const streets = new StreetMetricsAccumulator(now, period.streetId ? [period.streetId] : streetIds);
-  for await (const page of store.scanPeriod(period.from, period.to)) {
-    for (const t of page) {
-      if (period.streetId && t.streetId !== period.streetId) continue;
-      units.add(t);
-      streets.add(t);
+  const fromMs = Date.parse(period.from);
+  const toMs = Date.parse(period.to);
+  // No ticket is raised after now, nor (here) more than ten years before the period's end.
+  const lastDay = Math.min(shanghaiDayNumber(new Date(toMs)), shanghaiDayNumber(now));
+  const firstDay = Math.max(shanghaiDayNumber(new Date(fromMs)), lastDay - MAX_PERIOD_DAYS + 1);
+  const days: string[] = [];
+  for (let d = firstDay; d <= lastDay; d += 1) days.push(dateOfDayNumber(d));
+  const listedStreets = period.streetId ? [period.streetId] : streetIds;
+  const units = new TallySum();
+  const streets = new TallySum(listedStreets);
+  if (days.length > 0) {
+    const daily = await store.dailyTallies(days, period.streetId);
+    units.addAll(daily.units);
+    streets.addAll(daily.streets);
+    const firstStart = shanghaiInstantMs(firstDay, 0, 0);
+    const lastEnd = shanghaiInstantMs(lastDay + 1, 0, 0);
+    // Counted in the days read, but raised outside the period.
+    const outside = (t: Ticket) => {
+      const at = Date.parse(t.createdAt);
+      return at >= firstStart && at < lastEnd && (at < fromMs || at > toMs);
+    };
+    const edges: [string, string][] = [];
+    if (fromMs > firstStart) edges.push([toShanghaiIso(new Date(firstStart)), period.from]);
+    if (toMs < Math.min(lastEnd, now.getTime())) edges.push([period.to, toShanghaiIso(new Date(lastEnd))]);
+    for (const [a, b] of edges) {
+      for await (const page of store.scanPeriod(a, b)) {
+        for (const t of page) {
+          if (!outside(t) || (period.streetId && t.streetId !== period.streetId)) continue;
+          units.addAll(unitTallies(t, tallyInstant(t)), -1);
+          streets.add(t.streetId, streetTally(t, tallyInstant(t)), -1);
+        }
+      }
     }
   }
-  return { units: units.result(), streets: streets.result() };
+  // Rows that count nothing (every ticket outside the period) are not rows, unless listed.
+  const listed = new Set(listedStreets);
+  for (const [id, t] of units.byId) if (Object.keys(t).length === 0) units.byId.delete(id);
+  for (const [id, t] of streets.byId)
+    if (Object.keys(t).length === 0 && !listed.has(id)) streets.byId.delete(id);
+  return { units: unitMetricsList(units), streets: streetMetricsList(streets) };
 }

@@ -1,0 +1,49 @@
+/**
+ * The daily aggregates' arithmetic (metric-counts.ts): a change moves the rows of the day the
+ * ticket was raised by the difference between what the ticket added before and after, and only
+ * the rows that moved.
+ */
+import { describe, expect, it } from 'vitest';
+import { type MetricsFacet, metricDeltas } from '../../shared/adapters/metric-counts';
+
+const dispatched: MetricsFacet = {
+  day: '2026-03-02',
+  street: 'st-lailongmen',
+  units: { 'u-street-lailongmen': { rc: 1 }, 'u-water': { rc: 1 } },
+  s: { rc: 1 },
+};
+const acknowledged: MetricsFacet = {
+  ...dispatched,
+  units: { 'u-street-lailongmen': { rc: 1, ak: 1 }, 'u-water': { rc: 1 } },
+  s: { rc: 1, ak: 1 },
+};
+
+const byKey = (rows: ReturnType<typeof metricDeltas>) =>
+  Object.fromEntries(rows.map((r) => [`${r.pk} ${r.sk}`, r.deltas]));
+
+describe('daily aggregate deltas', () => {
+  it('adds a new ticket to its unit rows (city-wide and its street) and its street row', () => {
+    expect(byKey(metricDeltas(null, dispatched))).toEqual({
+      'MET#2026-03-02 S#st-lailongmen': { rc: 1 },
+      'MET#2026-03-02 U#u-street-lailongmen': { rc: 1 },
+      'MET#2026-03-02 SU#st-lailongmen#u-street-lailongmen': { rc: 1 },
+      'MET#2026-03-02 U#u-water': { rc: 1 },
+      'MET#2026-03-02 SU#st-lailongmen#u-water': { rc: 1 },
+    });
+  });
+
+  it('moves only the rows whose counts changed', () => {
+    expect(byKey(metricDeltas(dispatched, acknowledged))).toEqual({
+      'MET#2026-03-02 S#st-lailongmen': { ak: 1 },
+      'MET#2026-03-02 U#u-street-lailongmen': { ak: 1 },
+      'MET#2026-03-02 SU#st-lailongmen#u-street-lailongmen': { ak: 1 },
+    });
+    expect(metricDeltas(acknowledged, acknowledged)).toEqual([]);
+  });
+
+  it('takes back what a ticket added when it no longer counts', () => {
+    const rows = byKey(metricDeltas(acknowledged, null));
+    expect(rows['MET#2026-03-02 U#u-street-lailongmen']).toEqual({ rc: -1, ak: -1 });
+    expect(rows['MET#2026-03-02 S#st-lailongmen']).toEqual({ rc: -1, ak: -1 });
+  });
+});
