@@ -212,6 +212,12 @@ export interface TicketStore {
    * the ticket writes; costs a query or two a day, never a read of the tickets.
    */
   dailyTallies(days: readonly string[], streetId?: string): Promise<DailyTallies>;
+  /**
+   * The table stream's consumer (AWS): settle what the write that produced `rec` left owing to
+   * the board counters and the daily aggregates, if the stored record still owes it at that
+   * version (its writer stopped in between). True if it settled something.
+   */
+  settleLeftOwed(rec: StoredTicket): Promise<boolean>;
   /** Open tickets (for re-attaching executions). */
   openTickets(): AsyncIterable<Ticket[]>;
   /** Ids of tickets whose `dueBy` is at or before `before`, oldest first (the reconciler's query). */

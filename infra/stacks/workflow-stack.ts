@@ -136,10 +136,12 @@ export class WorkflowStack extends Stack {
    * The safety net under every start and signal: ticket writes reach it through the table's
    * stream with old and new images, and what a write left pending is sent again if the inline
    * call after the write was lost. Failed records are retried in order, then parked on the DLQ.
+   * It writes too: what a writer left owing to the board counters and daily aggregates is settled
+   * here (functions/tasks/send-pending.ts).
    */
   private pendingSender(props: WorkflowStackProps): AppFunction {
     const fn = this.serviceTask('sendPending', props, Duration.seconds(60))
-      .bindTable(props.table, 'read')
+      .bindTable(props.table, 'readWrite')
       .bindStateMachine(this.stateMachine, { start: true, respond: true });
     fn.fn.addEventSource(
       new DynamoEventSource(props.table, {

@@ -110,6 +110,9 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
   scanPeriod(from: string, to: string): AsyncIterable<Ticket[]> {
     return this.tickets.scanPeriod(from, to);
   }
+  settleLeftOwed(rec: StoredTicket): Promise<boolean> {
+    return this.tickets.settleLeftOwed(rec);
+  }
   openTickets(): AsyncIterable<Ticket[]> {
     return this.tickets.openTickets();
   }

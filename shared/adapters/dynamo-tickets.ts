@@ -259,6 +259,25 @@ export class DynamoTickets {
   }
 
   /**
+   * The table stream's side of the counters (AWS): if the write that produced `rec` owed changes
+   * and the stored record still owes them at that version, its writer stopped before settling
+   * them, so settle them now. No request when the write owed nothing; one small read when its
+   * writer settled (the usual case). Replays are harmless: every counter applies a version once.
+   */
+  async settleLeftOwed(rec: StoredTicket): Promise<boolean> {
+    if (!((rec.counts as CountsState | undefined)?.owed.length ?? 0)) return false;
+    const id = rec.ticket.id;
+    const item = await this.table.get(
+      { pk: ticketPk(id), sk: TICKET_SK },
+      { consistent: true, projection: 'version, cq' },
+    );
+    const owed = item?.cq as CountChange[] | undefined;
+    if (!item || item.version !== rec.ticket.version || !owed?.length) return false;
+    await this.counters.settleCounts(id, rec.ticket.version, owed);
+    return true;
+  }
+
+  /**
    * A page of tickets from the one index key that narrows the most (unit, community, street,
    * status, or all), newest first. The indexes carry keys only for tickets (table-design.ts), so
    * the page's tickets are then read from the table in one BatchGet and every filter applies to

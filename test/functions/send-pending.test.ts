@@ -111,6 +111,55 @@ describe('the stream consumer sends what a write left pending', () => {
     expect(calls[0]).toMatchObject({ stateMachineArn: ARN, name: `ticket-${ticket.id}-1` });
   });
 
+  it('settles the counter changes a writer left on the record when it stopped, once', async () => {
+    sfn.on('StartExecution', () => ({ executionArn: `${ARN}:x`, startDate: NOW }));
+    const client = local.client as DynamoDBClient;
+    let stopped = false;
+    // The writer dies after its ticket write, before any counter or aggregate update.
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const key = (args.input as { Key?: { pk?: { S?: string } | string } }).Key?.pk;
+        const pk = typeof key === 'string' ? key : key?.S;
+        if (stopped && /^(BOARD|MET)#/.test(pk ?? '')) throw new Error('injected: the writer stopped here');
+        return next(args);
+      },
+      { step: 'initialize', name: 'stopTheWriter' },
+    );
+    const store = deps.store as DynamoStore;
+    const openBefore = (await store.board(undefined, 1)).counts.open;
+    stopped = true;
+    await expect(
+      createTicket(deps, reporter, {
+        dutyItemId: 'di-neighbor-dispute',
+        communityId: 'cm-nanqiao',
+        title: '井盖缺失',
+        description: '小区门口井盖缺失',
+        channel: 'grid',
+      }),
+    ).rejects.toThrow(/writer stopped/);
+    stopped = false;
+    const { Items = [] } = await client.send(new ScanCommand({ TableName: TABLE }));
+    const left = Items.find((i) => i.sk?.S === 'T' && i.cq);
+    expect(left).toBeDefined();
+    const id = ticketRecordFromImage(unmarshall(left as Record<string, never>))?.ticket.id as string;
+    expect((await store.board(undefined, 1)).counts.open).toBe(openBefore);
+
+    const res = await invoke(event({ seq: '300', NewImage: left }));
+    expect(res.batchItemFailures).toEqual([]);
+    expect((await store.board(undefined, 1)).counts.open).toBe(openBefore + 1);
+    const day = '2026-09-28';
+    const office = (await store.dailyTallies([day])).units.get('u-street-lailongmen');
+    expect(office?.rc).toBeGreaterThanOrEqual(1);
+    const settled = await image(id);
+    expect(settled.cq).toBeUndefined();
+
+    // The same record again (a retried batch): nothing moves twice.
+    await invoke(event({ seq: '300', NewImage: left }));
+    expect((await store.board(undefined, 1)).counts.open).toBe(openBefore + 1);
+    expect((await store.dailyTallies([day])).units.get('u-street-lailongmen')).toEqual(office);
+    client.middlewareStack.remove('stopTheWriter');
+  });
+
   it('sends nothing for a write that added no start or signal', async () => {
     const { Items = [] } = await (local.client as DynamoDBClient).send(new ScanCommand({ TableName: TABLE }));
     const item = Items.find((i) => ticketRecordFromImage(unmarshall(i)));
