@@ -222,9 +222,9 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   // between a ticket write and its counter updates leaves the change on the record; this applies
   // it and puts any counter that still disagrees back to the truth (board-counts.ts).
   await db.recountBoard(true);
-  // The rankings' daily aggregates: a data directory from before them has its tickets counted in
-  // once (a state item records it; afterwards this is one read).
-  await db.backfillMetrics(toShanghaiIso(clock.now()));
+  // A data directory written by an older version: its tickets brought to the current layout (the
+  // due index, the city-wide list on the street entries, the daily aggregates), once.
+  await db.upgradeLayout(toShanghaiIso(clock.now()));
 
   // Re-attach every open ticket at its stored stage, as the generation its record owns (nothing
   // of this process ran it yet); overdue stages breach right away. The watchdog keeps them so.

@@ -1,27 +1,17 @@
 /**
- * The rankings' daily aggregates in the table (metric-counts.ts): read a period's rows, and count
- * the tickets written before the aggregates existed into them (the back-fill). Ticket writes keep
- * the rows up to date through dynamo-board.ts, with the board counters.
+ * The rankings' daily aggregates in the table (metric-counts.ts): a period's rows. Ticket writes
+ * keep the rows up to date through dynamo-board.ts, with the board counters; tickets from before
+ * the aggregates are counted in by the layout upgrade (dynamo-tickets.ts).
  */
-import type { Ticket } from '../domain/model';
 import type { DailyTallies } from '../ports';
 import { type Tally, TallySum } from '../use-cases/metrics';
-import type { CountChange } from './board-counts';
 import type { DynamoTable } from './dynamo-table';
-import { metricsFacet } from './metric-counts';
-import { gsiNames } from './table-design';
 import {
-  METRICS_BACKFILLED_SK,
-  METRICS_STATE_PK,
   METRICS_STREET_PREFIX,
   METRICS_UNIT_PREFIX,
   metricsPk,
   metricsStreetSk,
   metricsStreetUnitPrefix,
-  TICKET_KIND,
-  TICKET_SK,
-  ticketIdOfPk,
-  ticketPk,
 } from './table-keys';
 
 /** Days queried at once (one partition each). */
@@ -37,11 +27,7 @@ function tallyOfRow(item: Record<string, unknown>): Tally {
 }
 
 export class DynamoMetrics {
-  constructor(
-    private readonly table: DynamoTable,
-    /** Applies owed changes to the counters and rows, then clears them (DynamoBoard.settleCounts). */
-    private readonly settle: (ticketId: string, version: number, owed: CountChange[]) => Promise<void>,
-  ) {}
+  constructor(private readonly table: DynamoTable) {}
 
   /**
    * The tallies of the tickets raised on `days`, per unit and per street: one or two queries a
@@ -78,45 +64,5 @@ export class DynamoMetrics {
     }))
       out.push(...page);
     return out;
-  }
-
-  /**
-   * Count every ticket the aggregates have not counted yet (records written before they
-   * existed) into them, once: afterwards a state item says so and this is one read. Each ticket
-   * is marked and owes its change in one conditional write (so a writer racing it counts it
-   * exactly once either way), then the change is settled. Reads every ticket: start-up and
-   * operator use only, never a request path.
-   */
-  async backfill(now: string): Promise<{ counted: number; already: boolean }> {
-    const state = { pk: METRICS_STATE_PK, sk: METRICS_BACKFILLED_SK };
-    if (await this.table.get(state, { consistent: true })) return { counted: 0, already: true };
-    let counted = 0;
-    for await (const page of this.table.queryPages({
-      IndexName: gsiNames.byKind,
-      KeyConditionExpression: 'gk1 = :pk',
-      ExpressionAttributeValues: { ':pk': TICKET_KIND },
-      ProjectionExpression: 'pk',
-    })) {
-      const keys = page.map((i) => ({ pk: ticketPk(ticketIdOfPk(i.pk)), sk: TICKET_SK }));
-      const { items } = await this.table.batchGet(keys, { consistent: true });
-      for (const item of items) {
-        if ('mf' in item || !item.t) continue;
-        const t = item.t as Ticket;
-        const change: CountChange = { v: t.version, from: null, to: null, mfrom: null, mto: metricsFacet(t) };
-        const owed = [...((item.cq as CountChange[] | undefined) ?? []), change];
-        const marked = await this.table.update({
-          key: { pk: ticketPk(t.id), sk: TICKET_SK },
-          update: 'SET mf = :mf, cq = :cq',
-          condition: 'version = :v AND attribute_not_exists(mf)',
-          values: { ':mf': change.mto, ':cq': owed, ':v': t.version },
-        });
-        // Not marked: written meanwhile, and that write counted it.
-        if (!marked) continue;
-        await this.settle(t.id, t.version, owed);
-        counted += 1;
-      }
-    }
-    await this.table.put({ ...state, at: now, counted });
-    return { counted, already: false };
   }
 }

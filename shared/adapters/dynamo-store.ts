@@ -8,7 +8,7 @@
  * (dynamo-table.ts: guarded and conditional puts, updates, paged queries, BatchGet):
  * - dynamo-tickets.ts   tickets, their code and list entries, the ticket lists
  * - dynamo-board.ts     the board counters and attention markers, the recount
- * - dynamo-metrics.ts   the rankings' daily aggregates and their back-fill
+ * - dynamo-metrics.ts   the rankings' daily aggregates
  * - dynamo-breaches.ts  breaches
  * - dynamo-notices.ts   notices (the sender's side: dynamo-delivery-store.ts)
  * - dynamo-config.ts    configuration versions and the latest-version pointer
@@ -72,7 +72,7 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
       this.counters,
       options.closedRetentionDays ?? DEFAULT_CLOSED_RETENTION_DAYS,
     );
-    this.metrics = new DynamoMetrics(table, (id, v, owed) => this.counters.settleCounts(id, v, owed));
+    this.metrics = new DynamoMetrics(table);
     this.breaches = new DynamoBreaches(table);
     this.notices = new DynamoNotices(table);
     this.config = new DynamoConfig(table);
@@ -140,8 +140,9 @@ export class DynamoStore implements TicketStore, ConfigStore, LinkStore {
   dailyTallies(days: readonly string[], streetId?: string): Promise<DailyTallies> {
     return this.metrics.dailyTallies(days, streetId);
   }
-  backfillMetrics(now: string): Promise<{ counted: number; already: boolean }> {
-    return this.metrics.backfill(now);
+  /** Tickets written by an older version brought to the current layout, once (dynamo-tickets.ts). */
+  upgradeLayout(now: string): Promise<{ tickets: number; counted: number; already: boolean }> {
+    return this.tickets.upgradeLayout(now);
   }
 
   // Breaches (dynamo-breaches.ts)

@@ -16,6 +16,11 @@ import {
   codePk,
   communityKey,
   coUnitSk,
+  DUE_SHARDS,
+  dueShardKey,
+  dueShardOf,
+  LAYOUT_PK,
+  LAYOUT_SK,
   STREET_SK,
   statusKey,
   streetKey,
@@ -27,6 +32,44 @@ import {
   timeKey,
   unitKey,
 } from './table-keys';
+
+/**
+ * A ticket's street entry: the street never changes (it follows the community) and neither does
+ * the creation instant, so one small item, written once, lists the ticket by street and city-wide.
+ */
+function streetEntry(t: Ticket): Record<string, unknown> {
+  const key = timeKey(t.createdAt, t.id);
+  return {
+    pk: ticketPk(t.id),
+    sk: STREET_SK,
+    ticketId: t.id,
+    gk1: TICKET_KIND,
+    gs1: key,
+    gk3: streetKey(t.streetId),
+    gs3: key,
+  };
+}
+
+/** The ticket item's due index keys, if the engine owes it an act (`dueBy`). */
+function dueIndexKeys(ticketId: string, dueBy: string | undefined): { gk1?: string; gs1?: string } {
+  return dueBy ? { gk1: dueShardKey(dueShardOf(ticketId)), gs1: timeKey(dueBy, ticketId) } : {};
+}
+
+/** Where the reconciler's pages stopped, per due shard (the last `gs1` returned). */
+function decodeDueCursor(cursor: string | undefined): Record<string, string> {
+  if (!cursor) return {};
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return {};
+    return Object.fromEntries(
+      Object.entries(v as Record<string, unknown>).filter(
+        (e): e is [string, string] => typeof e[1] === 'string' && /^DUE#\d+$/.test(e[0]),
+      ),
+    );
+  } catch {
+    return {};
+  }
+}
 
 /** Whether two stored values are equal, whatever order their maps' keys come back in. */
 function sameJson(a: unknown, b: unknown): boolean {
@@ -42,6 +85,12 @@ function sameJson(a: unknown, b: unknown): boolean {
         : v;
   return JSON.stringify(canon(a)) === JSON.stringify(canon(b));
 }
+
+/**
+ * The table's layout version: 2 moved the city-wide ticket list to the street entries and put the
+ * due index on the ticket items (upgradeLayout brings older tables to it).
+ */
+export const TABLE_LAYOUT = 2;
 
 /** Every filter of a ticket list, applied to the ticket as the table holds it now. */
 function matches(t: Ticket, f: TicketFilter): boolean {
@@ -129,8 +178,8 @@ export class DynamoTickets {
       mf: metricsFacet(t),
       ...(owed.length ? { cq: owed } : {}),
       ...this.expiry(t),
-      gk1: TICKET_KIND,
-      gs1: key,
+      // The due index (sparse): only while the engine owes this ticket an act.
+      ...dueIndexKeys(t.id, r.dueBy),
       ...(lead ? { gk2: unitKey(lead.unitId), gs2: key } : {}),
       gk3: communityKey(t.communityId),
       gs3: key,
@@ -158,11 +207,14 @@ export class DynamoTickets {
       mfrom: null,
       mto: metricsFacet(record.ticket),
     };
+    // The street entry first: it lists the ticket in its street's and the city's lists, so no
+    // crash after the ticket's write can leave a ticket that no list shows (a replay finds the
+    // entry there; an entry whose ticket never came is skipped by the lists' BatchGet).
+    await this.table.putIfAbsent(streetEntry(record.ticket));
     if (!(await this.table.putIfAbsent(this.ticketItem(record, [change])))) return false;
     await Promise.all([
       this.indexCoUnits(record.ticket, []),
       this.indexCode(record.ticket),
-      this.indexStreet(record.ticket),
       this.counters.settleCounts(record.ticket.id, record.ticket.version, [change]),
     ]);
     return true;
@@ -171,17 +223,6 @@ export class DynamoTickets {
   /** `CODE#<code>` names the ticket: the code people read out finds it with one GetItem. */
   private async indexCode(t: Ticket): Promise<void> {
     await this.table.put({ pk: codePk(t.code), sk: CODE_SK, ticketId: t.id });
-  }
-
-  /** The street never changes (it follows the community), so one small item at creation. */
-  private async indexStreet(t: Ticket): Promise<void> {
-    await this.table.put({
-      pk: ticketPk(t.id),
-      sk: STREET_SK,
-      ticketId: t.id,
-      gk3: streetKey(t.streetId),
-      gs3: timeKey(t.createdAt, t.id),
-    });
   }
 
   async findTicketIdByCode(code: string): Promise<string | undefined> {
@@ -251,6 +292,9 @@ export class DynamoTickets {
         ].filter(changeMovesSomething);
       }
     }
+    // A record of the previous layout (on the city-wide list itself): this write took it off,
+    // so its street entry takes over before anything reads the list.
+    if (old?.gk1 === TICKET_KIND) await this.table.put(streetEntry(next.ticket));
     await this.counters.settleCounts(next.ticket.id, next.ticket.version, settle);
     return {
       ...next,
@@ -353,33 +397,110 @@ export class DynamoTickets {
   }
 
   /**
-   * Interim: walks the open tickets. The sparse due index (issue 16's store work) replaces this
-   * with one query per shard, so the reconciler's cost follows the stranded tickets only.
+   * The tickets whose `dueBy` is at or before `before`, oldest first: one query per due shard,
+   * each reading only its due entries (table-keys.ts), so the reconciler's cost follows the
+   * stranded tickets, not the open ones. The cursor holds where each shard stopped.
    */
   async listDue(before: string, limit: number, cursor?: string): Promise<Page<string>> {
-    const due: { id: string; at: string }[] = [];
-    const byStatus = await Promise.all(
-      openStatuses.map(async (status) => {
-        const out: { id: string; at: string }[] = [];
-        for await (const page of this.table.queryPages({
-          IndexName: gsiNames.byStatus,
-          KeyConditionExpression: 'gk4 = :pk',
-          FilterExpression: 'dueBy <= :before',
-          ExpressionAttributeValues: { ':pk': statusKey(status), ':before': before },
-          ProjectionExpression: 'pk, dueBy',
-        })) {
-          for (const i of page) out.push({ id: ticketIdOfPk(i.pk), at: String(i.dueBy) });
-        }
-        return out;
+    const after = decodeDueCursor(cursor);
+    const upTo = `${before}~`;
+    const shards = await Promise.all(
+      Array.from({ length: DUE_SHARDS }, async (_, s) => {
+        const shard = dueShardKey(s);
+        const from = after[shard];
+        const out = await this.table.query({
+          IndexName: gsiNames.byKind,
+          KeyConditionExpression: 'gk1 = :pk AND gs1 <= :upTo',
+          ExpressionAttributeValues: { ':pk': shard, ':upTo': upTo },
+          ProjectionExpression: 'pk, gs1',
+          Limit: limit,
+          ...(from
+            ? {
+                ExclusiveStartKey: {
+                  gk1: shard,
+                  gs1: from,
+                  pk: ticketPk(from.slice(from.lastIndexOf('#') + 1)),
+                  sk: TICKET_SK,
+                },
+              }
+            : {}),
+        });
+        const items = (out.Items ?? []).map((i) => ({ shard, at: String(i.gs1), id: ticketIdOfPk(i.pk) }));
+        return { items, more: out.LastEvaluatedKey !== undefined };
       }),
     );
-    for (const list of byStatus) due.push(...list);
-    due.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : 1));
-    const offset = cursor ? Number.parseInt(cursor, 10) || 0 : 0;
-    const items = due.slice(offset, offset + limit).map((d) => d.id);
+    const merged = shards
+      .flatMap((s) => s.items)
+      .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
+      .slice(0, limit);
+    const next = { ...after };
+    for (const d of merged) next[d.shard] = d.at;
+    const more = shards.some((s) => s.more) || merged.length < shards.reduce((n, s) => n + s.items.length, 0);
     return {
-      items,
-      ...(offset + limit < due.length ? { nextCursor: String(offset + limit) } : {}),
+      items: merged.map((d) => d.id),
+      ...(more ? { nextCursor: Buffer.from(JSON.stringify(next)).toString('base64url') } : {}),
     };
+  }
+
+  /**
+   * Bring tickets written by an older version to the current layout, once (the embedded start-up
+   * and so `npm run audit -- --data DIR`); afterwards the layout item makes it one read:
+   * - the street entry lists the ticket city-wide (`gk1 = TICKET`), and is written where missing
+   *   (tickets from before street entries);
+   * - the ticket item leaves the city-wide list for the due index (`DUE#<shard>` / `<dueBy>#<id>`);
+   * - what the daily aggregates count of it (`mf`) is set and owed in the same conditional write,
+   *   then settled, so a writer racing it counts the ticket exactly once either way.
+   * Reads every ticket: never a request path. A new table starts at the current layout.
+   */
+  async upgradeLayout(now: string): Promise<{ tickets: number; counted: number; already: boolean }> {
+    const state = { pk: LAYOUT_PK, sk: LAYOUT_SK };
+    const current = await this.table.get(state, { consistent: true });
+    if (typeof current?.layout === 'number' && current.layout >= TABLE_LAYOUT)
+      return { tickets: 0, counted: 0, already: true };
+    let tickets = 0;
+    let counted = 0;
+    for await (const page of this.table.queryPages({
+      IndexName: gsiNames.byKind,
+      KeyConditionExpression: 'gk1 = :pk',
+      ExpressionAttributeValues: { ':pk': TICKET_KIND },
+      ProjectionExpression: 'pk, sk',
+    })) {
+      // Ticket items still on the city-wide list (street entries are where they belong).
+      const keys = page.filter((i) => i.sk === TICKET_SK).map((i) => ({ pk: i.pk, sk: TICKET_SK }));
+      if (keys.length === 0) continue;
+      const { items } = await this.table.batchGet(keys, { consistent: true });
+      for (const item of items) {
+        if (!item.t) continue;
+        const rec = ticketRecordOf(item);
+        const t = rec.ticket;
+        await this.table.put(streetEntry(t));
+        const uncounted = !('mf' in item);
+        const change: CountChange = { v: t.version, from: null, to: null, mfrom: null, mto: metricsFacet(t) };
+        const owed = [...(rec.counts as CountsState).owed, ...(uncounted ? [change] : [])];
+        const due = dueIndexKeys(t.id, rec.dueBy);
+        const sets = [
+          ...(due.gk1 ? ['gk1 = :gk1', 'gs1 = :gs1'] : []),
+          ...(uncounted ? ['mf = :mf', 'cq = :cq'] : []),
+        ];
+        const values: Record<string, unknown> = { ':v': t.version };
+        if (due.gk1) Object.assign(values, { ':gk1': due.gk1, ':gs1': due.gs1 });
+        if (uncounted) Object.assign(values, { ':mf': change.mto, ':cq': owed });
+        const moved = await this.table.update({
+          key: { pk: ticketPk(t.id), sk: TICKET_SK },
+          update: `${sets.length ? `SET ${sets.join(', ')} ` : ''}${due.gk1 ? '' : 'REMOVE gk1, gs1'}`.trim(),
+          condition: 'version = :v',
+          values,
+        });
+        // Not moved: written meanwhile, and that write used the current layout.
+        if (!moved) continue;
+        tickets += 1;
+        if (uncounted) {
+          await this.counters.settleCounts(t.id, t.version, owed);
+          counted += 1;
+        }
+      }
+    }
+    await this.table.put({ ...state, layout: TABLE_LAYOUT, at: now, tickets, counted });
+    return { tickets, counted, already: false };
   }
 }

@@ -6,7 +6,8 @@
  * Items (pk / sk):
  * - ticket            T#<id> / T              one conditional write per state change, timeline inside;
  *                                             `bf`/`cq`: what the board counters count of it, what it owes them
- * - street entry      T#<id> / ST             the ticket in its street's lists (byCommunity), written at creation
+ * - street entry      T#<id> / ST             the ticket in its street's lists (byCommunity) and the city's
+ *                                             (byKind TICKET), written at creation before the ticket
  * - co-unit entry     T#<id> / CO#<unitId>    lets a co-handling unit find the ticket (byOwner)
  * - attention marker  T#<id> / A              indexed while the ticket needs a supervisor (the board's list)
  * - breach            T#<id> / B#<stage>#<unitId>#<level>#<dueAt>
@@ -17,7 +18,7 @@
  * - daily metrics     MET#<day> / U#<unitId> | SU#<streetId>#<unitId> | S#<streetId>   the rankings'
  *                                             tallies of the tickets raised that day, kept with the
  *                                             writes (metric-counts.ts); `mf` on a ticket: what they count of it
- * - metrics state     MET#STATE / BACKFILLED  every older ticket has been counted into them
+ * - layout version    LAYOUT / V              tickets written by older versions brought to this layout
  * - config version    CONFIG / V#<000000042>  the whole configuration, gzipped, immutable
  * - config pointer    CONFIG / LATEST         the latest version number (read every few seconds)
  * - signed link       LINK#<code> / L         grant, HMAC, single-use marks, evidence names
@@ -37,13 +38,17 @@
  * item of the ticket: DynamoDB's TTL deletes them and the archiver keeps them in S3.
  *
  * Overloaded GSIs (all keys are strings; an item appears only if it carries the index's pk):
- * - byKind:      gk1 = TICKET | BREACH | NOTIF | ATTN,          gs1 = <instant>#<id>  (time-ordered lists)
+ * - byKind:      gk1 = TICKET | BREACH | NOTIF | ATTN,          gs1 = <instant>#<id>  (time-ordered lists;
+ *                TICKET on a ticket's street entry) | DUE#<shard> on the ticket item while the engine
+ *                owes it an act, gs1 = <dueBy>#<id> (the reconciler's due index, sparse)
  * - byOwner:     gk2 = U#<unitId> | BU#<unitId> | NU#<unitId> | AS#<streetId>, gs2 = <instant>#<id>
  * - byCommunity: gk3 = C#<communityId> | ST#<streetId>,         gs3 = <instant>#<id>
  * - byStatus:    gk4 = S#<status> | NQ#<shard>,                  gs4 = <instant>#<id> | <sendAfter>…
  *
  * Projections: INCLUDE of the small attributes the list paths read from the index itself (a
- * breach's `b`, a marker's `a`, an entry's `ticketId`, a ticket's `dueBy`); a ticket's own record
+ * breach's `b`, a marker's `a`, an entry's `ticketId`); a ticket's `dueBy` is the due index's sort
+ * key, not a projected attribute (projected, every move of it rewrote the ticket's entries in the
+ * unit, community and status lists too); a ticket's own record
  * (`t`, ≈ 3 KB) and a notice's (`n`, which changes with every delivery attempt) are not copied
  * into any index: those lists read their page of keys from the index and the records from the
  * table in one BatchGet. A write that moves no index key and no projected attribute then writes no
@@ -63,7 +68,7 @@ export const gsiNames = {
 } as const;
 
 /** The non-key attributes every index carries (INCLUDE): what list paths read without the table. */
-export const projectedAttributes = ['ticketId', 'dueBy', 'b', 'a'] as const;
+export const projectedAttributes = ['ticketId', 'b', 'a'] as const;
 
 export const globalSecondaryIndexes = [
   { indexName: gsiNames.byKind, partitionKey: 'gk1', sortKey: 'gs1' },
@@ -87,7 +92,7 @@ export const itemKinds = [
     pk: /^MET#\d{4}-\d{2}-\d{2}$/,
     sk: /^(U#[a-z0-9-]+|SU#[a-z0-9-]+#[a-z0-9-]+|S#[a-z0-9-]+)$/,
   },
-  { kind: 'metrics state', pk: /^MET#STATE$/, sk: /^BACKFILLED$/ },
+  { kind: 'layout version', pk: /^LAYOUT$/, sk: /^V$/ },
   { kind: 'config version', pk: /^CONFIG$/, sk: /^V#\d{9}$/ },
   { kind: 'config pointer', pk: /^CONFIG$/, sk: /^LATEST$/ },
   { kind: 'signed link', pk: /^LINK#[0-9A-Za-z]+$/, sk: /^L$/ },
@@ -98,7 +103,7 @@ export const itemKinds = [
 
 /** The partition-key values each index takes (overloaded GSIs, the list above). */
 export const indexKeys: Record<string, RegExp> = {
-  gk1: /^(TICKET|BREACH|NOTIF|ATTN)$/,
+  gk1: /^(TICKET|BREACH|NOTIF|ATTN)$|^DUE#\d+$/,
   gk2: /^(U|BU|NU)#[a-z0-9-]+$|^AS#[a-z0-9-]+$/,
   gk3: /^(C|ST)#[a-z0-9-]+$/,
   gk4: /^S#[a-z_]+$|^NQ#\d+$/,

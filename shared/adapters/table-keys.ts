@@ -58,9 +58,12 @@ export const metricsStreetUnitPrefix = (streetId: string) => `SU#${streetId}#`;
 export const metricsStreetUnitSk = (streetId: string, unitId: string) =>
   `${metricsStreetUnitPrefix(streetId)}${unitId}`;
 export const metricsStreetSk = (streetId: string) => `${METRICS_STREET_PREFIX}${streetId}`;
-/** Set once every ticket raised before the aggregates existed has been counted into them. */
-export const METRICS_STATE_PK = 'MET#STATE';
-export const METRICS_BACKFILLED_SK = 'BACKFILLED';
+/**
+ * The table's layout version (`layout`): the embedded start-up brings tickets written by an older
+ * version to the current layout once, then this item makes it one read (dynamo-tickets.ts).
+ */
+export const LAYOUT_PK = 'LAYOUT';
+export const LAYOUT_SK = 'V';
 
 /** Configuration: one immutable item per version, and the pointer to the latest. */
 export const CONFIG_PK = 'CONFIG';
@@ -93,7 +96,7 @@ export const RECEIPT_SK = 'R';
 /** The sort key of every time-ordered list: `<instant>#<id>`. */
 export const timeKey = (at: string, id: string) => `${at}#${id}`;
 
-/** byKind (gk1): the city-wide lists. */
+/** byKind (gk1): the city-wide lists (tickets through their street entries). */
 export const TICKET_KIND = 'TICKET';
 export const BREACH_KIND = 'BREACH';
 export const NOTIFICATION_KIND = 'NOTIF';
@@ -112,3 +115,20 @@ export const streetKey = (streetId: string) => `ST#${streetId}`;
 /** byStatus (gk4): tickets by status; the sender's queue shards (dynamo-delivery-store.ts). */
 export const statusKey = (status: string) => `S#${status}`;
 export const queueShardKey = (shard: number) => `NQ#${shard}`;
+
+/**
+ * The due index (byKind, on the ticket item itself): `DUE#<shard>` / `<dueBy>#<id>` while the
+ * engine owes the ticket an act, absent otherwise. Sharded so the wave of SLA instants at 17:30
+ * spreads over partitions; the reconciler queries every shard up to its cut-off.
+ */
+export const DUE_SHARDS = 16;
+export const dueShardKey = (shard: number) => `DUE#${shard}`;
+/** A ticket's due shard (FNV-1a of its id: stable, even). */
+export function dueShardOf(ticketId: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < ticketId.length; i += 1) {
+    h ^= ticketId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % DUE_SHARDS;
+}

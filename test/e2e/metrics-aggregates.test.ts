@@ -2,14 +2,12 @@
  * The rankings from daily aggregates (issue 16): GET /v1/metrics/units and /v1/metrics/streets
  * read a row per unit and street per day, kept with the ticket writes, never the period's tickets.
  * They agree with the figures computed from the tickets themselves, cut a period at an instant
- * exactly, ask the store the same number of requests with few or many tickets, and a data
- * directory from before the aggregates has its tickets counted in exactly once.
+ * exactly, and ask the store the same number of requests with few or many tickets (a data
+ * directory from before the aggregates: test/e2e/layout-upgrade.test.ts).
  * Counts store requests, not time.
  */
-import { DeleteCommand, DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../infra/local/runtime';
-import type { DynamoStore } from '../../shared/adapters/dynamo-store';
 import type { Ticket } from '../../shared/domain/model';
 import {
   type StreetMetrics,
@@ -166,43 +164,4 @@ describe('rankings from the daily aggregates', () => {
       (await fromTickets(from, to)).streets.filter((s) => s.received > 0),
     );
   }, 120_000);
-
-  it('count a data directory from before the aggregates in exactly once, a racing write included', async () => {
-    const ids = await create(5, NANQIAO);
-    const before = await metrics<UnitMetrics>('/v1/metrics/units');
-
-    // Leave the table as an older version did: no aggregate rows, no `mf` on the tickets.
-    const doc = DynamoDBDocumentClient.from(rt.store.client);
-    const table = (rt.deps.store as DynamoStore).tableName;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await doc.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
-      for (const item of page.Items ?? []) {
-        const key = { pk: item.pk, sk: item.sk };
-        if (String(item.pk).startsWith('MET#'))
-          await doc.send(new DeleteCommand({ TableName: table, Key: key }));
-        else if ('mf' in item)
-          await doc.send(new UpdateCommand({ TableName: table, Key: key, UpdateExpression: 'REMOVE mf' }));
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
-    const emptied = await metrics<UnitMetrics>('/v1/metrics/units');
-    expect(emptied.body.items).toEqual([]);
-
-    // A write before the back-fill counts its ticket itself (the back-fill then leaves it).
-    await closeWithVerdict(ids[0] as string, 'satisfied');
-    const store = rt.deps.store as DynamoStore;
-    const first = await store.backfillMetrics('2026-12-06T00:00:00+08:00');
-    expect(first.already).toBe(false);
-    expect(first.counted).toBeGreaterThan(0);
-    const after = await metrics<UnitMetrics>('/v1/metrics/units');
-    expect(after.body.items).toEqual((await fromTickets(after.body.from, after.body.to)).units);
-    const office = (r: Answer<UnitMetrics>) => r.items.find((u) => u.unitId === LAILONGMEN_OFFICE);
-    expect(office(after.body)?.received).toBe(office(before.body)?.received);
-    expect(office(after.body)?.satisfied).toBe((office(before.body)?.satisfied ?? 0) + 1);
-
-    // Once: the second call is one read and changes nothing.
-    expect(await store.backfillMetrics('2026-12-06T00:00:00+08:00')).toEqual({ counted: 0, already: true });
-    expect((await metrics<UnitMetrics>('/v1/metrics/units')).body.items).toEqual(after.body.items);
-  }, 180_000);
 });

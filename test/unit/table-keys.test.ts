@@ -26,7 +26,7 @@ const items: [kind: string, pk: string, sk: string][] = [
   ['daily metrics', k.metricsPk('2026-09-28'), k.metricsUnitSk('lailongmen-office')],
   ['daily metrics', k.metricsPk('2026-09-28'), k.metricsStreetUnitSk('nanqiao', 'lailongmen-office')],
   ['daily metrics', k.metricsPk('2026-09-28'), k.metricsStreetSk('nanqiao')],
-  ['metrics state', k.METRICS_STATE_PK, k.METRICS_BACKFILLED_SK],
+  ['layout version', k.LAYOUT_PK, k.LAYOUT_SK],
   ['config version', k.CONFIG_PK, k.configVersionSk(42)],
   ['config pointer', k.CONFIG_PK, k.CONFIG_LATEST_SK],
   ['signed link', k.linkPk('Ab12Cd34'), k.LINK_SK],
@@ -49,6 +49,7 @@ const indexValues: [attr: string, value: string][] = [
   ['gk3', k.streetKey('nanqiao')],
   ['gk4', k.statusKey('in_progress')],
   ['gk4', k.queueShardKey(3)],
+  ['gk1', k.dueShardKey(k.dueShardOf(TICKET))],
 ];
 
 describe('table keys against the table design', () => {
