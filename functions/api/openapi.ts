@@ -442,7 +442,8 @@ const docs: Record<string, OperationDoc> = {
   'GET /v1/metrics/units': {
     tag: 'Oversight',
     summary: 'Per-unit counts and 三率 (response, resolution, satisfaction) for a period',
-    description: 'Tickets created in [from, to]; the last 30 days by default.',
+    description:
+      'Tickets created in [from, to]; by default from midnight (Asia/Shanghai) 30 days back to now. Read from daily aggregates kept with the writes.',
     roles: ['supervisor', 'admin'],
     query: metricsQuery,
     success: { status: 200, component: 'UnitMetricsList', description: 'One row per unit' },
@@ -507,7 +508,7 @@ const docs: Record<string, OperationDoc> = {
     tag: 'Oversight',
     summary: 'Per-street counts and 三率 for a period (the streets’ league table)',
     description:
-      'Tickets created in [from, to] (the last 30 days by default), counted for the street of their community, whichever units handled them. Every street has a row. Street supervisors see every street’s aggregate row (the city publishes the table); their ticket lists stay within their street.',
+      'Tickets created in [from, to] (by default from midnight, Asia/Shanghai, 30 days back to now), counted for the street of their community, whichever units handled them. Every street has a row. Street supervisors see every street’s aggregate row (the city publishes the table); their ticket lists stay within their street.',
     roles: ['supervisor', 'admin'],
     query: metricsQuery,
     success: { status: 200, component: 'StreetMetricsList', description: 'One row per street' },
