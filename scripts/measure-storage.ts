@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { startRuntime } from '../infra/local/runtime';
 import { indexEntrySize, itemSize, LOCAL_TABLE } from '../infra/local/store-server';
-import { globalSecondaryIndexes } from '../shared/adapters/table-design';
+import { globalSecondaryIndexes, projectedAttributes } from '../shared/adapters/table-design';
 
 type Item = Record<string, AttributeValue>;
 type Projection = 'ALL' | 'INCLUDE';
@@ -44,9 +44,7 @@ function entry(item: Item | undefined, g: (typeof globalSecondaryIndexes)[number
   const size = indexEntrySize(item, g, p);
   if (size === undefined) return undefined;
   const names =
-    p === 'ALL'
-      ? Object.keys(item)
-      : ['pk', 'sk', g.partitionKey, g.sortKey, 'ticketId', 'dueBy', 'b', 'n', 'a'];
+    p === 'ALL' ? Object.keys(item) : ['pk', 'sk', g.partitionKey, g.sortKey, ...projectedAttributes];
   return {
     size,
     key: `${item[g.partitionKey]?.S}|${item[g.sortKey]?.S}`,
@@ -133,7 +131,10 @@ do {
     new ScanCommand({ TableName: LOCAL_TABLE, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),
   );
   for (const item of page.Items ?? []) {
-    if (item.pk?.S === 'CONFIG' || item.pk?.S?.startsWith('BOARD#')) continue; // not per ticket
+    // Not per ticket: the configuration, the board counters, the daily aggregates (a row per unit
+    // and street a day, however many tickets), the layout item.
+    if (item.pk?.S === 'CONFIG' || item.pk?.S === 'LAYOUT' || /^(BOARD|MET)#/.test(item.pk?.S ?? ''))
+      continue;
     bytes.table += itemSize(item) + 100;
     for (const p of ['ALL', 'INCLUDE'] as const)
       for (const g of globalSecondaryIndexes) bytes[p] += indexEntrySize(item, g, p) ?? 0;
