@@ -7,15 +7,17 @@ import type { DailyTallies } from '../ports';
 import { type Tally, TallySum } from '../use-cases/metrics';
 import type { DynamoTable } from './dynamo-table';
 import {
+  METRICS_SHARDS,
   METRICS_STREET_PREFIX,
   METRICS_UNIT_PREFIX,
   metricsPk,
+  metricsShardOf,
   metricsStreetSk,
   metricsStreetUnitPrefix,
 } from './table-keys';
 
-/** Days queried at once (one partition each). */
-const DAY_CONCURRENCY = 16;
+/** Partitions (a day's shard each) queried at once. */
+const CONCURRENCY = 16;
 
 /** A row's counters: every number but the idempotency slots' versions (`v00`…). */
 function tallyOfRow(item: Record<string, unknown>): Tally {
@@ -30,17 +32,22 @@ export class DynamoMetrics {
   constructor(private readonly table: DynamoTable) {}
 
   /**
-   * The tallies of the tickets raised on `days`, per unit and per street: one or two queries a
-   * day, whatever the number of tickets. With `streetId`, only that street's tickets.
+   * The tallies of the tickets raised on `days`, per unit and per street: two queries a day and
+   * shard (one shard for a street's view), whatever the number of tickets. With `streetId`, only
+   * that street's tickets.
    */
   async dailyTallies(days: readonly string[], streetId?: string): Promise<DailyTallies> {
     const units = new TallySum();
     const streets = new TallySum();
     const unitPrefix = streetId ? metricsStreetUnitPrefix(streetId) : METRICS_UNIT_PREFIX;
+    const shards = streetId
+      ? [metricsShardOf(streetId)]
+      : Array.from({ length: METRICS_SHARDS }, (_, k) => k);
+    const partitions = days.flatMap((day) => shards.map((k) => metricsPk(day, k)));
     let next = 0;
     const worker = async () => {
-      while (next < days.length) {
-        const pk = metricsPk(days[next++] as string);
+      while (next < partitions.length) {
+        const pk = partitions[next++] as string;
         const [unitRows, streetRows] = await Promise.all([
           this.rows(pk, unitPrefix),
           streetId
@@ -52,7 +59,7 @@ export class DynamoMetrics {
           streets.add(String(row.sk).slice(METRICS_STREET_PREFIX.length), tallyOfRow(row));
       }
     };
-    await Promise.all(Array.from({ length: Math.min(DAY_CONCURRENCY, days.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, partitions.length) }, worker));
     return { units: units.byId, streets: streets.byId };
   }
 

@@ -4,16 +4,18 @@
  * the board counters' (same idempotency slots, same queue of owed changes on the ticket record:
  * board-counts.ts), dynamo-metrics.ts reads the rows.
  *
- * Rows, one partition per day (the day a ticket was raised, Asia/Shanghai):
- * - `MET#<day>` / `U#<unitId>`               a unit's tally over the city's tickets of the day
- * - `MET#<day>` / `SU#<streetId>#<unitId>`   the same over one street's tickets (a supervisor's view)
- * - `MET#<day>` / `S#<streetId>`             the street's own tally (the streets' league table)
- * A period of N days is N queries, whatever the number of tickets in it.
+ * Rows, per day (the day a ticket was raised, Asia/Shanghai) and shard (`k`, by the street: a
+ * street's rows share a partition, the city's spread over METRICS_SHARDS):
+ * - `MET#<day>#<k>` / `U#<unitId>`               a unit's tally over the shard's tickets of the day
+ * - `MET#<day>#<k>` / `SU#<streetId>#<unitId>`   the same over one street's tickets (a supervisor's view)
+ * - `MET#<day>#<k>` / `S#<streetId>`             the street's own tally (the streets' league table)
+ * A period of N days is N queries for a street, N × METRICS_SHARDS for the city, whatever the
+ * number of tickets in it.
  */
 import { shanghaiDate } from '../domain/calendar';
 import type { Ticket } from '../domain/model';
 import { addTally, streetTally, type Tally, tallyInstant, unitTallies } from '../use-cases/metrics';
-import { metricsPk, metricsStreetSk, metricsStreetUnitSk, metricsUnitSk } from './table-keys';
+import { metricsPk, metricsShardOf, metricsStreetSk, metricsStreetUnitSk, metricsUnitSk } from './table-keys';
 
 /** What the aggregates count of a ticket: its day, its street, its tallies. */
 export interface MetricsFacet {
@@ -57,7 +59,7 @@ export function metricDeltas(
     [to, 1],
   ] as const) {
     if (!f) continue;
-    const pk = metricsPk(f.day);
+    const pk = metricsPk(f.day, metricsShardOf(f.street));
     add(pk, metricsStreetSk(f.street), f.s, sign);
     for (const [unit, tally] of Object.entries(f.units)) {
       add(pk, metricsUnitSk(unit), tally, sign);

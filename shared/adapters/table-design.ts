@@ -15,7 +15,7 @@
  * - ticket code       CODE#<code> / C         the code people read out → the ticket id
  * - board counter     BOARD#ALL | BOARD#S#<streetId> | BOARD#U#<unitId> / C   open tickets by status,
  *                                             level and attention, kept with the writes (board-counts.ts)
- * - daily metrics     MET#<day> / U#<unitId> | SU#<streetId>#<unitId> | S#<streetId>   the rankings'
+ * - daily metrics     MET#<day>#<k> / U#<unitId> | SU#<streetId>#<unitId> | S#<streetId>   the rankings'
  *                                             tallies of the tickets raised that day, kept with the
  *                                             writes (metric-counts.ts); `mf` on a ticket: what they count of it
  * - layout version    LAYOUT / V              tickets written by older versions brought to this layout
@@ -89,7 +89,7 @@ export const itemKinds = [
   { kind: 'board counter', pk: /^BOARD#(ALL|S#[a-z0-9-]+|U#[a-z0-9-]+)$/, sk: /^C$/ },
   {
     kind: 'daily metrics',
-    pk: /^MET#\d{4}-\d{2}-\d{2}$/,
+    pk: /^MET#\d{4}-\d{2}-\d{2}#\d+$/,
     sk: /^(U#[a-z0-9-]+|SU#[a-z0-9-]+#[a-z0-9-]+|S#[a-z0-9-]+)$/,
   },
   { kind: 'layout version', pk: /^LAYOUT$/, sk: /^V$/ },

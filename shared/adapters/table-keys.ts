@@ -46,11 +46,16 @@ export const unitCounterPk = (unitId: string) => `${UNIT_COUNTER_PREFIX}${unitId
 export const COUNTER_SK = 'C';
 
 /**
- * The rankings' daily aggregates (metric-counts.ts): one partition per day a ticket was raised,
- * a row per unit, per street and unit, and per street.
+ * The rankings' daily aggregates (metric-counts.ts): per day a ticket was raised, a few partitions
+ * (a street's rows all in one, by a hash of its id), a row per unit, per street and unit, and per
+ * street. One partition a day took every rate-moving write of the city: at Beijing's volume past
+ * a partition's 1,000 WCU/s (docs/performance.md, partition heat).
  */
 export const METRICS_PK_PREFIX = 'MET#';
-export const metricsPk = (day: string) => `${METRICS_PK_PREFIX}${day}`;
+export const METRICS_SHARDS = 4;
+export const metricsPk = (day: string, shard: number) => `${METRICS_PK_PREFIX}${day}#${shard}`;
+/** The aggregate partition of a street's tickets: one street's view reads one partition a day. */
+export const metricsShardOf = (streetId: string) => fnv1a(streetId) % METRICS_SHARDS;
 export const METRICS_UNIT_PREFIX = 'U#';
 export const METRICS_STREET_PREFIX = 'S#';
 export const metricsUnitSk = (unitId: string) => `${METRICS_UNIT_PREFIX}${unitId}`;
@@ -123,12 +128,15 @@ export const queueShardKey = (shard: number) => `NQ#${shard}`;
  */
 export const DUE_SHARDS = 16;
 export const dueShardKey = (shard: number) => `DUE#${shard}`;
-/** A ticket's due shard (FNV-1a of its id: stable, even). */
-export function dueShardOf(ticketId: string): number {
+/** A ticket's due shard (stable, even). */
+export const dueShardOf = (ticketId: string) => fnv1a(ticketId) % DUE_SHARDS;
+
+/** FNV-1a, 32 bits: a stable, evenly spread shard of an id. */
+function fnv1a(s: string): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < ticketId.length; i += 1) {
-    h ^= ticketId.charCodeAt(i);
+  for (let i = 0; i < s.length; i += 1) {
+    h ^= s.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;
   }
-  return h % DUE_SHARDS;
+  return h;
 }

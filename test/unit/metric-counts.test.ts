@@ -5,6 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type MetricsFacet, metricDeltas } from '../../shared/adapters/metric-counts';
+import { METRICS_SHARDS, metricsPk, metricsShardOf } from '../../shared/adapters/table-keys';
+
+/** The day's partition of the street's rows. */
+const P = metricsPk('2026-03-02', metricsShardOf('st-lailongmen'));
 
 const dispatched: MetricsFacet = {
   day: '2026-03-02',
@@ -24,26 +28,36 @@ const byKey = (rows: ReturnType<typeof metricDeltas>) =>
 describe('daily aggregate deltas', () => {
   it('adds a new ticket to its unit rows (city-wide and its street) and its street row', () => {
     expect(byKey(metricDeltas(null, dispatched))).toEqual({
-      'MET#2026-03-02 S#st-lailongmen': { rc: 1 },
-      'MET#2026-03-02 U#u-street-lailongmen': { rc: 1 },
-      'MET#2026-03-02 SU#st-lailongmen#u-street-lailongmen': { rc: 1 },
-      'MET#2026-03-02 U#u-water': { rc: 1 },
-      'MET#2026-03-02 SU#st-lailongmen#u-water': { rc: 1 },
+      [`${P} S#st-lailongmen`]: { rc: 1 },
+      [`${P} U#u-street-lailongmen`]: { rc: 1 },
+      [`${P} SU#st-lailongmen#u-street-lailongmen`]: { rc: 1 },
+      [`${P} U#u-water`]: { rc: 1 },
+      [`${P} SU#st-lailongmen#u-water`]: { rc: 1 },
     });
   });
 
   it('moves only the rows whose counts changed', () => {
     expect(byKey(metricDeltas(dispatched, acknowledged))).toEqual({
-      'MET#2026-03-02 S#st-lailongmen': { ak: 1 },
-      'MET#2026-03-02 U#u-street-lailongmen': { ak: 1 },
-      'MET#2026-03-02 SU#st-lailongmen#u-street-lailongmen': { ak: 1 },
+      [`${P} S#st-lailongmen`]: { ak: 1 },
+      [`${P} U#u-street-lailongmen`]: { ak: 1 },
+      [`${P} SU#st-lailongmen#u-street-lailongmen`]: { ak: 1 },
     });
     expect(metricDeltas(acknowledged, acknowledged)).toEqual([]);
   });
 
   it('takes back what a ticket added when it no longer counts', () => {
     const rows = byKey(metricDeltas(acknowledged, null));
-    expect(rows['MET#2026-03-02 U#u-street-lailongmen']).toEqual({ rc: -1, ak: -1 });
-    expect(rows['MET#2026-03-02 S#st-lailongmen']).toEqual({ rc: -1, ak: -1 });
+    expect(rows[`${P} U#u-street-lailongmen`]).toEqual({ rc: -1, ak: -1 });
+    expect(rows[`${P} S#st-lailongmen`]).toEqual({ rc: -1, ak: -1 });
+  });
+
+  it("keeps a street's rows in one partition and spreads the city's streets over the day's shards", () => {
+    const streets = Array.from({ length: 40 }, (_, i) => `st-${i}`);
+    const partitions = new Set(
+      streets.flatMap((street) => metricDeltas(null, { ...dispatched, street }).map((r) => r.pk)),
+    );
+    expect(partitions.size).toBe(METRICS_SHARDS);
+    for (const street of streets)
+      expect(new Set(metricDeltas(null, { ...dispatched, street }).map((r) => r.pk)).size).toBe(1);
   });
 });
