@@ -146,6 +146,8 @@ export interface HeatMeter {
    * rewrote (the bench's `itemWritesPerTicket` counts these).
    */
   readonly counts: { tableWrites: number; indexWrites: number };
+  /** Take the meter off the client (the bench times the product without its extra work). */
+  detach(): void;
 }
 
 /**
@@ -315,7 +317,14 @@ export async function attachHeatMeter(
     },
     { step: 'build', name: 'whistleHeatCharge' },
   );
-  return { shadowed: () => shadow.size, counts };
+  return {
+    shadowed: () => shadow.size,
+    counts,
+    detach: () => {
+      client.middlewareStack.remove('whistleHeatRequest');
+      client.middlewareStack.remove('whistleHeatCharge');
+    },
+  };
 }
 
 /** The partition key value a Query names (its key condition's equality on the hash key). */

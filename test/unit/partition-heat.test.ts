@@ -17,7 +17,13 @@ import {
   summarizeHeat,
   writeUnits,
 } from '../../scripts/sim/heat';
-import { attachHeatMeter, imageOf, queryPartition, type TableShape } from '../../scripts/sim/heat-meter';
+import {
+  attachHeatMeter,
+  type HeatMeter,
+  imageOf,
+  queryPartition,
+  type TableShape,
+} from '../../scripts/sim/heat-meter';
 
 describe('capacity units as DynamoDB bills them', () => {
   it('writes: one unit per started KB, at least one', () => {
@@ -190,6 +196,7 @@ describe('the end of the simulated day', () => {
 
 describe('the meter on the store client', () => {
   let store: LocalStore;
+  let meter: HeatMeter;
   const now = { ms: Date.parse('2026-03-02T01:00:00Z') };
   const heat = new PartitionHeat();
 
@@ -216,7 +223,7 @@ describe('the meter on the store client', () => {
         ],
       }),
     );
-    await attachHeatMeter(store.client, 'heat', () => now.ms, heat);
+    meter = await attachHeatMeter(store.client, 'heat', () => now.ms, heat);
   });
   afterAll(() => store?.close());
 
@@ -261,5 +268,18 @@ describe('the meter on the store client', () => {
       [t0 + 1000, 0, 1],
     ]);
     expect(keys['byStatus\tS#done']?.[0]).toEqual([t0 + 1000, 0.5, 1]);
+  });
+
+  it('stops charging once taken off the client, answering as before', async () => {
+    const doc = DynamoDBDocumentClient.from(store.client);
+    const counted = { ...meter.counts };
+    meter.detach();
+    now.ms += 1000;
+    const put = await doc.send(
+      new PutCommand({ TableName: 'heat', Item: { pk: 'T#2', sk: 'T', gk: 'S#open', gs: 'b' } }),
+    );
+    expect(put.Attributes).toBeUndefined();
+    expect(meter.counts).toEqual(counted);
+    expect(heat.toJSON().keys['table\tT#2']).toBeUndefined();
   });
 });
