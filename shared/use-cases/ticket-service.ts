@@ -210,15 +210,62 @@ async function load(deps: TicketDeps, id: string): Promise<StoredTicket> {
   return rec;
 }
 
+/** Longest a write waits for this process's previous write of the same ticket (then races it). */
+const TURN_WAIT_MS = 1_000;
+/** Per ticket id, the end of the last write this process started on it. */
+const turns = new Map<string, Promise<void>>();
+
+/**
+ * Writes of one ticket from this process take turns. A multi-unit dispatch arms every unit's wait
+ * at once (parallel branches, one task each), and in one process those tasks all read the same
+ * version and all but one lost the conditional write, then read and retried. Taking turns only
+ * saves that work: the version condition still decides, across processes and Lambda containers,
+ * and a turn never waits longer than TURN_WAIT_MS, so no write can hang on another.
+ */
+async function inTurn<T>(id: string, work: () => Promise<T>): Promise<T> {
+  const previous = turns.get(id);
+  let done!: () => void;
+  const mine = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  const end = previous ? Promise.all([previous, mine]).then(() => undefined) : mine;
+  turns.set(id, end);
+  try {
+    if (previous) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        previous,
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, TURN_WAIT_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    return await work();
+  } finally {
+    done();
+    if (turns.get(id) === end) turns.delete(id);
+  }
+}
+
 /**
  * Read-modify-write with optimistic locking: on a lost race, re-read and re-apply the rule (which
  * may now refuse, e.g. a second acknowledge gets its 409 from the rule, not from the lock).
  */
-async function mutate(
+function mutate(
   deps: TicketDeps,
   id: string,
   apply: (rec: StoredTicket, ctx: rules.RuleContext) => StoredTicket | null | Promise<StoredTicket | null>,
   onMissing: () => Error = () => new NotFoundError(`ticket ${id} not found`),
+): Promise<{ before: StoredTicket; after: StoredTicket }> {
+  return inTurn(id, () => readModifyWrite(deps, id, apply, onMissing));
+}
+
+async function readModifyWrite(
+  deps: TicketDeps,
+  id: string,
+  apply: (rec: StoredTicket, ctx: rules.RuleContext) => StoredTicket | null | Promise<StoredTicket | null>,
+  onMissing: () => Error,
 ): Promise<{ before: StoredTicket; after: StoredTicket }> {
   for (let attempt = 0; ; attempt += 1) {
     const before = await deps.store.getTicket(id);

@@ -146,6 +146,32 @@ describe('joint dispatch: the lead acknowledges, the co units do not', () => {
       Date.parse('2026-11-03T17:29:00+08:00'),
     );
   });
+
+  it('arms the eleven units’ waits without a refused write of the ticket', async () => {
+    // Every unit's branch arms its wait at once; in one process the writes take turns instead of
+    // all reading one version and all but one losing the conditional write.
+    let refused = 0;
+    h.rt.store.client.middlewareStack.add(
+      (next) => async (args) => {
+        try {
+          return await next(args);
+        } catch (err) {
+          // The ticket item (sk T), as the document client or the marshalled command carries it.
+          const sk = (args.input as { Item?: { sk?: unknown } }).Item?.sk;
+          const ticketItem = sk === 'T' || (sk as { S?: unknown } | undefined)?.S === 'T';
+          if (ticketItem && (err as Error).name === 'ConditionalCheckFailedException') refused += 1;
+          throw err;
+        }
+      },
+      { step: 'initialize', name: 'countRefusedTicketWrites' },
+    );
+    const t = await raiseJoint();
+    await h.settle();
+    const now = await h.get(t.id);
+    expect(now.status).toBe('dispatched');
+    expect(now.timeline.filter((e) => e.type === 'dispatched')).toHaveLength(1);
+    expect(refused).toBe(0);
+  });
 });
 
 describe('the reconciler repairs what the audit finds', () => {
