@@ -16,7 +16,7 @@ import {
   metricsStreetUnitPrefix,
 } from './table-keys';
 
-/** Partitions (a day's shard each) queried at once. */
+/** Requests (a day's shard each, or a street's row) in flight at once. */
 const CONCURRENCY = 16;
 
 /** A row's counters: every number but the idempotency slots' versions (`v00`…). */
@@ -32,34 +32,41 @@ export class DynamoMetrics {
   constructor(private readonly table: DynamoTable) {}
 
   /**
-   * The tallies of the tickets raised on `days`, per unit and per street: two queries a day and
-   * shard (one shard for a street's view), whatever the number of tickets. With `streetId`, only
-   * that street's tickets.
+   * The tallies of the tickets raised on `days`, per unit and per street: a query a day and shard
+   * for the units and for the streets (one street's own row: a GetItem a day), whatever the number
+   * of tickets. With `streetId`, only that street's tickets.
    */
   async dailyTallies(days: readonly string[], streetId?: string): Promise<DailyTallies> {
     const units = new TallySum();
     const streets = new TallySum();
     const unitPrefix = streetId ? metricsStreetUnitPrefix(streetId) : METRICS_UNIT_PREFIX;
-    const shards = streetId
-      ? [metricsShardOf(streetId)]
-      : Array.from({ length: METRICS_SHARDS }, (_, k) => k);
-    const partitions = days.flatMap((day) => shards.map((k) => metricsPk(day, k)));
+    const work: (() => Promise<void>)[] = [];
+    for (const day of days) {
+      for (let k = 0; k < METRICS_SHARDS; k += 1) {
+        const pk = metricsPk(day, k);
+        work.push(async () => {
+          for (const row of await this.rows(pk, unitPrefix))
+            units.add(String(row.sk).slice(unitPrefix.length), tallyOfRow(row));
+        });
+        if (!streetId)
+          work.push(async () => {
+            for (const row of await this.rows(pk, METRICS_STREET_PREFIX))
+              streets.add(String(row.sk).slice(METRICS_STREET_PREFIX.length), tallyOfRow(row));
+          });
+      }
+      if (streetId) {
+        const key = { pk: metricsPk(day, metricsShardOf(streetId)), sk: metricsStreetSk(streetId) };
+        work.push(async () => {
+          const row = await this.table.get(key);
+          if (row) streets.add(streetId, tallyOfRow(row));
+        });
+      }
+    }
     let next = 0;
     const worker = async () => {
-      while (next < partitions.length) {
-        const pk = partitions[next++] as string;
-        const [unitRows, streetRows] = await Promise.all([
-          this.rows(pk, unitPrefix),
-          streetId
-            ? this.table.get({ pk, sk: metricsStreetSk(streetId) }).then((i) => (i ? [i] : []))
-            : this.rows(pk, METRICS_STREET_PREFIX),
-        ]);
-        for (const row of unitRows) units.add(String(row.sk).slice(unitPrefix.length), tallyOfRow(row));
-        for (const row of streetRows)
-          streets.add(String(row.sk).slice(METRICS_STREET_PREFIX.length), tallyOfRow(row));
-      }
+      while (next < work.length) await (work[next++] as () => Promise<void>)();
     };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, partitions.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, work.length) }, worker));
     return { units: units.byId, streets: streets.byId };
   }
 

@@ -4,13 +4,12 @@
  * the board counters' (same idempotency slots, same queue of owed changes on the ticket record:
  * board-counts.ts), dynamo-metrics.ts reads the rows.
  *
- * Rows, per day (the day a ticket was raised, Asia/Shanghai) and shard (`k`, by the street: a
- * street's rows share a partition, the city's spread over METRICS_SHARDS):
- * - `MET#<day>#<k>` / `U#<unitId>`               a unit's tally over the shard's tickets of the day
+ * Rows, per day (the day a ticket was raised, Asia/Shanghai) and shard `k` (a unit's rows in the
+ * unit's shard, a street's own row in the street's: metricsShardOf):
+ * - `MET#<day>#<k>` / `U#<unitId>`               a unit's tally over the city's tickets of the day
  * - `MET#<day>#<k>` / `SU#<streetId>#<unitId>`   the same over one street's tickets (a supervisor's view)
  * - `MET#<day>#<k>` / `S#<streetId>`             the street's own tally (the streets' league table)
- * A period of N days is N queries for a street, N × METRICS_SHARDS for the city, whatever the
- * number of tickets in it.
+ * A period of N days is N × METRICS_SHARDS queries, whatever the number of tickets in it.
  */
 import { shanghaiDate } from '../domain/calendar';
 import type { Ticket } from '../domain/model';
@@ -59,9 +58,9 @@ export function metricDeltas(
     [to, 1],
   ] as const) {
     if (!f) continue;
-    const pk = metricsPk(f.day, metricsShardOf(f.street));
-    add(pk, metricsStreetSk(f.street), f.s, sign);
+    add(metricsPk(f.day, metricsShardOf(f.street)), metricsStreetSk(f.street), f.s, sign);
     for (const [unit, tally] of Object.entries(f.units)) {
+      const pk = metricsPk(f.day, metricsShardOf(unit));
       add(pk, metricsUnitSk(unit), tally, sign);
       add(pk, metricsStreetUnitSk(f.street, unit), tally, sign);
     }

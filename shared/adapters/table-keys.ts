@@ -46,16 +46,18 @@ export const unitCounterPk = (unitId: string) => `${UNIT_COUNTER_PREFIX}${unitId
 export const COUNTER_SK = 'C';
 
 /**
- * The rankings' daily aggregates (metric-counts.ts): per day a ticket was raised, a few partitions
- * (a street's rows all in one, by a hash of its id), a row per unit, per street and unit, and per
- * street. One partition a day took every rate-moving write of the city: at Beijing's volume past
- * a partition's 1,000 WCU/s (docs/performance.md, partition heat).
+ * The rankings' daily aggregates (metric-counts.ts): per day a ticket was raised, a few partitions,
+ * a row per unit, per street and unit, and per street. A unit's rows (`U#`, `SU#`) live in the
+ * unit's shard and a street's own row in the street's, so the burst of one joint ticket (a row
+ * pair per unit, all in one second) spreads over the day's partitions. One partition a day took
+ * every rate-moving write of the city: at Beijing's volume past a partition's 1,000 WCU/s
+ * (docs/performance.md, partition heat).
  */
 export const METRICS_PK_PREFIX = 'MET#';
 export const METRICS_SHARDS = 4;
 export const metricsPk = (day: string, shard: number) => `${METRICS_PK_PREFIX}${day}#${shard}`;
-/** The aggregate partition of a street's tickets: one street's view reads one partition a day. */
-export const metricsShardOf = (streetId: string) => fnv1a(streetId) % METRICS_SHARDS;
+/** The aggregate partition of an id's rows (a unit's, or a street's own row). */
+export const metricsShardOf = (id: string) => fnv1a(id) % METRICS_SHARDS;
 export const METRICS_UNIT_PREFIX = 'U#';
 export const METRICS_STREET_PREFIX = 'S#';
 export const metricsUnitSk = (unitId: string) => `${METRICS_UNIT_PREFIX}${unitId}`;

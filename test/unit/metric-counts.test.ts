@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { type MetricsFacet, metricDeltas } from '../../shared/adapters/metric-counts';
 import { METRICS_SHARDS, metricsPk, metricsShardOf } from '../../shared/adapters/table-keys';
 
-/** The day's partition of the street's rows. */
-const P = metricsPk('2026-03-02', metricsShardOf('st-lailongmen'));
+/** The day's partition of an id's rows: a unit's, or the street's own. */
+const P = (id: string) => metricsPk('2026-03-02', metricsShardOf(id));
 
 const dispatched: MetricsFacet = {
   day: '2026-03-02',
@@ -28,36 +28,37 @@ const byKey = (rows: ReturnType<typeof metricDeltas>) =>
 describe('daily aggregate deltas', () => {
   it('adds a new ticket to its unit rows (city-wide and its street) and its street row', () => {
     expect(byKey(metricDeltas(null, dispatched))).toEqual({
-      [`${P} S#st-lailongmen`]: { rc: 1 },
-      [`${P} U#u-street-lailongmen`]: { rc: 1 },
-      [`${P} SU#st-lailongmen#u-street-lailongmen`]: { rc: 1 },
-      [`${P} U#u-water`]: { rc: 1 },
-      [`${P} SU#st-lailongmen#u-water`]: { rc: 1 },
+      [`${P('st-lailongmen')} S#st-lailongmen`]: { rc: 1 },
+      [`${P('u-street-lailongmen')} U#u-street-lailongmen`]: { rc: 1 },
+      [`${P('u-street-lailongmen')} SU#st-lailongmen#u-street-lailongmen`]: { rc: 1 },
+      [`${P('u-water')} U#u-water`]: { rc: 1 },
+      [`${P('u-water')} SU#st-lailongmen#u-water`]: { rc: 1 },
     });
   });
 
   it('moves only the rows whose counts changed', () => {
     expect(byKey(metricDeltas(dispatched, acknowledged))).toEqual({
-      [`${P} S#st-lailongmen`]: { ak: 1 },
-      [`${P} U#u-street-lailongmen`]: { ak: 1 },
-      [`${P} SU#st-lailongmen#u-street-lailongmen`]: { ak: 1 },
+      [`${P('st-lailongmen')} S#st-lailongmen`]: { ak: 1 },
+      [`${P('u-street-lailongmen')} U#u-street-lailongmen`]: { ak: 1 },
+      [`${P('u-street-lailongmen')} SU#st-lailongmen#u-street-lailongmen`]: { ak: 1 },
     });
     expect(metricDeltas(acknowledged, acknowledged)).toEqual([]);
   });
 
   it('takes back what a ticket added when it no longer counts', () => {
     const rows = byKey(metricDeltas(acknowledged, null));
-    expect(rows[`${P} U#u-street-lailongmen`]).toEqual({ rc: -1, ak: -1 });
-    expect(rows[`${P} S#st-lailongmen`]).toEqual({ rc: -1, ak: -1 });
+    expect(rows[`${P('u-street-lailongmen')} U#u-street-lailongmen`]).toEqual({ rc: -1, ak: -1 });
+    expect(rows[`${P('st-lailongmen')} S#st-lailongmen`]).toEqual({ rc: -1, ak: -1 });
   });
 
-  it("keeps a street's rows in one partition and spreads the city's streets over the day's shards", () => {
-    const streets = Array.from({ length: 40 }, (_, i) => `st-${i}`);
-    const partitions = new Set(
-      streets.flatMap((street) => metricDeltas(null, { ...dispatched, street }).map((r) => r.pk)),
-    );
-    expect(partitions.size).toBe(METRICS_SHARDS);
-    for (const street of streets)
-      expect(new Set(metricDeltas(null, { ...dispatched, street }).map((r) => r.pk)).size).toBe(1);
+  it("spreads a joint ticket's rows over the day's shards: each unit's rows in its own", () => {
+    const units = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`u-${i}`, { rc: 1 }]));
+    const rows = metricDeltas(null, { ...dispatched, units });
+    expect(new Set(rows.map((r) => r.pk)).size).toBe(METRICS_SHARDS);
+    for (const unit of Object.keys(units)) {
+      const mine = rows.filter((r) => r.sk.endsWith(`#${unit}`));
+      expect(mine.map((r) => r.sk).sort()).toEqual([`SU#st-lailongmen#${unit}`, `U#${unit}`]);
+      expect(new Set(mine.map((r) => r.pk))).toEqual(new Set([P(unit)]));
+    }
   });
 });
