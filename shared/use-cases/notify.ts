@@ -455,8 +455,8 @@ const refOf = (r: NotificationRecord): NotificationRef => ({ ticketId: r.ticketI
  */
 export async function enqueue(deps: DeliveryDeps, record: NotificationRecord): Promise<DeliveryOutcome> {
   const now = deps.realNow?.() ?? Date.now();
-  const existing = await deps.store.getNotification(record.ticketId, record.id);
-  if (existing) return duplicateOutcome(deps, existing);
+  // No read first: the record is prepared without side effects and its put is conditional, so a
+  // duplicate (a retried task, rare) costs a refused put and a read; a new notice, one put.
   const current: NotificationRecord = structuredClone(record);
   let exhausted = false;
   const failNow = (index: number, error: string, detail?: string) => {
@@ -476,7 +476,7 @@ export async function enqueue(deps: DeliveryDeps, record: NotificationRecord): P
   const look = nextLook(current, now);
   if (look) current.sendAfter = look;
   if (!(await deps.store.putNotification(current, recipientOfRecord(current)))) {
-    // A concurrent run of the same task recorded it first: that record is the one.
+    // An earlier or concurrent run of the same task recorded it first: that record is the one.
     const first = await deps.store.getNotification(record.ticketId, record.id);
     if (first) return duplicateOutcome(deps, first);
   }
