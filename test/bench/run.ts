@@ -78,8 +78,13 @@ function rowsOf(r: BenchReport): Row[] {
       ],
       ['  store writes/s, ticket item with 4 GSIs', String(i.storeIndexedWritesPerSec), '', undefined],
       ['  writesPerTicket (up to dispatch)', String(i.writesPerTicket), '', undefined],
-      ['intake p50 latency at 100 req/s (ms)', String(i.latency.p50Ms), '', undefined],
-      ['intake p99 latency at 100 req/s (ms)', String(i.latency.p99Ms), '≤ 50', i.target.p99Met],
+      [
+        `intake p50 latency at half capacity, ${i.latency.offeredPerSec} req/s (ms)`,
+        String(i.latency.p50Ms),
+        '',
+        undefined,
+      ],
+      ['intake p99AtHalfCapacityMs', String(i.p99AtHalfCapacityMs), '≤ 50', i.target.p99Met],
     );
   }
   if (r.lifecycle) {
