@@ -17,9 +17,24 @@ import { parseArgs } from 'node:util';
 import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { startRuntime } from '../infra/local/runtime';
 import { indexEntrySize, itemSize, LOCAL_TABLE } from '../infra/local/store-server';
-import { globalSecondaryIndexes, projectedAttributes } from '../shared/adapters/table-design';
+import { globalSecondaryIndexes, itemKinds, projectedAttributes } from '../shared/adapters/table-design';
 
 type Item = Record<string, AttributeValue>;
+
+/**
+ * Items that are not a ticket's: the configuration, the board counters, the daily aggregates (a
+ * row per unit and street a day, however many tickets), the layout version.
+ */
+const notPerTicket = new Set([
+  'config version',
+  'config pointer',
+  'board counter',
+  'daily metrics',
+  'layout version',
+]);
+/** The item's kind, by the key shapes the table design lists. */
+const kindOf = (item: Item) =>
+  itemKinds.find((k) => k.pk.test(item.pk?.S ?? '') && k.sk.test(item.sk?.S ?? ''))?.kind;
 type Projection = 'ALL' | 'INCLUDE';
 
 const { values } = parseArgs({ options: { tickets: { type: 'string', default: '50' } } });
@@ -131,10 +146,7 @@ do {
     new ScanCommand({ TableName: LOCAL_TABLE, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),
   );
   for (const item of page.Items ?? []) {
-    // Not per ticket: the configuration, the board counters, the daily aggregates (a row per unit
-    // and street a day, however many tickets), the layout item.
-    if (item.pk?.S === 'CONFIG' || item.pk?.S === 'LAYOUT' || /^(BOARD|MET)#/.test(item.pk?.S ?? ''))
-      continue;
+    if (notPerTicket.has(kindOf(item) ?? '')) continue;
     bytes.table += itemSize(item) + 100;
     for (const p of ['ALL', 'INCLUDE'] as const)
       for (const g of globalSecondaryIndexes) bytes[p] += indexEntrySize(item, g, p) ?? 0;

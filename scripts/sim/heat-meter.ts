@@ -138,6 +138,10 @@ const opOf = (commandName: string): string =>
     BatchWriteCommand: 'BatchWriteItem',
   })[commandName] ?? commandName.replace(/Command$/, '');
 
+/** The meter's two middleware steps, by name (detach takes them off again). */
+const REQUEST_STEP = 'whistleHeatRequest';
+const CHARGE_STEP = 'whistleHeatCharge';
+
 export interface HeatMeter {
   /** Items whose image the meter holds. */
   readonly shadowed: () => number;
@@ -217,7 +221,7 @@ export async function attachHeatMeter(
         delete output.Attributes;
       return out;
     },
-    { step: 'initialize', priority: 'high', name: 'whistleHeatRequest' },
+    { step: 'initialize', priority: 'high', name: REQUEST_STEP },
   );
 
   // Item keys and bodies as DynamoDB sees them: document commands are marshalled by now.
@@ -315,14 +319,14 @@ export async function attachHeatMeter(
       }
       return out;
     },
-    { step: 'build', name: 'whistleHeatCharge' },
+    { step: 'build', name: CHARGE_STEP },
   );
   return {
     shadowed: () => shadow.size,
     counts,
     detach: () => {
-      client.middlewareStack.remove('whistleHeatRequest');
-      client.middlewareStack.remove('whistleHeatCharge');
+      client.middlewareStack.remove(REQUEST_STEP);
+      client.middlewareStack.remove(CHARGE_STEP);
     },
   };
 }
