@@ -31,7 +31,7 @@ const usage = `usage: npm run simulate -- [options]
   --what-if X                 replay under a changed policy: a preset (${Object.keys(whatIfPresets).join(', ')}) or a JSON file
   --out DIR                   where the reports go (default simulation-out/)
   --via handlers|use-cases    act through the Lambda handlers (default) or the use cases behind them
-  --resolution SECONDS        event batching of the simulated clock (default 60)
+  --resolution SECONDS        event batching of the simulated clock (default: liling 60, beijing 1)
   --shards N                  processes to split the workload over (default: one per core)
   --no-heat                   do not measure capacity units per partition key (partition heat)
   --quiet                     no progress bar`;
@@ -56,7 +56,7 @@ export function parseCli(argv: string[]): Cli {
       'what-if': { type: 'string' },
       out: { type: 'string', default: 'simulation-out' },
       via: { type: 'string', default: 'handlers' },
-      resolution: { type: 'string', default: '60' },
+      resolution: { type: 'string' },
       shards: { type: 'string' },
       quiet: { type: 'boolean', default: false },
       heat: { type: 'boolean', default: true },
@@ -89,7 +89,7 @@ export function parseCli(argv: string[]): Cli {
       days: num(values.days, '--days', scenario.days, 1 / 24),
       tailDays: num(values['tail-days'], '--tail-days', 0),
       via,
-      resolutionMs: num(values.resolution, '--resolution', 60, 0.001) * 1000,
+      resolutionMs: num(values.resolution, '--resolution', scenario.resolutionSeconds, 0.001) * 1000,
       heat: values.heat,
     },
     shards: Math.round(num(values.shards, '--shards', availableParallelism(), 1)),

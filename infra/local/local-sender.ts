@@ -25,7 +25,19 @@ export interface LocalSenderOptions {
   concurrency?: number;
   /** A channel credentials file: real gateways instead of the printed outbox. */
   channelsFile?: string;
+  /**
+   * The time the channels' rate limits are kept in (default: the wall clock, which a real gateway
+   * throttles by). The simulator passes its own clock, in which a day takes minutes: paced on the
+   * wall clock, its sends fell hours behind the day they belong to.
+   */
+  pacing?: Pacing;
   log?: (line: string) => void;
+}
+
+/** A clock the token buckets read and sleep on. */
+export interface Pacing {
+  now(): number;
+  sleep(ms: number): Promise<void>;
 }
 
 const keyOf = (r: NotificationRef) => `${r.ticketId}/${r.notificationId}`;
@@ -66,7 +78,9 @@ export class LocalSender implements NotificationQueue {
       delivery: this.delivery,
       channels,
       queue: this,
-      limiter: new TokenBuckets(),
+      limiter: this.opts.pacing
+        ? new TokenBuckets(this.opts.pacing.now, this.opts.pacing.sleep)
+        : new TokenBuckets(),
       ...(this.opts.backoffMs ? { backoffMs: this.opts.backoffMs } : {}),
       // One runtime per data directory: after a crash it takes back its own leases at once.
       owner: 'local-runtime',

@@ -37,7 +37,7 @@ import { LocalWorkflow } from './engine-host';
 import { type ApiHandler, type LambdaHandler, lambdaContext, startHttpServer } from './http-server';
 import { linkSecretForDataDir } from './link-secret';
 import { LocalAuth } from './local-auth';
-import { LocalSender } from './local-sender';
+import { LocalSender, type Pacing } from './local-sender';
 import { PrintingOutbox } from './outbox';
 import { type SchedulingClock, SimClock } from './sim-clock';
 import { staticSite } from './static-site';
@@ -65,6 +65,8 @@ export interface RuntimeOptions {
    * (npm start), `in-process` keeps it on this thread (tests, the simulator's shards).
    */
   storeTransport?: StoreTransport;
+  /** The time notifications are paced in (local-sender.ts; default: the wall clock). */
+  sendPacing?: Pacing;
   log?: (line: string) => void;
   quiet?: boolean;
   /**
@@ -155,6 +157,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const outbox = new LocalSender(store.client, LOCAL_TABLE, {
     ...(opts.backoffMs ? { backoffMs: opts.backoffMs } : {}),
     ...(opts.channelsFile ? { channelsFile: opts.channelsFile } : {}),
+    ...(opts.sendPacing ? { pacing: opts.sendPacing } : {}),
     log,
   });
   const deps: Deps = {

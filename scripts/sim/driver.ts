@@ -164,6 +164,11 @@ export class Simulation {
       backoffMs: [0],
       clock: this.clock,
       notifier: this.notifier,
+      // Channel rate limits hold in simulated time, as they would in the day being simulated.
+      sendPacing: {
+        now: () => this.clock.nowMs(),
+        sleep: (ms) => new Promise<void>((r) => this.clock.at(this.clock.nowMs() + ms, r)),
+      },
     });
     // Lost optimistic-lock races retry after a short random wait; in simulated time, yield only.
     this.rt.deps.sleep = () => new Promise<void>((r) => setImmediate(r));

@@ -38,6 +38,11 @@ export interface ScenarioSpec {
   start: string;
   days: number;
   tickets: number;
+  /**
+   * Default event batching of the simulated clock, in seconds: a year runs in minute batches; a
+   * city day in seconds, since its partition heat is read per second.
+   */
+  resolutionSeconds: number;
   channelMix: Record<Channel, number>;
   /** Share of units that are chronically late (drawn by seed) and units named as such. */
   chronicShare: number;
@@ -53,6 +58,7 @@ export const scenarios: Record<'liling' | 'beijing', ScenarioSpec> = {
     start: '2026-01-01T00:00:00+08:00',
     days: 365,
     tickets: 10_000,
+    resolutionSeconds: 60,
     channelMix: {
       grid: 0.4,
       walk_in: 0.22,
@@ -72,6 +78,7 @@ export const scenarios: Record<'liling' | 'beijing', ScenarioSpec> = {
     start: '2026-03-10T00:00:00+08:00',
     days: 1,
     tickets: 60_000,
+    resolutionSeconds: 1,
     channelMix: {
       hotline: 0.78,
       online: 0.14,
