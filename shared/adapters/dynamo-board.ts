@@ -170,6 +170,25 @@ export class DynamoBoard {
    * and with `repair` puts them right. Reads every open ticket: never on a request path.
    */
   async recountBoard(repair: boolean): Promise<{ counters: number; drifted: string[]; markers: number }> {
+    const scanned = await this.scanBookkeeping();
+    // A writer stopped between a ticket write and its counter updates left them on the record.
+    // The open tickets' are applied below; a closed one's owed changes (its close in the day's
+    // rankings) would wait for a next write that never comes, and one that does come would apply
+    // them over counters this recount already set to the truth. On AWS the table stream settles
+    // them (settleLeftOwed); here, the start-up does.
+    if (repair) {
+      for (const item of scanned.owing) {
+        const owed = item.cq as CountChange[];
+        const id = ticketIdOfPk(item.pk as string);
+        for (const change of owed) await this.applyChange(id, change);
+        await this.table.update({
+          key: { pk: item.pk as string, sk: TICKET_SK },
+          update: 'REMOVE cq',
+          condition: 'version = :v',
+          values: { ':v': item.version },
+        });
+      }
+    }
     const facets: BoardFacet[] = [];
     const facetById = new Map<string, BoardFacet>();
     for await (const items of this.openTicketItems()) {
@@ -194,9 +213,7 @@ export class DynamoBoard {
     }
     const truth = countFacets(facets);
     // Counters that exist but count nothing any more must go back to zero too.
-    for (const prefix of [STREET_COUNTER_PREFIX, UNIT_COUNTER_PREFIX]) {
-      for (const pk of await this.counterKeys(prefix)) if (!truth.has(pk)) truth.set(pk, emptyCounts());
-    }
+    for (const pk of scanned.counterKeys) if (!truth.has(pk)) truth.set(pk, emptyCounts());
     const drifted: string[] = [];
     const keys = [...truth.keys()];
     const stored = new Map<string, BoardCounts>();
@@ -258,21 +275,35 @@ export class DynamoBoard {
     await this.putAttention(ticketId, rec?.ticket.version ?? 0, f, true);
   }
 
-  /** The counter items that exist under a prefix (the recount only: a scan over counter keys). */
-  private async counterKeys(prefix: string): Promise<string[]> {
-    const out: string[] = [];
+  /**
+   * One scan (the recount only) for what no key lists: the street and unit counter items that
+   * exist, and the ticket items that still owe counter changes (`cq`), closed ones included.
+   */
+  private async scanBookkeeping(): Promise<{ counterKeys: string[]; owing: Record<string, unknown>[] }> {
+    const counterKeys: string[] = [];
+    const owing: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.table.scan({
-        FilterExpression: 'begins_with(pk, :p) AND sk = :c',
-        ExpressionAttributeValues: { ':p': prefix, ':c': COUNTER_SK },
-        ProjectionExpression: 'pk',
+        FilterExpression:
+          '(sk = :c AND (begins_with(pk, :s) OR begins_with(pk, :u))) OR (sk = :t AND attribute_exists(cq))',
+        ExpressionAttributeValues: {
+          ':s': STREET_COUNTER_PREFIX,
+          ':u': UNIT_COUNTER_PREFIX,
+          ':c': COUNTER_SK,
+          ':t': TICKET_SK,
+        },
+        ProjectionExpression: 'pk, sk, version, cq',
+        ConsistentRead: true,
         ...(start ? { ExclusiveStartKey: start } : {}),
       });
-      for (const i of page.Items ?? []) out.push(i.pk as string);
+      for (const i of page.Items ?? []) {
+        if (i.sk === COUNTER_SK) counterKeys.push(i.pk as string);
+        else if ((i.cq as unknown[] | undefined)?.length) owing.push(i);
+      }
       start = page.LastEvaluatedKey;
     } while (start);
-    return out;
+    return { counterKeys, owing };
   }
 
   /** Open ticket items as stored (the recount reads the bookkeeping, not just the ticket). */

@@ -304,6 +304,55 @@ describe.each(backends)('DynamoStore on %s', (_name, start) => {
     expect(await store.recountBoard(false)).toMatchObject({ drifted: [], markers: 0 });
   });
 
+  it('settles at the recount what a writer stopped after closing a ticket left owing, once', async () => {
+    // The same life in two stores: one writer stops after its closing write, the other does not.
+    const [stopped, clean] = [await freshStore(), await freshStore()];
+    const t = ticket('owed-close', 0);
+    const day = '2026-09-28';
+    let stop = false;
+    backend.client.middlewareStack.add(
+      (next) => async (args) => {
+        const key = (args.input as { Key?: { pk?: { S?: string } | string } }).Key?.pk;
+        const pk = typeof key === 'string' ? key : key?.S;
+        if (stop && /^(BOARD|MET)#/.test(pk ?? '')) throw new Error('injected: the writer stopped here');
+        return next(args);
+      },
+      { step: 'initialize', name: 'stopAfterClosing' },
+    );
+    try {
+      for (const store of [stopped, clean]) {
+        await store.createTicket(stored(t));
+        const rec = (await store.getTicket(t.id)) as StoredTicket;
+        stop = store === stopped;
+        const write = store.saveTicket(
+          { ...rec, ticket: { ...rec.ticket, status: 'closed', urgeCount: 2 } },
+          0,
+        );
+        if (stop) await expect(write).rejects.toThrow(/writer stopped/);
+        else await write;
+        stop = false;
+      }
+    } finally {
+      backend.client.middlewareStack.remove('stopAfterClosing');
+    }
+    // The stopped store still counts the ticket open, and its day misses the close.
+    expect((await stopped.board(undefined, 10)).counts.open).toBe(1);
+    expect(await stopped.dailyTallies([day])).not.toEqual(await clean.dailyTallies([day]));
+
+    await stopped.recountBoard(true);
+    expect((await stopped.board(undefined, 10)).counts.open).toBe(0);
+    expect(await stopped.dailyTallies([day])).toEqual(await clean.dailyTallies([day]));
+    // Nothing is left owing: the ticket's next write moves the counts once, as in the clean store.
+    for (const store of [stopped, clean]) {
+      const rec = (await store.getTicket(t.id)) as StoredTicket;
+      await store.saveTicket({ ...rec, ticket: { ...rec.ticket, status: 'reopened' } }, rec.ticket.version);
+    }
+    expect((await stopped.board(undefined, 10)).counts).toEqual((await clean.board(undefined, 10)).counts);
+    expect((await stopped.board(undefined, 10)).counts.open).toBe(1);
+    expect(await stopped.dailyTallies([day])).toEqual(await clean.dailyTallies([day]));
+    expect(await stopped.recountBoard(false)).toMatchObject({ drifted: [], markers: 0 });
+  });
+
   it('gives a closed ticket its TTL after the retention, and takes it away when it reopens', async () => {
     const name = `whistle-${randomUUID().slice(0, 8)}`;
     await ensureTable(backend.client, name);
