@@ -20,6 +20,7 @@ import {
   generationOf,
   resendPending,
   restartClock,
+  settleEndedSignals,
   type TicketDeps,
 } from './ticket-service';
 
@@ -181,6 +182,20 @@ export async function repairTicket(
   return restarted ? { ticketId: rec.ticket.id, action: 'restarted', findings } : undefined;
 }
 
+/**
+ * A ticket whose clocks are right may still sit on the due index for a signal delivered to a
+ * party whose part ended (settleEndedSignals). A failure leaves it for the next pass.
+ */
+async function tidyEndedSignals(deps: TicketDeps, rec: StoredTicket, opts: AuditOptions): Promise<void> {
+  if (!isOpen(rec.ticket) || !rec.pending?.signals) return;
+  const now = opts.now ?? deps.clock.now();
+  try {
+    await settleEndedSignals(deps, rec, new Date(now.getTime() - opts.graceMs));
+  } catch (err) {
+    deps.onDeferred?.(`ended signals of ${rec.ticket.id} kept`, err);
+  }
+}
+
 export interface ReconcileResult {
   audit: AuditReport;
   repairs: Repair[];
@@ -205,7 +220,10 @@ export async function reconcile(
     checked += 1;
     const findings = await auditRecord(deps, rec, opts);
     items.push(...findings);
-    if (findings.length === 0) continue;
+    if (findings.length === 0) {
+      await tidyEndedSignals(deps, rec, opts);
+      continue;
+    }
     const keys = findings.map((f) => `${f.ticketId}|${f.party}|${f.kind}`);
     for (const k of keys) seen.add(k);
     const certain = findings.every((f) => f.kind === 'no_execution' || f.kind === 'pending_start');

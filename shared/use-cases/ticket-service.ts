@@ -10,6 +10,7 @@
  * wait, armed by the engine, removes its own pending signal.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { expectedWaits } from '../domain/clock-audit';
 import { toShanghaiIso } from '../domain/deadlines';
 import {
   ConflictError,
@@ -868,4 +869,42 @@ export async function resendPending(deps: TicketDeps, rec: StoredTicket): Promis
     if (!(await deps.workflow.resume(signal.token, signal.step))) lost.push(party);
   }
   return { lost };
+}
+
+/**
+ * Take off the record the signals of parties whose part has ended, once they are delivered. A
+ * party's pending signal is cleared by its next wait; a unit that finished its part (a co unit
+ * that acknowledged: its step is `done`) arms none, so its signal stayed until the ticket's own
+ * wait, days later, and kept the ticket on the due index at the signal's instant: every
+ * reconciler pass read it again (in a Beijing day, most open joint tickets). Each such signal
+ * older than `before` is sent once more, which either reaches the branch still waiting for it or
+ * finds its token used; either way nothing is owed any more. Returns the parties cleared.
+ */
+export async function settleEndedSignals(
+  deps: TicketDeps,
+  rec: StoredTicket,
+  before: Date,
+): Promise<string[]> {
+  const expected = new Set(expectedWaits(rec.ticket).map((e) => e.party));
+  const ended = Object.entries(rec.pending?.signals ?? {}).filter(
+    ([party, s]) => !expected.has(party) && Date.parse(s.at) <= before.getTime(),
+  );
+  if (ended.length === 0) return [];
+  for (const [, s] of ended) await deps.workflow.resume(s.token, s.step);
+  const cleared: string[] = [];
+  await mutate(deps, rec.ticket.id, (cur) => {
+    cleared.length = 0;
+    const signals = { ...(cur.pending?.signals ?? {}) };
+    // Only the signals sent above: a newer one for the same party is not proven delivered.
+    for (const [party, s] of ended) {
+      if (signals[party]?.token !== s.token) continue;
+      delete signals[party];
+      cleared.push(party);
+    }
+    if (cleared.length === 0) return null;
+    const { signals: _old, ...rest } = cur.pending ?? {};
+    const pending = Object.keys(signals).length > 0 ? { ...rest, signals } : rest;
+    return withPending(cur, Object.keys(pending).length > 0 ? pending : undefined);
+  });
+  return cleared;
 }

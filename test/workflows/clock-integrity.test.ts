@@ -5,6 +5,7 @@
  * scenario ends with the clock audit at zero (Harness.stop).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { toShanghaiIso } from '../../shared/domain/deadlines';
 import type { StoredTicket, WorkflowPort } from '../../shared/ports';
 import { awaitParty, ExecutionSupersededError, partyStep } from '../../shared/use-cases/ticket-service';
 import { LAILONGMEN_OFFICE, NANQIAO, NEIGHBOR_DISPUTE } from '../helpers/fixtures';
@@ -230,6 +231,47 @@ describe('the reconciler repairs what the audit finds', () => {
     expect(now.breaches.filter((b) => b.stage === 'resolve').map((b) => b.breachedAt)).toEqual([
       now.deadlines.resolveBy,
     ]);
+  });
+
+  /** Ticket ids the reconciler's due index lists now. */
+  async function dueNow(): Promise<string[]> {
+    return (await h.rt.deps.store.listDue(toShanghaiIso(h.clock.now()), 100)).items;
+  }
+
+  it('takes a co unit’s delivered signal off the record, so the ticket leaves the due index', async () => {
+    const t = await raiseJoint();
+    await h.act(t.id, 'acknowledge', await h.unit(LEAD));
+    await h.act(t.id, 'acknowledge', await h.unit('u-xfjy'));
+    await h.settle();
+    // Its part ended with the acknowledgement: no later wait of its own clears its signal.
+    expect(Object.keys((await h.rt.deps.store.getTicket(t.id))?.pending?.signals ?? {})).toEqual([
+      'co:u-xfjy',
+    ]);
+    await h.advanceMinutes(5);
+    expect(await dueNow()).toContain(t.id);
+    const { audit, repairs } = await h.reconcile();
+    expect([audit.stranded, repairs]).toEqual([0, []]);
+    const rec = (await h.rt.deps.store.getTicket(t.id)) as StoredTicket;
+    expect(rec.pending?.signals).toBeUndefined();
+    expect(await dueNow()).not.toContain(t.id);
+    // Listed again at its next instant: the nine silent co units' warning before their deadline.
+    expect(rec.dueBy).toBe('2026-11-03T13:45:00+08:00');
+    const after = await h.get(t.id);
+    expect(after.timeline.filter((e) => e.type === 'clock_repaired')).toEqual([]);
+  });
+
+  it('delivers a co unit’s lost closing signal before taking it off the record', async () => {
+    const t = await raiseJoint();
+    await h.act(t.id, 'acknowledge', await h.unit(LEAD));
+    failing('resume');
+    expect((await h.act(t.id, 'acknowledge', await h.unit('u-xfjy'))).status).toBe(200);
+    const waits = async () => (await h.rt.workflow.describe(t.id, 1)).waits?.map((w) => w.party) ?? [];
+    expect(await waits()).toContain('co:u-xfjy');
+    await h.advanceMinutes(5);
+    await h.reconcile();
+    expect(await waits()).not.toContain('co:u-xfjy');
+    expect((await h.rt.deps.store.getTicket(t.id))?.pending?.signals).toBeUndefined();
+    expect(await dueNow()).not.toContain(t.id);
   });
 
   it('restarts a ticket whose branch the engine lost, as a new generation that breaches on time', async () => {
