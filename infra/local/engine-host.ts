@@ -106,6 +106,14 @@ export class LocalWorkflow implements WorkflowPort {
   /** Executions by name (`ticket-<id>-<generation>`), running and recently ended. */
   private readonly executions = new Map<string, Execution>();
   private readonly waits = new Map<string, PendingWait>();
+  /**
+   * The tokens of each execution's waits: describe() and an execution's end look up their own
+   * instead of walking every wait of the city (a Beijing day holds tens of thousands, and the
+   * watchdog describes every open ticket: quadratic without it).
+   */
+  private readonly waitsByExecution = new Map<string, Set<string>>();
+  /** Ended executions still kept for describe(), oldest first. */
+  private readonly ended = new Set<string>();
   /** Task handler invocations running per ticket. */
   private readonly busyTickets = new Map<string, number>();
   /** Tickets whose execution ended since the watchdog last asked (it checks they are closed). */
@@ -181,8 +189,11 @@ export class LocalWorkflow implements WorkflowPort {
     // rejection still reaches the engine through the `return promise` below.
     promise.catch(() => {});
     const cancelTimer = this.clock.setTimer(new Date(payload.timerAt), () => {
-      if (this.waits.delete(token)) reject(namedError('States.Timeout', 'the SLA timer fired'));
+      if (this.drop(token)) reject(namedError('States.Timeout', 'the SLA timer fired'));
     });
+    const tokens = this.waitsByExecution.get(payload.execution) ?? new Set<string>();
+    tokens.add(token);
+    this.waitsByExecution.set(payload.execution, tokens);
     this.waits.set(token, {
       ticketId: payload.ticketId,
       execution: payload.execution,
@@ -207,12 +218,25 @@ export class LocalWorkflow implements WorkflowPort {
   }
 
   private forget(token: string): PendingWait | undefined {
-    const w = this.waits.get(token);
-    if (w) {
-      this.waits.delete(token);
-      w.cancelTimer();
-    }
+    const w = this.drop(token);
+    w?.cancelTimer();
     return w;
+  }
+
+  /** Take a wait out of both maps (its timer is the caller's business). */
+  private drop(token: string): PendingWait | undefined {
+    const w = this.waits.get(token);
+    if (!w) return undefined;
+    this.waits.delete(token);
+    const tokens = this.waitsByExecution.get(w.execution);
+    tokens?.delete(token);
+    if (tokens?.size === 0) this.waitsByExecution.delete(w.execution);
+    return w;
+  }
+
+  /** Forget every wait of one execution. */
+  private forgetExecution(name: string): void {
+    for (const token of [...(this.waitsByExecution.get(name) ?? [])]) this.forget(token);
   }
 
   async start(ticketId: string, generation: number, input: Step): Promise<void> {
@@ -258,21 +282,21 @@ export class LocalWorkflow implements WorkflowPort {
         this.stats.transitions += transitions;
         this.transitionsByTicket.set(ticketId, (this.transitionsByTicket.get(ticketId) ?? 0) + transitions);
         this.stats.running -= 1;
-        for (const [token, w] of this.waits) if (w.execution === name) this.forget(token);
+        this.forgetExecution(name);
         this.endedTickets.add(ticketId);
         this.remember(name);
       });
     this.executions.set(name, entry);
   }
 
-  /** Keep ended executions for describe(), but not forever. */
+  /** Keep the last ENDED_MEMORY ended executions for describe(), not every one since start. */
   private remember(name: string): void {
-    if (this.executions.size <= ENDED_MEMORY) return;
-    for (const [n, e] of this.executions) {
-      if (e.status !== 'running' && n !== name) {
-        this.executions.delete(n);
-        if (this.executions.size <= ENDED_MEMORY) return;
-      }
+    this.ended.delete(name);
+    this.ended.add(name);
+    for (const old of this.ended) {
+      if (this.ended.size <= ENDED_MEMORY) return;
+      this.ended.delete(old);
+      if (this.executions.get(old)?.status !== 'running') this.executions.delete(old);
     }
   }
 
@@ -287,7 +311,7 @@ export class LocalWorkflow implements WorkflowPort {
   async stop(ticketId: string, generation: number): Promise<void> {
     const name = executionName(ticketId, generation);
     const exec = this.executions.get(name);
-    for (const [token, w] of this.waits) if (w.execution === name) this.forget(token);
+    this.forgetExecution(name);
     if (exec?.status === 'running') {
       exec.status = 'aborted';
       exec.abort();
@@ -298,7 +322,10 @@ export class LocalWorkflow implements WorkflowPort {
   async describe(ticketId: string, generation: number): Promise<ExecutionReport> {
     const name = executionName(ticketId, generation);
     const exec = this.executions.get(name);
-    const waits = [...this.waits.values()].filter((w) => w.execution === name).map((w) => w.wait);
+    const waits = [...(this.waitsByExecution.get(name) ?? [])].flatMap((token) => {
+      const w = this.waits.get(token);
+      return w ? [w.wait] : [];
+    });
     return {
       execution: !exec ? 'missing' : exec.status === 'running' ? 'running' : 'ended',
       waits,
