@@ -97,7 +97,7 @@ async function streetMetrics(req: Request) {
   const { streetId: _own, ...period } = metricsPeriodOf(p, { from: q.from, to: q.to }, now);
   const config = await deps.configs.current();
   const { streets } = await periodMetrics(
-    deps.store,
+    deps,
     { ...period, ...(q.streetId ? { streetId: q.streetId } : {}) },
     now,
     config.streets.map((s) => s.id),

@@ -118,9 +118,9 @@ async function rankings(req: Request): Promise<Reply> {
   const streetIds = config.streets.map((s) => s.id);
   const scope = q.of === 'streets' && q.streetId ? { streetId: q.streetId } : {};
   const [current, previous] = await Promise.all([
-    periodMetrics(deps.store, { ...period, ...scope }, now, streetIds),
+    periodMetrics(deps, { ...period, ...scope }, now, streetIds),
     periodMetrics(
-      deps.store,
+      deps,
       { ...before, ...(period.streetId ? { streetId: period.streetId } : {}), ...scope },
       now,
       streetIds,

@@ -341,7 +341,7 @@ async function unitMetrics(req: Request) {
     throw new ValidationError('empty period', [{ path: 'from', message: 'must not be after to' }]);
   const streetId = p.role === 'supervisor' && p.streetId ? p.streetId : q.streetId;
   // The daily aggregates kept with the writes (periodMetrics): the cost follows the days asked.
-  const { units } = await periodMetrics(deps.store, { from, to, ...(streetId ? { streetId } : {}) }, now);
+  const { units } = await periodMetrics(deps, { from, to, ...(streetId ? { streetId } : {}) }, now);
   return json(200, { from, to, items: units, nextCursor: null });
 }
 

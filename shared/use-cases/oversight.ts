@@ -16,6 +16,7 @@ import {
 import type { Principal } from '../domain/principal';
 import { isOpen } from '../domain/ticket-rules';
 import type { BreachFilter, BreachRecord, TicketFilter, TicketStore } from '../ports';
+import type { ConfigService } from './config-service';
 import {
   streetMetricsList,
   streetTally,
@@ -412,6 +413,15 @@ export function inboxCounts(items: readonly InboxItem[]): Record<InboxKind, numb
 // The three rates for a period
 // ---------------------------------------------------------------------------------------------
 
+/** The day of the first configuration, before which no ticket exists (no bound if unreadable). */
+async function firstConfigDay(configs: ConfigService): Promise<number> {
+  try {
+    return shanghaiDayNumber(new Date((await configs.version(1)).createdAt));
+  } catch {
+    return Number.NEGATIVE_INFINITY;
+  }
+}
+
 /** How far back a period's daily aggregates are read: ten years of days (3,653 partitions). */
 export const MAX_PERIOD_DAYS = 3_653;
 
@@ -423,16 +433,23 @@ export const MAX_PERIOD_DAYS = 3_653;
  * are exact to the instant; a period given in dates, or ending now, reads no ticket at all.
  */
 export async function periodMetrics(
-  store: TicketStore,
+  deps: { store: TicketStore; configs: ConfigService },
   period: { from: string; to: string; streetId?: string | undefined },
   now: Date,
   streetIds: readonly string[] = [],
 ) {
+  const { store } = deps;
   const fromMs = Date.parse(period.from);
   const toMs = Date.parse(period.to);
-  // No ticket is raised after now, nor (here) more than ten years before the period's end.
+  // No ticket is raised after now, nor before the deployment's first configuration (intake needs
+  // one), nor (here) more than ten years before the period's end: "since 2020" on a deployment a
+  // year old reads that year's days, not 2,500 empty ones (23 s on a busy machine).
   const lastDay = Math.min(shanghaiDayNumber(new Date(toMs)), shanghaiDayNumber(now));
-  const firstDay = Math.max(shanghaiDayNumber(new Date(fromMs)), lastDay - MAX_PERIOD_DAYS + 1);
+  const firstDay = Math.max(
+    shanghaiDayNumber(new Date(fromMs)),
+    lastDay - MAX_PERIOD_DAYS + 1,
+    await firstConfigDay(deps.configs),
+  );
   const days: string[] = [];
   for (let d = firstDay; d <= lastDay; d += 1) days.push(dateOfDayNumber(d));
   const listedStreets = period.streetId ? [period.streetId] : streetIds;
