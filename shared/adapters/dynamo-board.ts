@@ -177,17 +177,12 @@ export class DynamoBoard {
     // them over counters this recount already set to the truth. On AWS the table stream settles
     // them (settleLeftOwed); here, the start-up does.
     if (repair) {
-      for (const item of scanned.owing) {
-        const owed = item.cq as CountChange[];
-        const id = ticketIdOfPk(item.pk as string);
-        for (const change of owed) await this.applyChange(id, change);
-        await this.table.update({
-          key: { pk: item.pk as string, sk: TICKET_SK },
-          update: 'REMOVE cq',
-          condition: 'version = :v',
-          values: { ':v': item.version },
-        });
-      }
+      for (const item of scanned.owing)
+        await this.settleCounts(
+          ticketIdOfPk(item.pk as string),
+          item.version as number,
+          item.cq as CountChange[],
+        );
     }
     const facets: BoardFacet[] = [];
     const facetById = new Map<string, BoardFacet>();

@@ -25,6 +25,7 @@ import {
   XISHAN,
   XISHAN_OFFICE,
 } from '../helpers/fixtures';
+import { stopWriterBeforeCounters } from '../helpers/stop-writer';
 import { startDynamoDbLocal } from './dynamodb-local';
 
 interface Backend {
@@ -309,31 +310,22 @@ describe.each(backends)('DynamoStore on %s', (_name, start) => {
     const [stopped, clean] = [await freshStore(), await freshStore()];
     const t = ticket('owed-close', 0);
     const day = '2026-09-28';
-    let stop = false;
-    backend.client.middlewareStack.add(
-      (next) => async (args) => {
-        const key = (args.input as { Key?: { pk?: { S?: string } | string } }).Key?.pk;
-        const pk = typeof key === 'string' ? key : key?.S;
-        if (stop && /^(BOARD|MET)#/.test(pk ?? '')) throw new Error('injected: the writer stopped here');
-        return next(args);
-      },
-      { step: 'initialize', name: 'stopAfterClosing' },
-    );
+    const writer = stopWriterBeforeCounters(backend.client, 'stopAfterClosing');
     try {
       for (const store of [stopped, clean]) {
         await store.createTicket(stored(t));
         const rec = (await store.getTicket(t.id)) as StoredTicket;
-        stop = store === stopped;
+        writer.stopped = store === stopped;
         const write = store.saveTicket(
           { ...rec, ticket: { ...rec.ticket, status: 'closed', urgeCount: 2 } },
           0,
         );
-        if (stop) await expect(write).rejects.toThrow(/writer stopped/);
+        if (writer.stopped) await expect(write).rejects.toThrow(/writer stopped/);
         else await write;
-        stop = false;
+        writer.stopped = false;
       }
     } finally {
-      backend.client.middlewareStack.remove('stopAfterClosing');
+      writer.remove();
     }
     // The stopped store still counts the ticket open, and its day misses the close.
     expect((await stopped.board(undefined, 10)).counts.open).toBe(1);

@@ -21,6 +21,7 @@ import { ConfigService } from '../../shared/use-cases/config-service';
 import { createTicket } from '../../shared/use-cases/ticket-service';
 import { fail, JsonClientStub, serviceError } from '../helpers/json-client-stub';
 import { RecordingQueue } from '../helpers/sender-harness';
+import { stopWriterBeforeCounters } from '../helpers/stop-writer';
 
 const TABLE = 'whistle-dispatch';
 const NOW = new Date('2026-09-28T09:00:00+08:00');
@@ -114,20 +115,11 @@ describe('the stream consumer sends what a write left pending', () => {
   it('settles the counter changes a writer left on the record when it stopped, once', async () => {
     sfn.on('StartExecution', () => ({ executionArn: `${ARN}:x`, startDate: NOW }));
     const client = local.client as DynamoDBClient;
-    let stopped = false;
     // The writer dies after its ticket write, before any counter or aggregate update.
-    client.middlewareStack.add(
-      (next) => async (args) => {
-        const key = (args.input as { Key?: { pk?: { S?: string } | string } }).Key?.pk;
-        const pk = typeof key === 'string' ? key : key?.S;
-        if (stopped && /^(BOARD|MET)#/.test(pk ?? '')) throw new Error('injected: the writer stopped here');
-        return next(args);
-      },
-      { step: 'initialize', name: 'stopTheWriter' },
-    );
+    const writer = stopWriterBeforeCounters(client, 'stopTheWriter');
     const store = deps.store as DynamoStore;
     const openBefore = (await store.board(undefined, 1)).counts.open;
-    stopped = true;
+    writer.stopped = true;
     await expect(
       createTicket(deps, reporter, {
         dutyItemId: 'di-neighbor-dispute',
@@ -137,7 +129,7 @@ describe('the stream consumer sends what a write left pending', () => {
         channel: 'grid',
       }),
     ).rejects.toThrow(/writer stopped/);
-    stopped = false;
+    writer.stopped = false;
     const { Items = [] } = await client.send(new ScanCommand({ TableName: TABLE }));
     const left = Items.find((i) => i.sk?.S === 'T' && i.cq);
     expect(left).toBeDefined();
@@ -157,7 +149,7 @@ describe('the stream consumer sends what a write left pending', () => {
     await invoke(event({ seq: '300', NewImage: left }));
     expect((await store.board(undefined, 1)).counts.open).toBe(openBefore + 1);
     expect((await store.dailyTallies([day])).units.get('u-street-lailongmen')).toEqual(office);
-    client.middlewareStack.remove('stopTheWriter');
+    writer.remove();
   });
 
   it('sends nothing for a write that added no start or signal', async () => {
