@@ -155,7 +155,7 @@ function summary(r: SimReport): string {
     `${r.label}: ${r.tickets.created} tickets over ${r.window.simulatedDays} simulated days in ${r.run.wallSeconds} s (${r.run.ticketsPerWallSecond} tickets/s, ${r.run.store.writesPerTicket} writes/ticket)`,
     `  三率 response ${pct(c.responseRate)} · resolution ${pct(c.resolutionRate)} · satisfaction ${pct(c.satisfactionRate)}`,
     `  deadlines missed ${r.sla.breaches.deadlinesMissed} · level 2 ${r.sla.escalations.level2} · level 3 ${r.sla.escalations.level3} · closed ${r.tickets.byStatus.closed ?? 0}`,
-    `  clock audit: ${r.run.clockAudit.checked} open tickets checked, ${r.run.clockAudit.stranded} stranded, ${r.run.clockAudit.repairs} repaired by the watchdog`,
+    `  clock audit: ${r.run.clockAudit.checked} open tickets checked, ${r.run.clockAudit.stranded} stranded, ${r.run.clockAudit.repairs} repaired by the watchdog in ${r.run.clockAudit.passes} passes`,
     ...r.run.clockAudit.sample.map((line) => `    ${line}`),
     ...(r.heat ? heatLines(r.heat) : []),
   ].join('\n');

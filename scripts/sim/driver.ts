@@ -117,6 +117,9 @@ const channelText: Record<Arrival['channel'], string> = {
   online: '网上留言反映',
 };
 
+/** How often the reconciler runs, in simulated time: the deployed schedule (`reconcileEveryMinutes`). */
+const RECONCILE_MS = 5 * MINUTE_MS;
+
 const refPolicy = (slaClass: Ticket['slaClass']): SlaPolicy =>
   defaultSlaPolicies.find((p) => p.slaClass === slaClass) as SlaPolicy;
 
@@ -130,6 +133,9 @@ export class Simulation {
   private readonly notifier = new CountingNotifier();
   private inFlight = 0;
   private created = 0;
+  /** The simulated instant of the last reconciler pass, and how many ran. */
+  private lastPass = 0;
+  private passes = 0;
   private readonly startMs: number;
   private readonly endMs: number;
   readonly actions: Record<string, number> = {};
@@ -142,6 +148,7 @@ export class Simulation {
     this.startMs = Date.parse(o.scenario.start);
     this.endMs = this.startMs + (o.days + o.tailDays) * 24 * HOUR_MS;
     this.clock = new EventClock(this.startMs, o.resolutionMs);
+    this.lastPass = this.startMs;
   }
 
   private get label(): string {
@@ -164,6 +171,8 @@ export class Simulation {
       backoffMs: [0],
       clock: this.clock,
       notifier: this.notifier,
+      // The reconciler runs on the simulated clock instead (settle), not every 5 real seconds.
+      watchdogMs: 0,
       // Channel rate limits hold in simulated time, as they would in the day being simulated.
       sendPacing: {
         now: () => this.clock.nowMs(),
@@ -255,6 +264,7 @@ export class Simulation {
         clockAudit: {
           checked: audit.checked,
           stranded: audit.stranded,
+          passes: this.passes,
           repairs: this.rt.watchdog.totals.repairs,
           sample: audit.items.slice(0, 20).map((f) => `${f.ticketId} ${f.party} ${f.kind}: ${f.found}`),
         },
@@ -294,8 +304,29 @@ export class Simulation {
     };
   }
 
-  /** Quiet once nothing the last batch set off still runs: no task, no store request, no actor. */
+  /**
+   * After each batch: wait until it is quiet, then run the clock watchdog's pass if the last one
+   * is `RECONCILE_MS` of simulated time ago, as the deployed reconciler runs on its schedule. On
+   * the wall clock (every 5 real seconds) its cadence in simulated time followed this machine's
+   * speed, so its reads, and when it repaired what, differed between runs of the same seed. A
+   * quiet stretch the clock jumps over gets one pass, not one per five minutes it skipped.
+   */
   private async settle(): Promise<void> {
+    await this.quiet();
+    if (this.clock.nowMs() - this.lastPass < RECONCILE_MS) return;
+    this.lastPass = this.clock.nowMs();
+    this.passes += 1;
+    try {
+      await this.rt.watchdog.pass();
+    } catch (err) {
+      if (this.failures.length < 20) this.failures.push(`reconciler: ${(err as Error).message}`);
+    }
+    // What it repaired sets work off in turn.
+    await this.quiet();
+  }
+
+  /** Quiet once nothing the last batch set off still runs: no task, no store request, no actor. */
+  private async quiet(): Promise<void> {
     let quiet = 0;
     while (quiet < 2) {
       await new Promise<void>((r) => setImmediate(r));

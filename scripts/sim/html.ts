@@ -340,7 +340,7 @@ function runFacts(r: SimReport): string {
     ['failures', r.run.failures.length ? r.run.failures.join(' | ') : 'none'],
     [
       'clock audit',
-      `${num(r.run.clockAudit.checked)} open tickets checked · ${num(r.run.clockAudit.stranded)} stranded · ${num(r.run.clockAudit.repairs)} repaired${r.run.clockAudit.sample.length ? ` · ${r.run.clockAudit.sample.join(' | ')}` : ''}`,
+      `${num(r.run.clockAudit.checked)} open tickets checked · ${num(r.run.clockAudit.stranded)} stranded · ${num(r.run.clockAudit.repairs)} repaired in ${num(r.run.clockAudit.passes)} reconciler passes${r.run.clockAudit.sample.length ? ` · ${r.run.clockAudit.sample.join(' | ')}` : ''}`,
     ],
   ];
   return `<table><tbody>${rows.map(([k, v]) => `<tr><td class="l"><b>${esc(k)}</b></td><td class="l">${esc(v)}</td></tr>`).join('')}</tbody></table>`;

@@ -47,6 +47,8 @@ export interface ClockAuditFacts {
   checked: number;
   /** Open parties whose clock is not running as the record says. */
   stranded: number;
+  /** Reconciler passes: at most one every 5 simulated minutes (each shard runs its own). */
+  passes: number;
   /** Repairs the watchdog made during the run. */
   repairs: number;
   /** The first findings, one line each. */
@@ -521,6 +523,7 @@ export function mergeReports(parts: SimReport[]): SimReport {
         clockAudit: {
           checked: r.run.clockAudit.checked + p.run.clockAudit.checked,
           stranded: r.run.clockAudit.stranded + p.run.clockAudit.stranded,
+          passes: Math.max(r.run.clockAudit.passes, p.run.clockAudit.passes),
           repairs: r.run.clockAudit.repairs + p.run.clockAudit.repairs,
           sample: [...r.run.clockAudit.sample, ...p.run.clockAudit.sample].slice(0, 20),
         },

@@ -46,6 +46,12 @@ describe('simulator: a tiny Liling workload through the real workflow, handlers 
     // The run ends with the clock audit: no open party's clock stopped.
     expect(baseline.run.clockAudit.stranded).toBe(0);
     expect(baseline.run.clockAudit.sample).toEqual([]);
+    // The reconciler ran on the simulated clock (not every few real seconds): at most once every
+    // five minutes of it.
+    const fiveMinutes = (tiny.days + tiny.tailDays) * 24 * 12;
+    expect(baseline.run.clockAudit.passes).toBeGreaterThan(0);
+    expect(baseline.run.clockAudit.passes).toBeLessThanOrEqual(fiveMinutes);
+    expect(variant.run.clockAudit.passes).toBeGreaterThan(0);
   });
 
   it('measures partition heat: units per key per second for the table and its indexes, against the limits', () => {
