@@ -339,10 +339,18 @@ export interface NotificationQueue {
   enqueue(refs: NotificationRef[], opts?: { notBefore?: Date }): Promise<void>;
 }
 
+/** A record its sender took: `record` is missing only if the item carries none (a foreign item). */
+export interface Claimed {
+  record: NotificationRecord | undefined;
+}
+
 /** The sender's bookkeeping beside the notification records (shared/adapters/dynamo-delivery-store.ts). */
 export interface DeliveryStore {
-  /** Take the record for `leaseMs` (false: another sender holds it); released by `save`. */
-  claim(ref: NotificationRef, owner: string, leaseMs: number, nowMs: number): Promise<boolean>;
+  /**
+   * Take the record for `leaseMs`, released by `save`: the record as it stands once taken (read by
+   * the claim itself, so no second request), or undefined when another sender holds it.
+   */
+  claim(ref: NotificationRef, owner: string, leaseMs: number, nowMs: number): Promise<Claimed | undefined>;
   /** Write the record as the sender left it, keeping its queue key in step, and release the claim. */
   save(record: NotificationRecord, recipient: string, owner: string): Promise<void>;
   /** Records whose `sendAfter` is at or before `before` (ISO), oldest first. */

@@ -21,7 +21,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { DeliveryStore, MessageProvider, NotificationRecord, NotificationRef } from '../ports';
+import type { Claimed, DeliveryStore, MessageProvider, NotificationRecord, NotificationRef } from '../ports';
 import { gsiNames } from './table-design';
 import {
   notificationSk,
@@ -73,9 +73,14 @@ export class DynamoDeliveryStore implements DeliveryStore {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   }
 
-  async claim(ref: NotificationRef, owner: string, leaseMs: number, nowMs: number): Promise<boolean> {
+  async claim(
+    ref: NotificationRef,
+    owner: string,
+    leaseMs: number,
+    nowMs: number,
+  ): Promise<Claimed | undefined> {
     try {
-      await this.doc.send(
+      const out = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: itemKey(ref),
@@ -89,11 +94,13 @@ export class DynamoDeliveryStore implements DeliveryStore {
             ':owner': owner,
             ':run': this.run,
           },
+          // The record comes back with the claim: the read every claim was followed by.
+          ReturnValues: 'ALL_NEW',
         }),
       );
-      return true;
+      return { record: out.Attributes?.n as NotificationRecord | undefined };
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
+      if (err instanceof ConditionalCheckFailedException) return undefined;
       throw err;
     }
   }

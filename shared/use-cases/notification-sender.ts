@@ -6,8 +6,8 @@
  * and behind the store-backed queue of the embedded runtime; receipts from the gateways come in
  * through `applyReceipt`.
  *
- * Nothing is sent twice: a sender claims the record before reading it (a lease in the store), so a
- * duplicate queue message or a second loop finds it taken or already settled; the record is written
+ * Nothing is sent twice: a sender claims the record (a lease in the store), and the claim hands it
+ * back, so a duplicate queue message or a second loop finds it taken or already settled; the record is written
  * once the messages went out, and what the ticket must be told is written before it is told.
  */
 import { toShanghaiIso } from '../domain/deadlines';
@@ -122,9 +122,9 @@ export class NotificationSender {
   /** Send what is due of one record. `busy`: another sender holds it; `later`: a retry is due at `at`. */
   async process(ref: NotificationRef): Promise<ProcessOutcome> {
     const { delivery, tickets } = this.deps;
-    if (!(await delivery.claim(ref, this.owner, this.deps.leaseMs ?? 60_000, this.now())))
-      return { state: 'busy' };
-    const record = await tickets.store.getNotification(ref.ticketId, ref.notificationId);
+    const claimed = await delivery.claim(ref, this.owner, this.deps.leaseMs ?? 60_000, this.now());
+    if (!claimed) return { state: 'busy' };
+    const record = claimed.record;
     if (!record) return { state: 'done' };
     const settings = notificationSettings(await tickets.configs.current());
     const attempted = new Set<number>();
@@ -147,11 +147,12 @@ export class NotificationSender {
 
   /** A gateway's delivery report: `delivered`, or `failed` with the carrier's reason (and fallback). */
   async applyReceipt(r: Receipt): Promise<'applied' | 'unknown' | 'busy'> {
-    const { delivery, tickets } = this.deps;
+    const { delivery } = this.deps;
     const ref = await delivery.getReceiptRef(r.provider, r.providerMessageId);
     if (!ref) return 'unknown';
-    if (!(await delivery.claim(ref, this.owner, this.deps.leaseMs ?? 60_000, this.now()))) return 'busy';
-    const record = await tickets.store.getNotification(ref.ticketId, ref.notificationId);
+    const claimed = await delivery.claim(ref, this.owner, this.deps.leaseMs ?? 60_000, this.now());
+    if (!claimed) return 'busy';
+    const record = claimed.record;
     const m = record?.messages[ref.index];
     if (!record || !m) return 'unknown';
     // Receipts may repeat or come out of order: a settled outcome is never moved back.

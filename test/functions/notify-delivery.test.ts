@@ -339,9 +339,14 @@ describe('the sender', () => {
     await enqueue(w.tickets, r);
     const dead = testSender(w.tickets, local.client, LOCAL_TABLE, { owner: 'dead', now: w.now });
     // The dead sender sent the e-mail, then died before writing anything: as if it had claimed only.
-    expect(
-      await dead.delivery.claim({ ticketId: w.ticket.id, notificationId: r.id }, 'dead', 60_000, w.now()),
-    ).toBe(true);
+    const claimed = await dead.delivery.claim(
+      { ticketId: w.ticket.id, notificationId: r.id },
+      'dead',
+      60_000,
+      w.now(),
+    );
+    // The claim hands back the record as it stands, messages still queued.
+    expect(claimed?.record?.messages.map((m) => m.status)).toEqual(['queued', 'queued']);
     expect((await w.sender.process({ ticketId: w.ticket.id, notificationId: r.id })).state).toBe('busy');
     w.advance(60_001);
     await w.drain();
