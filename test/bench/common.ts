@@ -1,7 +1,7 @@
 /** Shared pieces of the bench: a quiet runtime, a Liling-shaped request mix, percentiles, waiting. */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type Runtime, type RuntimeOptions, startRuntime } from '../../infra/local/runtime';
 import { LOCAL_TABLE, type StoreTransport } from '../../infra/local/store-server';
 import { describeShape } from '../../scripts/sim/heat-meter';
@@ -109,9 +109,24 @@ export async function pool<T>(items: readonly T[], concurrency: number, fn: (ite
 }
 
 /** Raw single-item PutItem at `concurrency`, through the runtime's own store client. */
-export async function storeWriteRate(
+export function storeWriteRate(
   rt: Runtime,
   item: (i: number) => Record<string, unknown>,
+  concurrency: number,
+  ms: number,
+): Promise<number> {
+  return storeRequestRate(
+    rt,
+    (doc, i) => doc.send(new PutCommand({ TableName: LOCAL_TABLE, Item: item(i) })),
+    concurrency,
+    ms,
+  );
+}
+
+/** Requests per second of one kind, `concurrency` in flight for `ms`, on the runtime's own client. */
+async function storeRequestRate(
+  rt: Runtime,
+  send: (doc: DynamoDBDocumentClient, i: number) => Promise<unknown>,
   concurrency: number,
   ms: number,
 ): Promise<number> {
@@ -124,12 +139,76 @@ export async function storeWriteRate(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < end) {
         i += 1;
-        await doc.send(new PutCommand({ TableName: LOCAL_TABLE, Item: item(i) }));
+        await send(doc, i);
         n += 1;
       }
     }),
   );
   return n / ((performance.now() - start) / 1000);
+}
+
+/**
+ * What the store alone allows for the product's own requests, same client, same run: the rate of
+ * the request the product sends most (a board counter's conditional update, as dynamo-board.ts
+ * sends it) and of a strongly consistent GetItem. A ticket's store time is then at least
+ * writes ÷ the first + reads ÷ the second: the most tickets per second any code could reach with
+ * this many requests a ticket, whatever it did between them.
+ */
+export async function storeRequestRates(
+  rt: Runtime,
+  concurrency: number,
+  ms: number,
+): Promise<{ updatesPerSec: number; getsPerSec: number }> {
+  const updatesPerSec = await storeRequestRate(
+    rt,
+    (doc, i) =>
+      doc.send(
+        new UpdateCommand({
+          TableName: LOCAL_TABLE,
+          Key: { pk: `BENCHC#${i % 64}`, sk: 'C' },
+          UpdateExpression: 'SET #slot = :tag, #slotv = :v ADD #a0 :d0, #a1 :d1',
+          ConditionExpression: 'attribute_not_exists(#slot) OR #slot <> :tag OR #slotv < :v',
+          ExpressionAttributeNames: {
+            '#slot': `r${i % 32}`,
+            '#slotv': `v${i % 32}`,
+            '#a0': 'received',
+            '#a1': 'open',
+          },
+          ExpressionAttributeValues: { ':tag': `t${i}`, ':v': i, ':d0': 1, ':d1': 1 },
+        }),
+      ),
+    concurrency,
+    ms,
+  );
+  const getsPerSec = await storeRequestRate(
+    rt,
+    (doc, i) =>
+      doc.send(
+        new GetCommand({
+          TableName: LOCAL_TABLE,
+          Key: { pk: `BENCHC#${i % 64}`, sk: 'C' },
+          ConsistentRead: true,
+        }),
+      ),
+    concurrency,
+    ms,
+  );
+  return { updatesPerSec, getsPerSec };
+}
+
+/** The store-only ceiling of a ratio (see storeRequestRates): tickets/s with nothing but store time. */
+export function requestCeiling(
+  rates: { updatesPerSec: number; getsPerSec: number },
+  perTicket: { writes: number; reads: number },
+  storeTicketsPerSec: number,
+): { requestsPerTicket: number; storeOnlyPerSec: number; ratio: number } {
+  const seconds = perTicket.writes / rates.updatesPerSec + perTicket.reads / rates.getsPerSec;
+  const storeOnlyPerSec = seconds > 0 ? 1 / seconds : 0;
+  return {
+    requestsPerTicket: round(perTicket.writes + perTicket.reads, 2),
+    storeOnlyPerSec: round(storeOnlyPerSec),
+    ratio: round(storeTicketsPerSec > 0 ? storeOnlyPerSec / storeTicketsPerSec : 0, 3),
+  };
 }
 
 /**

@@ -13,8 +13,10 @@ import {
   percentile,
   pool,
   quietRuntime,
+  requestCeiling,
   round,
   runLoad,
+  storeRequestRates,
   storeWriteRate,
   ticketBodies,
   ticketItemWriteRate,
@@ -46,6 +48,12 @@ export interface IntakeResult {
   meteredTickets: number;
   /** ticketsPerSec ÷ (storeItemWritesPerSec ÷ itemWritesPerTicket), judged against 0.5. */
   ratio: { value: number; target: number; met: boolean };
+  /**
+   * The most the ratio could be with this many store requests a ticket if the product's own code
+   * took no time at all (common.ts, `storeRequestRates`): the share of the gap that is requests.
+   */
+  requestCeiling: { requestsPerTicket: number; storeOnlyPerSec: number; ratio: number };
+  storeRequestRates: { updatesPerSec: number; getsPerSec: number };
   rawItemBytes: number;
   writesPerTicket: number;
   readsPerTicket: number;
@@ -150,6 +158,7 @@ export async function benchIntake(opts: {
       ? await ticketItemWriteRate(rt, { version: 0, t: template, tokens: {} }, opts.clients, 3000)
       : { putsPerSec: 0, itemWritesPerSec: 0, copiesPerPut: 0 };
     const indexedRate = indexed.putsPerSec;
+    const rates = await storeRequestRates(rt, opts.clients, 2000);
 
     const writesPerTicket = writes / Math.max(1, created);
     const ticketsPerSec = created / ((t2 - t0) / 1000);
@@ -174,6 +183,11 @@ export async function benchIntake(opts: {
     const itemWritesPerTicket = itemWrites / Math.max(1, meteredTickets);
     const storeTicketsPerSec = indexed.itemWritesPerSec / Math.max(1e-9, itemWritesPerTicket);
     const ratio = storeTicketsPerSec > 0 ? ticketsPerSec / storeTicketsPerSec : 0;
+    const ceiling = requestCeiling(
+      rates,
+      { writes: writesPerTicket, reads: reads / Math.max(1, created) },
+      storeTicketsPerSec,
+    );
     const p99 = percentile(lat.latenciesMs, 0.99);
     return {
       clients: opts.clients,
@@ -190,6 +204,8 @@ export async function benchIntake(opts: {
       itemWritesPerTicket: round(itemWritesPerTicket, 2),
       meteredTickets,
       ratio: { value: round(ratio, 3), target: 0.5, met: ratio >= 0.5 },
+      requestCeiling: ceiling,
+      storeRequestRates: { updatesPerSec: round(rates.updatesPerSec), getsPerSec: round(rates.getsPerSec) },
       rawItemBytes: itemBytes,
       writesPerTicket: round(writesPerTicket, 2),
       readsPerTicket: round(reads / Math.max(1, created), 2),

@@ -76,6 +76,12 @@ function rowsOf(r: BenchReport): Row[] {
         `≥ ${i.ratio.target}`,
         i.ratio.met,
       ],
+      [
+        '  store-only ceiling of that ratio (requests a ticket)',
+        `${i.requestCeiling.ratio} (${i.requestCeiling.requestsPerTicket})`,
+        '',
+        undefined,
+      ],
       ['  store writes/s, ticket item with 4 GSIs', String(i.storeIndexedWritesPerSec), '', undefined],
       ['  writesPerTicket (up to dispatch)', String(i.writesPerTicket), '', undefined],
       [
@@ -102,6 +108,12 @@ function rowsOf(r: BenchReport): Row[] {
         `${l.ratio.value} (${l.storeItemWritesPerSec} ÷ ${l.itemWritesPerLifecycle})`,
         `≥ ${l.ratio.target}`,
         l.ratio.met,
+      ],
+      [
+        '  store-only ceiling of that ratio (requests a lifecycle)',
+        `${l.requestCeiling.ratio} (${l.requestCeiling.requestsPerTicket})`,
+        '',
+        undefined,
       ],
     );
   }
