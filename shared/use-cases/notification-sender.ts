@@ -6,9 +6,10 @@
  * and behind the store-backed queue of the embedded runtime; receipts from the gateways come in
  * through `applyReceipt`.
  *
- * Nothing is sent twice: a sender claims the record (a lease in the store), and the claim hands it
- * back, so a duplicate queue message or a second loop finds it taken or already settled; the record is written
- * once the messages went out, and what the ticket must be told is written before it is told.
+ * Nothing is sent twice: a sender claims the record (a lease in the store, and the claim hands the
+ * record back), so a duplicate queue message or a second loop finds it taken or already settled;
+ * the record is written once the messages went out, and what the ticket must be told is written
+ * before it is told.
  */
 import { toShanghaiIso } from '../domain/deadlines';
 import type { NotificationSettings } from '../domain/model';

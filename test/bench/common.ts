@@ -150,9 +150,10 @@ async function storeRequestRate(
 /**
  * What the store alone allows for the product's own requests, same client, same run: the rate of
  * the request the product sends most (a board counter's conditional update, as dynamo-board.ts
- * sends it) and of a strongly consistent GetItem. A ticket's store time is then at least
- * writes ÷ the first + reads ÷ the second: the most tickets per second any code could reach with
- * this many requests a ticket, whatever it did between them.
+ * sends it) and of a strongly consistent GetItem. A ticket's store time is then about
+ * writes ÷ the first + reads ÷ the second (a ticket's own put costs more, a small put less): about
+ * the most tickets per second any code could reach with this many requests a ticket, whatever it
+ * did between them.
  */
 export async function storeRequestRates(
   rt: Runtime,
