@@ -133,9 +133,8 @@ export class Simulation {
   private readonly notifier = new CountingNotifier();
   private inFlight = 0;
   private created = 0;
-  /** The simulated instant of the last reconciler pass, and how many ran. */
-  private lastPass = 0;
-  private passes = 0;
+  /** The simulated instant of the last reconciler pass. */
+  private lastPass: number;
   private readonly startMs: number;
   private readonly endMs: number;
   readonly actions: Record<string, number> = {};
@@ -264,7 +263,7 @@ export class Simulation {
         clockAudit: {
           checked: audit.checked,
           stranded: audit.stranded,
-          passes: this.passes,
+          passes: this.rt.watchdog.totals.passes,
           repairs: this.rt.watchdog.totals.repairs,
           sample: audit.items.slice(0, 20).map((f) => `${f.ticketId} ${f.party} ${f.kind}: ${f.found}`),
         },
@@ -315,7 +314,6 @@ export class Simulation {
     await this.quiet();
     if (this.clock.nowMs() - this.lastPass < RECONCILE_MS) return;
     this.lastPass = this.clock.nowMs();
-    this.passes += 1;
     try {
       await this.rt.watchdog.pass();
     } catch (err) {
